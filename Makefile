@@ -1,0 +1,86 @@
+# The two commands a newcomer needs are `make run` and `make test`; the rest are
+# for the team and CI.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help run test lint bench worker beat messages makemessages install migrate demo clean
+
+help:
+	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:8000"
+	@echo "make test   install and run the whole test suite"
+	@echo "make lint   ruff, formatting, migrations and the production deploy check"
+	@echo "make bench  the performance benchmark"
+
+# The virtual environment, made with the first Python >= 3.12 found.
+$(PY):
+	@python=""; \
+	for candidate in python3.13 python3.12 python3 python; do \
+	  if command -v $$candidate >/dev/null 2>&1 && \
+	     $$candidate -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then \
+	    python=$$candidate; break; \
+	  fi; \
+	done; \
+	if [ -z "$$python" ]; then \
+	  echo "No Python 3.12 or newer found. Install one (e.g. 'pyenv install 3.12') and run make again." >&2; \
+	  exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$($$python --version)"; \
+	$$python -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP) messages
+
+messages: $(STAMP)
+	@if command -v msgfmt >/dev/null 2>&1; then \
+	  $(MANAGE) compilemessages --ignore=.venv -v0; \
+	else \
+	  $(VENV)/bin/pybabel compile --statistics -d locale -D django >/dev/null; \
+	fi
+
+makemessages: $(STAMP)
+	$(MANAGE) makemessages -l sv -l en --ignore=.venv --ignore=var --ignore=tests --no-obsolete
+
+migrate: install
+	@mkdir -p var
+	$(MANAGE) migrate --no-input -v0
+
+demo: migrate
+	$(MANAGE) seed_demo
+
+run: demo
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(MANAGE) runserver 127.0.0.1:8000
+
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(MANAGE) makemigrations --check --dry-run -v0
+	DJANGO_SETTINGS_MODULE=cashback.settings.production \
+	  DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	  DJANGO_ALLOWED_HOSTS=cashback.example.com \
+	  $(MANAGE) check --deploy --fail-level WARNING
+
+bench: install
+	$(PY) -m bench
+
+worker: install
+	$(VENV)/bin/celery -A cashback worker -l info --concurrency 2
+
+beat: install
+	$(VENV)/bin/celery -A cashback beat -l info
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -1,0 +1,18 @@
+"""Settings for the test suite: the database and Redis come from the environment."""
+
+import os
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests run tasks in-process unless a test sends one to a real worker on purpose.
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/cashback-test-media")  # noqa: S108
+if REDIS_URL:
+    # Each test process has its own key prefix: parallel processes (and the
+    # Celery queues in the same Redis) never see each other's keys.
+    CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
+TEMPLATES[0]["DIRS"].append(BASE_DIR / "tests" / "templates")  # noqa: F405

@@ -1,0 +1,15 @@
+"""Tasks of the shared kernel: thin, re-read by id, call a service."""
+
+from celery import shared_task
+
+from .outbox import outbox_message_deliver, outbox_relay
+
+
+@shared_task(name="cashback.outbox_deliver")
+def outbox_deliver(message_id: int) -> bool:
+    return outbox_message_deliver(message_id=message_id)
+
+
+@shared_task(name="cashback.outbox_relay")
+def outbox_relay_pending() -> int:
+    return outbox_relay()
