@@ -1,0 +1,65 @@
+"""Bad configuration stops start-up with one clear line, not a traceback."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean_env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "DJANGO_SECRET_KEY", "DJANGO_SETTINGS_MODULE"}
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean_env, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "url", ["postgres//missing-colon", "nosuchdb://x/y", "postgres://host:notaport/db"]
+)
+def test_malformed_database_url_is_one_clear_line(url):
+    result = run_manage("check", DATABASE_URL=url)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Configuration error: DATABASE_URL")
+
+
+def test_production_without_a_secret_is_one_clear_line():
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="cashback.settings.production",
+        DJANGO_ALLOWED_HOSTS="cashback.example.com",
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip() == (
+        "Configuration error: DJANGO_SECRET_KEY is not set; "
+        "production needs a long random secret."
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = run_manage(
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        DJANGO_SETTINGS_MODULE="cashback.settings.production",
+        DJANGO_SECRET_KEY="k" * 20
+        + "-a-real-looking-secret-from-the-environment-0123456789",
+        DJANGO_ALLOWED_HOSTS="cashback.example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -1,0 +1,69 @@
+"""The outbox: written with the change, delivered after commit, once."""
+
+import pytest
+from django.core import mail
+from django.db import transaction
+
+from cashback.models import OutboxMessage
+from cashback.outbox import outbox_email_enqueue, outbox_message_deliver, outbox_relay
+
+pytestmark = pytest.mark.django_db
+
+
+def enqueue(key: str = "welcome:1", language: str = "en") -> OutboxMessage:
+    return outbox_email_enqueue(
+        dedup_key=key,
+        recipients=["kim@reseller.example"],
+        template="emails/test_message",
+        context={"name": "Kim"},
+        language=language,
+    )
+
+
+def test_a_message_is_delivered_after_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        message = enqueue()
+        assert mail.outbox == []  # nothing leaves before the commit
+    message.refresh_from_db()
+    assert message.is_sent
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == ["kim@reseller.example"]
+    assert mail.outbox[0].alternatives[0].mimetype == "text/html"
+
+
+def test_the_same_key_is_stored_and_sent_once(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue()
+        enqueue()
+    assert OutboxMessage.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_a_rolled_back_change_sends_nothing():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue()
+        raise RuntimeError("the change failed")
+    assert OutboxMessage.objects.count() == 0
+
+
+def test_delivering_twice_sends_once(django_capture_on_commit_callbacks):
+    message = enqueue()  # on_commit never ran: as if the broker was down
+    assert outbox_message_deliver(message_id=message.pk) is True
+    assert outbox_message_deliver(message_id=message.pk) is False
+    assert len(mail.outbox) == 1
+
+
+def test_the_relay_sends_what_was_never_enqueued(time_machine):
+    time_machine.move_to("2026-03-01 10:00:00+00:00")
+    enqueue("a")
+    enqueue("b")
+    time_machine.move_to("2026-03-01 10:05:00+00:00")
+    assert outbox_relay() == 2
+    assert outbox_relay() == 0
+    assert len(mail.outbox) == 2
+
+
+def test_the_message_is_rendered_in_the_recipients_language():
+    message = enqueue(language="sv")
+    assert message.subject == "Översikt Kim"
+    assert "Vanliga frågor och svar, Kim" in message.text_body
