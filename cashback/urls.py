@@ -18,6 +18,10 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
+    path("", include("resellers.urls")),
+    path("", include("offers.urls")),
+    path("", include("claims.urls")),
+    path("", include("payouts.urls")),
     path("admin/", admin.site.urls),
 ]
 

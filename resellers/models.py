@@ -1,11 +1,92 @@
-"""Users and the reseller companies they belong to."""
+"""Users, the reseller companies they belong to, the e-mail domain policy and
+program memberships (MRI)."""
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from .managers import UserManager
+
+
+class Reseller(models.Model):
+    """A reseller company; its users file claims and receive payouts for it."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        HELD = "held", _("Held for review")
+        SUSPENDED = "suspended", _("Suspended")
+
+    legal_name = models.CharField(_("legal name"), max_length=200)
+    # cleanco-normalised legal name: what beneficiary names and ledger names match.
+    normalized_name = models.CharField(
+        _("normalised name"), max_length=200, db_index=True, editable=False
+    )
+    country = CountryField(_("country"))
+    org_number = models.CharField(
+        _("organisation number"), max_length=40, help_text=_("Stored normalised.")
+    )
+    vat_number = models.CharField(_("VAT number"), max_length=40, blank=True)
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    region = models.CharField(_("region or state"), max_length=100, blank=True)
+    preferred_currency = models.CharField(
+        _("preferred payout currency"), max_length=3, blank=True
+    )
+    preferred_language = models.CharField(
+        _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.ACTIVE
+    )
+    review_note = models.TextField(_("review note"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("reseller")
+        verbose_name_plural = _("resellers")
+        ordering = ["legal_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["country", "org_number"], name="reseller_unique_org_number"
+            )
+        ]
+        indexes = [models.Index(fields=["org_number"], name="reseller_org_number_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.legal_name} ({self.country.code} {self.org_number})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class ResellerDomain(models.Model):
+    """An e-mail domain of a reseller: colleagues on it can join the company."""
+
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.CASCADE, related_name="domains"
+    )
+    domain = models.CharField(_("domain"), max_length=253)
+
+    class Meta:
+        verbose_name = _("reseller e-mail domain")
+        verbose_name_plural = _("reseller e-mail domains")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reseller", "domain"], name="reseller_domain_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["domain"], name="reseller_domain_idx")]
+
+    def __str__(self) -> str:
+        return self.domain
 
 
 class User(AbstractUser):
@@ -13,6 +94,15 @@ class User(AbstractUser):
 
     username = None
     email = models.EmailField(_("e-mail address"), unique=True)
+    reseller = models.ForeignKey(
+        Reseller,
+        on_delete=models.PROTECT,
+        related_name="members",
+        null=True,
+        blank=True,
+        verbose_name=_("reseller"),
+    )
+    is_company_admin = models.BooleanField(_("company admin"), default=False)
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=8,
@@ -37,3 +127,61 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
+
+    @property
+    def language(self) -> str:
+        """The language for this user's e-mails."""
+        return self.preferred_language or (
+            self.reseller.preferred_language if self.reseller_id else "en"
+        )
+
+
+class EmailDomainRule(models.Model):
+    """A program manager's addition to the packaged webmail and disposable lists."""
+
+    class Action(models.TextChoices):
+        BLOCK = "block", _("Block")
+        ALLOW = "allow", _("Allow")
+
+    domain = models.CharField(_("domain"), max_length=253, unique=True)
+    action = models.CharField(_("action"), max_length=5, choices=Action.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("e-mail domain rule")
+        verbose_name_plural = _("e-mail domain rules")
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.domain}"
+
+
+class ProgramMembership(models.Model):
+    """A reseller's membership of a partner program (MRI), imported by managers."""
+
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.CASCADE, related_name="memberships"
+    )
+    program = models.CharField(_("program"), max_length=40)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("program membership")
+        verbose_name_plural = _("program memberships")
+        ordering = ["reseller", "program", "start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reseller", "program", "start_date"],
+                name="membership_unique_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="membership_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} {self.start_date}..{self.end_date or ''}"

@@ -231,6 +231,13 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
+# Bank details at rest: Fernet keys, newest first; older keys still decrypt, so
+# a key is rotated by putting a new one in front.
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS",
+    default=["bG9jYWwtb25seS1rZXktbmV2ZXItcHJvZHVjdGlvbiE="],
+)
+
 # E-mail -------------------------------------------------------------------------
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

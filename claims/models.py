@@ -1,0 +1,265 @@
+"""Claims, the agreements they cover, the Open agreement ledger, invoice copies
+and the timeline of every claim."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
+from resellers.models import Reseller
+
+
+class OpenAgreement(models.Model):
+    """One Open licence sale as the vendor's ledger records it (imported in bulk)."""
+
+    agreement_number = models.CharField(
+        _("agreement number"), max_length=20, unique=True
+    )
+    reseller_org_number = models.CharField(
+        _("reseller organisation number"), max_length=40
+    )
+    reseller_name = models.CharField(_("reseller name as sold"), max_length=200)
+    customer_id = models.CharField(_("customer id"), max_length=64)
+    customer_segment = models.ForeignKey(
+        CustomerSegment, on_delete=models.PROTECT, verbose_name=_("customer segment")
+    )
+    licence_type = models.ForeignKey(
+        LicenceType, on_delete=models.PROTECT, verbose_name=_("licence type")
+    )
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, verbose_name=_("product")
+    )
+    seats = models.PositiveIntegerField(_("seats"))
+    revenue = models.DecimalField(_("revenue"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    sale_date = models.DateField(_("sale date"))
+    new_customer = models.BooleanField(_("new customer"))
+    imported_at = models.DateTimeField(_("imported at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("Open agreement")
+        verbose_name_plural = _("Open agreements")
+        indexes = [
+            models.Index(
+                fields=["reseller_org_number"], name="agreement_org_number_idx"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(revenue__gte=0), name="agreement_revenue_not_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.agreement_number
+
+
+class Claim(models.Model):
+    """A reseller's request for the reward of one offer."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        IN_REVIEW = "in_review", _("In review")
+        INFO_REQUESTED = "info_requested", _("Invoice requested")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        DISPUTED = "disputed", _("Disputed")
+
+    class ValidationOutcome(models.TextChoices):
+        PENDING = "pending", _("Not yet validated")
+        PASS = "pass", _("All checks pass")
+        UNKNOWN = "unknown", _("Some checks unknown")
+        FAIL = "fail", _("Some checks fail")
+
+    reference = models.CharField(_("reference"), max_length=20, unique=True)
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.PROTECT, related_name="claims"
+    )
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="claims")
+    # Copied from the offer when filed: the "one claim per reseller" rule is a
+    # database constraint on it.
+    claim_mode = models.CharField(
+        _("claim mode"), max_length=20, choices=Offer.ClaimMode.choices
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="submitted_claims",
+    )
+    terms = models.ForeignKey(Terms, on_delete=models.PROTECT, related_name="claims")
+    terms_accepted_at = models.DateTimeField(_("terms accepted at"))
+    terms_accepted_ip = models.GenericIPAddressField(
+        _("terms accepted from IP"), null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
+    )
+    validation_outcome = models.CharField(
+        _("validation"),
+        max_length=8,
+        choices=ValidationOutcome.choices,
+        default=ValidationOutcome.PENDING,
+    )
+    validation_report = models.JSONField(
+        _("validation report"), default=dict, blank=True
+    )
+    validated_at = models.DateTimeField(_("validated at"), null=True, blank=True)
+    reward_amount = models.DecimalField(
+        _("reward"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    reward_currency = models.CharField(_("reward currency"), max_length=3, blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="reviewed_claims",
+        null=True,
+        blank=True,
+    )
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    disputed_at = models.DateTimeField(_("disputed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("claim")
+        verbose_name_plural = _("claims")
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reseller", "offer"],
+                condition=Q(claim_mode="one_per_reseller") & ~Q(status="withdrawn"),
+                name="claim_one_per_reseller_and_offer",
+            ),
+            models.CheckConstraint(
+                condition=Q(reward_amount__isnull=True) | Q(reward_amount__gte=0),
+                name="claim_reward_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "created_at"], name="claim_queue_idx"),
+            models.Index(fields=["reseller", "created_at"], name="claim_reseller_idx"),
+            models.Index(fields=["offer", "status"], name="claim_offer_status_idx"),
+            models.Index(fields=["validation_outcome"], name="claim_validation_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        return reverse("claims:detail", kwargs={"reference": self.reference})
+
+
+class ClaimAgreement(models.Model):
+    """An agreement number a claim covers; once per offer for as long as it counts."""
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="agreements"
+    )
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
+    agreement_number = models.CharField(_("agreement number"), max_length=20)
+    # False once the claim is withdrawn, so the number can be claimed again.
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = _("claimed agreement")
+        verbose_name_plural = _("claimed agreements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["offer", "agreement_number"],
+                condition=Q(is_active=True),
+                name="agreement_claimed_once_per_offer",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["agreement_number"], name="claim_agreement_number_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.agreement_number
+
+
+class DuplicateAttempt(models.Model):
+    """Another reseller tried to claim an agreement number already claimed (R7)."""
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
+    agreement_number = models.CharField(_("agreement number"), max_length=20)
+    reseller = models.ForeignKey(Reseller, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    existing_claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="duplicate_attempts"
+    )
+    attempted_at = models.DateTimeField(_("attempted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("duplicate claim attempt")
+        verbose_name_plural = _("duplicate claim attempts")
+        ordering = ["-attempted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.agreement_number} ({self.reseller})"
+
+
+class ClaimEvent(models.Model):
+    """One step of a claim's timeline: who did what, when and why."""
+
+    class Kind(models.TextChoices):
+        FILED = "filed", _("Claim filed")
+        VALIDATED = "validated", _("Validation run")
+        REVIEW_STARTED = "review_started", _("Review started")
+        INVOICE_REQUESTED = "invoice_requested", _("Invoice copy requested")
+        INVOICE_UPLOADED = "invoice_uploaded", _("Invoice copy uploaded")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        DISPUTED = "disputed", _("Disputed")
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("claim event")
+        verbose_name_plural = _("claim events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.claim}: {self.get_kind_display()}"
+
+
+class InvoiceDocument(models.Model):
+    """A customer-invoice copy a reseller uploaded when a reviewer asked (R9)."""
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="invoices")
+    file = models.FileField(_("file"), upload_to="invoices/%Y/%m/")
+    original_name = models.CharField(_("original file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=50)
+    size = models.PositiveIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("invoice copy")
+        verbose_name_plural = _("invoice copies")
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,0 +1,287 @@
+"""Bank accounts, payouts, reminders, exchange rates and payment batches."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from claims.models import Claim
+from offers.models import Offer
+from resellers.models import Reseller
+
+
+class BankAccount(models.Model):
+    """One version of a reseller's bank details; a change is a new version.
+
+    The account number (IBAN or national number) is stored encrypted; only its
+    last four characters are kept in clear, for display.
+    """
+
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.PROTECT, related_name="bank_accounts"
+    )
+    version = models.PositiveIntegerField(_("version"))
+    is_current = models.BooleanField(_("current"), default=True)
+    beneficiary_name = models.CharField(_("beneficiary name"), max_length=200)
+    account_number_encrypted = models.TextField(editable=False)
+    # Keyed hash of the normalised account number: finds one account used by two
+    # resellers without decrypting anything.
+    account_fingerprint = models.CharField(max_length=64, editable=False, db_index=True)
+    account_last4 = models.CharField(_("account ends with"), max_length=4)
+    is_iban = models.BooleanField(_("IBAN"), default=True)
+    bank_code = models.CharField(_("bank code"), max_length=20, blank=True)
+    bic = models.CharField(_("BIC"), max_length=11, blank=True)
+    bank_country = CountryField(_("bank country"))
+    currency = models.CharField(_("currency"), max_length=3)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank account")
+        verbose_name_plural = _("bank accounts")
+        ordering = ["reseller", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reseller", "version"], name="bank_account_unique_version"
+            ),
+            models.UniqueConstraint(
+                fields=["reseller"],
+                condition=Q(is_current=True),
+                name="bank_account_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.beneficiary_name} ****{self.account_last4}"
+
+    @property
+    def masked_account(self) -> str:
+        return f"****{self.account_last4}"
+
+
+class ExchangeRate(models.Model):
+    """Units of `quote_currency` for one unit of `base_currency` on a date."""
+
+    base_currency = models.CharField(_("from currency"), max_length=3)
+    quote_currency = models.CharField(_("to currency"), max_length=3)
+    rate_date = models.DateField(_("date"))
+    rate = models.DecimalField(_("rate"), max_digits=18, decimal_places=8)
+
+    class Meta:
+        verbose_name = _("exchange rate")
+        verbose_name_plural = _("exchange rates")
+        ordering = ["-rate_date", "base_currency", "quote_currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["base_currency", "quote_currency", "rate_date"],
+                name="exchange_rate_unique_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(rate__gt=0), name="exchange_rate_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.base_currency}/{self.quote_currency} {self.rate_date}: {self.rate}"
+        )
+
+
+class PaymentBatch(models.Model):
+    """Scheduled payouts of one currency: built by one operator, released by another."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        RELEASED = "released", _("Released")
+        CLOSED = "closed", _("Closed")
+
+    currency = models.CharField(_("currency"), max_length=3)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.DRAFT
+    )
+    message_id = models.CharField(_("message id"), max_length=35, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    payment_file = models.TextField(_("pain.001 file"), blank=True, editable=False)
+    total_amount = models.DecimalField(
+        _("total"), max_digits=16, decimal_places=2, default=0
+    )
+
+    class Meta:
+        verbose_name = _("payment batch")
+        verbose_name_plural = _("payment batches")
+        ordering = ["-created_at"]
+        constraints = [
+            # Four eyes: the operator who built a batch cannot release it.
+            models.CheckConstraint(
+                condition=Q(released_by__isnull=True) | ~Q(released_by=F("created_by")),
+                name="batch_released_by_another_operator",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} ({self.currency})"
+
+
+class Payout(models.Model):
+    """The money for one approved claim, from notice to payment."""
+
+    class Status(models.TextChoices):
+        AWAITING_BANK_DETAILS = "awaiting_bank_details", _("Waiting for bank details")
+        READY = "ready", _("Ready")
+        SCHEDULED = "scheduled", _("Scheduled")
+        IN_BATCH = "in_batch", _("In a payment batch")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Payment failed")
+        FORFEITED = "forfeited", _("Forfeited")
+
+    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="payout")
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.PROTECT, related_name="payouts"
+    )
+    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="payouts")
+    status = models.CharField(
+        _("status"),
+        max_length=24,
+        choices=Status.choices,
+        default=Status.AWAITING_BANK_DETAILS,
+    )
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("reward currency"), max_length=3)
+    payout_amount = models.DecimalField(
+        _("payout amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    payout_currency = models.CharField(_("payout currency"), max_length=3, blank=True)
+    exchange_rate = models.DecimalField(
+        _("exchange rate"), max_digits=18, decimal_places=8, null=True, blank=True
+    )
+    bank_account = models.ForeignKey(
+        BankAccount,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payouts",
+    )
+    cycle = models.PositiveIntegerField(_("bank-details cycle"), default=1)
+    notified_at = models.DateTimeField(_("notice sent at"), null=True, blank=True)
+    bank_details_due_at = models.DateTimeField(
+        _("bank details due at"), null=True, blank=True
+    )
+    reminders_sent = models.PositiveIntegerField(_("reminders sent"), default=0)
+    release_date = models.DateField(_("release date"))
+    payment_deadline = models.DateField(_("payment deadline"))
+    batch = models.ForeignKey(
+        PaymentBatch,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payouts",
+    )
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    payment_reference = models.CharField(
+        _("payment reference"), max_length=35, blank=True
+    )
+    failure_reason = models.TextField(_("failure reason"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("payout")
+        verbose_name_plural = _("payouts")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="payout_amount_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(payout_amount__isnull=True) | Q(payout_amount__gte=0),
+                name="payout_converted_amount_not_negative",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["status", "bank_details_due_at"], name="payout_due_idx"
+            ),
+            models.Index(fields=["status", "release_date"], name="payout_release_idx"),
+            models.Index(
+                fields=["status", "payment_deadline"], name="payout_deadline_idx"
+            ),
+            models.Index(fields=["reseller", "created_at"], name="payout_reseller_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim.reference}: {self.amount} {self.currency}"
+
+
+class Reminder(models.Model):
+    """A bank-details reminder: one row per payout, cycle and number, sent once."""
+
+    payout = models.ForeignKey(
+        Payout, on_delete=models.CASCADE, related_name="reminders"
+    )
+    cycle = models.PositiveIntegerField(_("cycle"))
+    number = models.PositiveIntegerField(_("number"))
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["payout", "cycle", "number"], name="reminder_sent_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payout_id} #{self.cycle}.{self.number}"
+
+
+class PayoutEvent(models.Model):
+    """One step in a payout's history, shown to the reseller in plain words."""
+
+    class Kind(models.TextChoices):
+        OPENED = "opened", _("Payout opened")
+        NOTICE_SENT = "notice_sent", _("Bank-details invitation sent")
+        REMINDER_SENT = "reminder_sent", _("Reminder sent")
+        BANK_DETAILS_SUBMITTED = "bank_details_submitted", _("Bank details submitted")
+        BANK_DETAILS_CONFIRMED = "bank_details_confirmed", _("Bank details confirmed")
+        SCHEDULED = "scheduled", _("Scheduled for payment")
+        BATCHED = "batched", _("Added to a payment batch")
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Payment failed")
+        FORFEITED = "forfeited", _("Forfeited")
+
+    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
+    from_status = models.CharField(_("from"), max_length=24, blank=True)
+    to_status = models.CharField(_("to"), max_length=24, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payout event")
+        verbose_name_plural = _("payout events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.payout_id}: {self.get_kind_display()}"

@@ -1,0 +1,23 @@
+"""Factories for payouts."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+
+from claims.models import Claim
+from payouts.models import Payout
+from tests.claims.factories import ClaimFactory
+
+
+class PayoutFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Payout
+
+    claim = factory.SubFactory(ClaimFactory, status=Claim.Status.APPROVED)
+    reseller = factory.SelfAttribute("claim.reseller")
+    offer = factory.SelfAttribute("claim.offer")
+    amount = Decimal("1000.00")
+    currency = "SEK"
+    release_date = dt.date(2027, 3, 30)
+    payment_deadline = dt.date(2027, 4, 29)

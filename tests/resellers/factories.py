@@ -1,0 +1,70 @@
+"""Factories for resellers: companies, their users and memberships."""
+
+import factory
+from allauth.account.models import EmailAddress
+from cleanco import basename
+
+from resellers.models import ProgramMembership, Reseller, ResellerDomain, User
+
+
+class ResellerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Reseller
+
+    legal_name = factory.Sequence(lambda n: f"Nordic Licensing {n} AB")
+    normalized_name = factory.LazyAttribute(lambda o: basename(o.legal_name).casefold())
+    country = "SE"
+    # Valid Swedish organisation numbers (Luhn), distinct per sequence.
+    org_number = factory.Sequence(lambda n: f"55{n:07d}")
+    street_address = "Storgatan 1"
+    postal_code = "111 22"
+    city = "Stockholm"
+    preferred_currency = "SEK"
+    status = Reseller.Status.ACTIVE
+
+    @factory.post_generation
+    def domain(self, create, extracted, **kwargs):
+        if create:
+            ResellerDomain.objects.create(
+                reseller=self, domain=extracted or f"reseller{self.pk}.example"
+            )
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    """A reseller user with a verified primary address."""
+
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@reseller.example")
+    first_name = "Kim"
+    last_name = "Lind"
+    reseller = factory.SubFactory(ResellerFactory)
+    password = factory.django.Password("correct-horse-battery")
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        if create:
+            EmailAddress.objects.create(
+                user=self,
+                email=self.email,
+                primary=True,
+                verified=True if extracted is None else extracted,
+            )
+
+
+class StaffUserFactory(UserFactory):
+    reseller = None
+    is_staff = True
+    email = factory.Sequence(lambda n: f"staff{n}@vendor.example")
+
+
+class ProgramMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProgramMembership
+
+    reseller = factory.SubFactory(ResellerFactory)
+    program = "MRI"
+    start_date = factory.Faker("date_object")
+    end_date = None
