@@ -1,0 +1,301 @@
+"""Eligibility (R5, R6, R7): one place that says whether a reseller can claim an
+offer, and whether a sale counts, criterion by criterion with a reason.
+
+The offer page, the claim form and the claims validation engine all use these
+functions, so a reseller never sees one answer on the page and another on the
+form. Nothing here writes; the batch form takes what it needs in a fixed
+number of queries whatever the number of offers.
+"""
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from resellers.models import ProgramMembership, Reseller
+
+from .models import Offer
+
+PROGRAM_TIME_ZONE = settings.TIME_ZONE
+
+
+@dataclass(frozen=True)
+class CriterionOutcome:
+    """One criterion: passed is True, False, or None when it cannot be known yet."""
+
+    code: str
+    label: str | Promise
+    passed: bool | None
+    reason: str | Promise = ""
+
+
+@dataclass
+class Eligibility:
+    """Every criterion's outcome; eligible only when none failed."""
+
+    offer: Offer
+    outcomes: list[CriterionOutcome] = field(default_factory=list)
+
+    @property
+    def is_eligible(self) -> bool:
+        return all(outcome.passed is not False for outcome in self.outcomes)
+
+    @property
+    def failures(self) -> list[CriterionOutcome]:
+        return [outcome for outcome in self.outcomes if outcome.passed is False]
+
+    def outcome(self, code: str) -> CriterionOutcome:
+        return next(outcome for outcome in self.outcomes if outcome.code == code)
+
+
+def program_today(now: dt.datetime | None = None) -> dt.date:
+    """Today's date where the program runs (Stockholm), whatever the server's zone."""
+    return timezone.localtime(now or timezone.now(), timezone=_program_zone()).date()
+
+
+def _program_zone():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(PROGRAM_TIME_ZONE)
+
+
+def periods_overlap(
+    start: dt.date, end: dt.date | None, other_start: dt.date, other_end: dt.date | None
+) -> bool:
+    """Closed intervals; an end of None is open-ended."""
+    return (end is None or end >= other_start) and (
+        other_end is None or other_end >= start
+    )
+
+
+def territory_outcome(offer: Offer, reseller: Reseller) -> CriterionOutcome:
+    label = _("Territory")
+    codes = [country.code for country in offer.territories]
+    if reseller.country.code in codes:
+        return CriterionOutcome("territory", label, True, _("Your country takes part."))
+    return CriterionOutcome(
+        "territory",
+        label,
+        False,
+        _("The offer is not open to resellers in %(country)s.")
+        % {"country": reseller.country.name},
+    )
+
+
+def excluded_program_outcome(
+    offer: Offer, memberships: Iterable[ProgramMembership]
+) -> CriterionOutcome:
+    label = _("Excluded program")
+    if not offer.excluded_program or offer.excluded_from is None:
+        return CriterionOutcome(
+            "excluded_program", label, True, _("No program excluded.")
+        )
+    for membership in memberships:
+        if membership.program == offer.excluded_program and periods_overlap(
+            membership.start_date,
+            membership.end_date,
+            offer.excluded_from,
+            offer.excluded_until,
+        ):
+            return CriterionOutcome(
+                "excluded_program",
+                label,
+                False,
+                _(
+                    "Your company was a member of %(program)s between %(start)s and "
+                    "%(end)s; members during that period are not eligible."
+                )
+                % {
+                    "program": offer.excluded_program,
+                    "start": date_format(offer.excluded_from),
+                    "end": date_format(offer.excluded_until)
+                    if offer.excluded_until
+                    else "…",
+                },
+            )
+    return CriterionOutcome(
+        "excluded_program",
+        label,
+        True,
+        _("Your company was not a member of %(program)s in the excluded period.")
+        % {"program": offer.excluded_program},
+    )
+
+
+def claim_window_outcome(offer: Offer, today: dt.date) -> CriterionOutcome:
+    label = _("Claim window")
+    if today < offer.claim_opens_on:
+        return CriterionOutcome(
+            "claim_window",
+            label,
+            False,
+            _("Claims open on %(date)s.") % {"date": date_format(offer.claim_opens_on)},
+        )
+    if today > offer.claim_closes_on:
+        return CriterionOutcome(
+            "claim_window",
+            label,
+            False,
+            _("Claims closed after %(date)s.")
+            % {"date": date_format(offer.claim_closes_on)},
+        )
+    return CriterionOutcome(
+        "claim_window",
+        label,
+        True,
+        _("Claims can be filed until %(date)s.")
+        % {"date": date_format(offer.claim_closes_on)},
+    )
+
+
+def existing_claim_outcome(
+    offer: Offer, existing_reference: str | None
+) -> CriterionOutcome:
+    label = _("One claim per company")
+    if offer.claim_mode != Offer.ClaimMode.ONE_PER_RESELLER:
+        return CriterionOutcome(
+            "existing_claim", label, True, _("File one claim for each sale.")
+        )
+    if existing_reference:
+        return CriterionOutcome(
+            "existing_claim",
+            label,
+            False,
+            _("Your company has already filed %(reference)s for this offer.")
+            % {"reference": existing_reference},
+        )
+    return CriterionOutcome(
+        "existing_claim", label, True, _("Your company has not filed a claim yet.")
+    )
+
+
+def reseller_status_outcome(reseller: Reseller) -> CriterionOutcome:
+    label = _("Company registration")
+    if reseller.is_active:
+        return CriterionOutcome("reseller_status", label, True, _("Registered."))
+    return CriterionOutcome(
+        "reseller_status",
+        label,
+        False,
+        _("Your company's registration is being checked by the program team."),
+    )
+
+
+def offer_eligibility(
+    *,
+    offer: Offer,
+    reseller: Reseller,
+    memberships: Sequence[ProgramMembership],
+    existing_claim_reference: str | None,
+    today: dt.date | None = None,
+) -> Eligibility:
+    """What can be known before a claim: company, territory, program, window, R7."""
+    today = today or program_today()
+    return Eligibility(
+        offer=offer,
+        outcomes=[
+            reseller_status_outcome(reseller),
+            territory_outcome(offer, reseller),
+            excluded_program_outcome(offer, memberships),
+            claim_window_outcome(offer, today),
+            existing_claim_outcome(offer, existing_claim_reference),
+        ],
+    )
+
+
+def offers_eligibility(
+    *, offers: Sequence[Offer], reseller: Reseller, today: dt.date | None = None
+) -> dict[int, Eligibility]:
+    """Eligibility of many offers for one reseller in two queries, by offer id."""
+    memberships = list(reseller.memberships.all())
+    # Reverse accessor: offers cannot import claims (dependencies point one way).
+    existing = dict(
+        reseller.claims.filter(offer__in=offers)
+        .exclude(status="withdrawn")
+        .order_by("created_at")
+        .values_list("offer_id", "reference")
+    )
+    return {
+        offer.pk: offer_eligibility(
+            offer=offer,
+            reseller=reseller,
+            memberships=memberships,
+            existing_claim_reference=existing.get(offer.pk),
+            today=today,
+        )
+        for offer in offers
+    }
+
+
+class Sale(Protocol):
+    """What the sale criteria read from a ledger row (claims.OpenAgreement)."""
+
+    sale_date: dt.date
+    product_id: int
+    licence_type_id: int
+    customer_segment_id: int
+    seats: int
+
+
+def sale_outcomes(
+    *,
+    offer: Offer,
+    sale: Sale,
+    product_ids: set[int],
+    licence_type_ids: set[int],
+    segment_ids: set[int],
+) -> list[CriterionOutcome]:
+    """Whether one sale counts for the offer. An empty id set means "any".
+
+    The id sets are passed in so that a claim with many agreements reads the
+    offer's criteria once.
+    """
+    outcomes = []
+    in_period = offer.sale_starts_on <= sale.sale_date <= offer.sale_ends_on
+    outcomes.append(
+        CriterionOutcome(
+            "sale_date",
+            _("Sale date"),
+            in_period,
+            _("Sold on %(date)s, inside the sale period.")
+            % {"date": date_format(sale.sale_date)}
+            if in_period
+            else _("Sold on %(date)s, outside the sale period %(start)s – %(end)s.")
+            % {
+                "date": date_format(sale.sale_date),
+                "start": date_format(offer.sale_starts_on),
+                "end": date_format(offer.sale_ends_on),
+            },
+        )
+    )
+    for code, label, value, allowed in (
+        ("product", _("Product"), sale.product_id, product_ids),
+        ("licence_type", _("Licence type"), sale.licence_type_id, licence_type_ids),
+        ("segment", _("Customer segment"), sale.customer_segment_id, segment_ids),
+    ):
+        passed = not allowed or value in allowed
+        outcomes.append(
+            CriterionOutcome(
+                code,
+                label,
+                passed,
+                _("Eligible.") if passed else _("Not among the offer's eligible ones."),
+            )
+        )
+    enough_seats = sale.seats >= offer.min_seats_per_agreement
+    outcomes.append(
+        CriterionOutcome(
+            "seats",
+            _("Seats"),
+            enough_seats,
+            _("%(seats)s seats; the minimum is %(minimum)s.")
+            % {"seats": sale.seats, "minimum": offer.min_seats_per_agreement},
+        )
+    )
+    return outcomes
