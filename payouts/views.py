@@ -1,8 +1,9 @@
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from resellers.access import reseller_required
 
-@login_required
+
+@reseller_required
 def payout_list(request: HttpRequest) -> HttpResponse:
     return render(request, "payouts/payout_list.html")

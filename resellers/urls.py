@@ -3,4 +3,12 @@ from django.urls import path
 from . import views
 
 app_name = "resellers"
-urlpatterns = [path("company/", views.company, name="company")]
+urlpatterns = [
+    path("company/", views.company, name="company"),
+    path(
+        "accounts/verification-required/",
+        views.verification_required,
+        name="verification_required",
+    ),
+    path("company/pending/", views.company_pending, name="company_pending"),
+]
