@@ -3,8 +3,12 @@
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class UserLanguageMiddleware:
@@ -25,3 +29,42 @@ class UserLanguageMiddleware:
             translation.activate(preferred)
             request.LANGUAGE_CODE = preferred
         return self.get_response(request)
+
+
+class StaffMfaRequiredMiddleware:
+    """Staff reach admin only with two-factor authentication set up.
+
+    Admin log-in itself goes through allauth (see urls.py), which asks for the
+    TOTP code once an authenticator exists; this sends staff without one to set
+    it up first.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_staff
+            and request.path.startswith(ADMIN_PREFIX)
+            and not user_has_totp(user)
+        ):
+            messages.warning(
+                request,
+                _("Set up two-factor authentication before using the administration."),
+            )
+            return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
+        return self.get_response(request)
+
+
+ADMIN_PREFIX = "/admin/"
+
+
+def user_has_totp(user) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.TOTP
+    ).exists()

@@ -1,5 +1,6 @@
 """The portal's URLs; each app adds its own under its prefix."""
 
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -10,6 +11,8 @@ from . import health, views
 admin.site.site_header = _("Cash Back administration")
 admin.site.site_title = _("Cash Back administration")
 admin.site.index_title = _("Program administration")
+# Admin log-in goes through allauth, so staff pass its rate limits and MFA.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),

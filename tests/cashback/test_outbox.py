@@ -67,3 +67,12 @@ def test_the_message_is_rendered_in_the_recipients_language():
     message = enqueue(language="sv")
     assert message.subject == "Översikt Kim"
     assert "Vanliga frågor och svar, Kim" in message.text_body
+
+
+def test_the_relay_is_scheduled_in_beat():
+    """Operators find the relay in admin's periodic tasks, running every minute."""
+    from django_celery_beat.models import PeriodicTask
+
+    task = PeriodicTask.objects.get(task="cashback.outbox_relay")
+    assert task.enabled
+    assert (task.interval.every, task.interval.period) == (1, "minutes")
