@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint bench worker beat messages makemessages install migrate demo clean
+.PHONY: help run test lint bench worker beat messages makemessages install migrate demo clean browser
 
 help:
 	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:8000"
@@ -38,7 +38,19 @@ $(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) messages
+install: $(STAMP) messages browser
+
+# The browser tests drive the distribution's Chromium; never a downloaded one.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Chromium from the system packages for the browser tests"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      || echo "Chromium could not be installed: browser tests will be skipped."; \
+	  else \
+	    echo "No /usr/bin/chromium: browser tests will be skipped (apt-get install chromium)."; \
+	  fi; \
+	fi
 
 messages: $(STAMP)
 	@if command -v msgfmt >/dev/null 2>&1; then \
