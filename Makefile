@@ -79,6 +79,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/bandit -q -c pyproject.toml -r . --severity-level medium
 	$(MANAGE) makemigrations --check --dry-run -v0
 	DJANGO_SETTINGS_MODULE=cashback.settings.production \
 	  DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \

@@ -10,7 +10,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests run tasks in-process unless a test sends one to a real worker on purpose.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
-MEDIA_ROOT = env.path("MEDIA_ROOT", default="/tmp/cashback-test-media")  # noqa: S108
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405  (each test gets its own)
 if REDIS_URL:
     # Each test process has its own key prefix: parallel processes (and the
     # Celery queues in the same Redis) never see each other's keys.
