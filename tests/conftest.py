@@ -6,16 +6,14 @@ so CI always runs the whole suite.
 """
 
 import os
-import subprocess
-import sys
-import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from tests.services import CeleryWorker, RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -94,55 +92,27 @@ def celery_worker_process(transactional_db) -> Iterator[str]:
     """
     from cashback.celery import app
 
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    hostname = f"{queue}@localhost"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cashback.settings.test",
-        "DATABASE_URL": database_url_for_current_test_database(),
-        "REDIS_URL": settings.REDIS_URL,
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-    }
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cashback",
-            "worker",
-            "--pool=solo",
-            "-Q",
-            queue,
-            "-n",
-            hostname,
-            "-l",
-            "warning",
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+    worker = CeleryWorker(
+        database_url=database_url_for_current_test_database(),
+        broker_url=settings.REDIS_URL,
     )
+    worker.start()
+    app.conf.task_always_eager = False
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if worker.poll() is not None:
-                raise RuntimeError(
-                    "Celery worker exited: " + worker.stderr.read().decode()[-2000:]
-                )
-            if app.control.ping(destination=[hostname], timeout=0.5):
-                break
-        else:
-            raise RuntimeError("Celery worker did not answer a ping within 60 s")
-        app.conf.task_always_eager = False
-        yield queue
+        yield worker.queue
     finally:
         app.conf.task_always_eager = settings.CELERY_TASK_ALWAYS_EAGER
-        worker.terminate()
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        worker.stop()
+
+
+@pytest.fixture
+def private_redis() -> Iterator[RedisServer]:
+    """A Redis of this test's own, free to stop and start."""
+    if not RedisServer.available():
+        pytest.skip("needs redis-server on the PATH")
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

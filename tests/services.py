@@ -1,0 +1,187 @@
+"""Real service processes the tests start and stop: Redis servers and Celery workers.
+
+Fault tests use their own Redis on a free port, so stopping it never disturbs
+the Redis the rest of the suite (or another test process) is using.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from contextlib import contextmanager
+from pathlib import Path
+
+from kombu import Connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class RedisServer:
+    """A throw-away redis-server on a free loopback port that keeps nothing on disk."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def available() -> bool:
+        return shutil.which("redis-server") is not None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+class CeleryWorker:
+    """A real `celery worker` process reading the given database and broker."""
+
+    def __init__(self, *, database_url: str, broker_url: str, concurrency: int = 1):
+        self.queue = f"test-{uuid.uuid4().hex[:12]}"
+        self.hostname = f"{self.queue}@localhost"
+        self.database_url = database_url
+        self.broker_url = broker_url
+        self.concurrency = concurrency
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            prefix="celery-worker-", suffix=".log", delete=False
+        )
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60) -> None:
+        pool = (
+            ["--pool=solo"]
+            if self.concurrency == 1
+            else ["--pool=prefork", f"--concurrency={self.concurrency}"]
+        )
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "cashback.settings.test",
+            "DATABASE_URL": self.database_url,
+            "REDIS_URL": self.broker_url,
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+        }
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "cashback",
+                "worker",
+                *pool,
+                "-Q",
+                self.queue,
+                "-n",
+                self.hostname,
+                "-l",
+                "info",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.wait_until_ready(timeout)
+
+    def wait_until_ready(self, timeout: float) -> None:
+        from cashback.celery import app
+
+        deadline = time.monotonic() + timeout
+        with Connection(self.broker_url) as connection:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"Celery worker exited:\n{self.output()}")
+                replies = app.control.ping(
+                    destination=[self.hostname], timeout=0.5, connection=connection
+                )
+                if replies:
+                    return
+        raise RuntimeError(f"Celery worker did not answer within {timeout} s")
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL: the worker gets no chance to finish or acknowledge anything."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait()
+
+
+@contextmanager
+def broker(url: str):
+    """Send this process's tasks to another broker for the duration."""
+    from cashback.celery import app
+
+    def reset_pools() -> None:
+        # Celery caches a connection pool and a producer pool built on it.
+        if app._pool is not None:
+            app._pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    previous = app.conf.broker_url
+    reset_pools()
+    app.conf.broker_url = url
+    try:
+        yield
+    finally:
+        reset_pools()
+        app.conf.broker_url = previous
+
+
+def wait_for(predicate, timeout: float = 30, interval: float = 0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
