@@ -12,7 +12,6 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
-from django_countries.fields import LazyTypedChoiceField
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import postnummer
 
@@ -37,7 +36,9 @@ class ResellerSignupForm(SignupForm):
         max_length=200,
         help_text=_("As registered, e.g. “Nordlicens AB”."),
     )
-    country = LazyTypedChoiceField(label=_("Country"), choices=countries)
+    country = forms.ChoiceField(
+        label=_("Country"), choices=lambda: [("", "---------"), *countries]
+    )
     org_number = forms.CharField(
         label=_("Organisation number"),
         max_length=40,
