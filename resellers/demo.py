@@ -1,10 +1,23 @@
-"""Demo data for resellers: vendor staff log-ins (and, later, a demo reseller)."""
+"""Demo data for resellers: vendor staff and a verified demo reseller with two users."""
 
 from allauth.account.models import EmailAddress
 
-from .models import User
+from .models import Reseller, ResellerDomain, User
+from .services import normalized_company_name
 
 DEMO_PASSWORD = "cashback-demo-2026"  # noqa: S105  (printed for the demo, local only)
+
+DEMO_RESELLER = {
+    "legal_name": "Nordlicens AB",
+    "country": "SE",
+    "org_number": "5591234561",  # valid (Luhn) but fictitious
+    "vat_number": "SE559123456101",
+    "street_address": "Sveavägen 44",
+    "postal_code": "111 34",
+    "city": "Stockholm",
+    "preferred_currency": "SEK",
+    "preferred_language": "sv",
+}
 
 
 def demo_user_ensure(*, email: str, is_staff: bool = False, **fields) -> User:
@@ -21,6 +34,21 @@ def demo_user_ensure(*, email: str, is_staff: bool = False, **fields) -> User:
     return user
 
 
+def demo_reseller_ensure() -> Reseller:
+    """The demo company Nordlicens AB on nordlicens.se, active."""
+    fields = dict(DEMO_RESELLER)
+    reseller, _created = Reseller.objects.get_or_create(
+        country=fields.pop("country"),
+        org_number=fields.pop("org_number"),
+        defaults={
+            **fields,
+            "normalized_name": normalized_company_name(fields["legal_name"]),
+        },
+    )
+    ResellerDomain.objects.get_or_create(reseller=reseller, domain="nordlicens.se")
+    return reseller
+
+
 def seed() -> list[tuple[str, str]]:
     """Returns the log-ins to print: (role, e-mail)."""
     demo_user_ensure(
@@ -30,4 +58,22 @@ def seed() -> list[tuple[str, str]]:
         first_name="Ada",
         last_name="Admin",
     )
-    return [("Vendor administrator (admin)", "admin@vendor.example")]
+    reseller = demo_reseller_ensure()
+    demo_user_ensure(
+        email="anna@nordlicens.se",
+        first_name="Anna",
+        last_name="Berg",
+        reseller=reseller,
+        is_company_admin=True,
+    )
+    demo_user_ensure(
+        email="erik@nordlicens.se",
+        first_name="Erik",
+        last_name="Holm",
+        reseller=reseller,
+    )
+    return [
+        ("Vendor administrator (admin)", "admin@vendor.example"),
+        ("Reseller company admin (Nordlicens AB)", "anna@nordlicens.se"),
+        ("Reseller member (Nordlicens AB)", "erik@nordlicens.se"),
+    ]

@@ -185,3 +185,70 @@ class ProgramMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.program} {self.start_date}..{self.end_date or ''}"
+
+
+class PendingMembership(models.Model):
+    """A colleague who signed up with a company's domain and organisation number.
+
+    They join the company only once their address is verified, so an
+    unverified address on the domain never sees the company's data.
+    """
+
+    user = models.OneToOneField(
+        User,
+        on_delete=models.CASCADE,
+        related_name="pending_membership",
+        verbose_name=_("user"),
+    )
+    reseller = models.ForeignKey(
+        Reseller,
+        on_delete=models.CASCADE,
+        related_name="pending_members",
+        verbose_name=_("reseller"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pending membership")
+        verbose_name_plural = _("pending memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} -> {self.reseller}"
+
+
+class ResellerEvent(models.Model):
+    """One change to a company or its members: who, when, what."""
+
+    class Kind(models.TextChoices):
+        REGISTERED = "registered", _("Company registered")
+        HELD = "held", _("Held for a program manager's check")
+        APPROVED = "approved", _("Approved by a program manager")
+        MEMBER_JOINED = "member_joined", _("Member joined")
+        MEMBER_REMOVED = "member_removed", _("Member removed")
+        PROFILE_CHANGED = "profile_changed", _("Company details changed")
+
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("company event")
+        verbose_name_plural = _("company events")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["reseller", "-created_at"], name="reseller_event_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"

@@ -1,8 +1,30 @@
 """Every write about users and reseller companies."""
 
-from django.conf import settings
+from typing import Any
 
-from .models import User
+from allauth.account.models import EmailAddress
+from cleanco import basename
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from cashback.outbox import outbox_email_enqueue
+
+from .domain_policy import email_domain
+from .models import PendingMembership, Reseller, ResellerDomain, ResellerEvent, User
+from .selectors import Registration, registration_plan, reseller_has_claims
+
+# What a company admin may change on /company/ (the numbers are fixed once set).
+PROFILE_FIELDS = (
+    "legal_name",
+    "street_address",
+    "postal_code",
+    "city",
+    "region",
+    "preferred_currency",
+    "preferred_language",
+)
 
 
 def user_set_language(*, user: User, language: str) -> None:
@@ -11,3 +33,222 @@ def user_set_language(*, user: User, language: str) -> None:
         return
     user.preferred_language = language
     user.save(update_fields=["preferred_language"])
+
+
+def normalized_company_name(legal_name: str) -> str:
+    """The name without legal suffixes, case or punctuation: what names match on."""
+    return " ".join(basename(legal_name).split()).casefold()
+
+
+def reseller_register_user(
+    *,
+    user: User,
+    legal_name: str,
+    country: str,
+    org_number: str,
+    vat_number: str = "",
+    language: str = "en",
+) -> Reseller | None:
+    """Attach a newly signed-up user to their company (R1).
+
+    The first user of a company creates it and becomes its admin. A colleague
+    with the same domain and organisation number is recorded as pending and
+    joins once their address is verified. The same domain with another
+    organisation number creates a company held for a program manager, never a
+    silent twin. Returns the company the user now belongs to, if any.
+    """
+    domain = email_domain(user.email)
+    with transaction.atomic():
+        plan = registration_plan(
+            email=user.email, country=country, org_number=org_number
+        )
+        if plan.outcome == Registration.TAKEN:
+            raise ValidationError(
+                {"org_number": org_number_taken_message()}, code="org_number_taken"
+            )
+        if plan.outcome == Registration.JOIN:
+            PendingMembership.objects.update_or_create(
+                user=user, defaults={"reseller": plan.reseller}
+            )
+            return None
+        held = plan.outcome == Registration.HELD
+        try:
+            with transaction.atomic():  # a concurrent first sign-up of the number
+                reseller = Reseller.objects.create(
+                    legal_name=legal_name.strip(),
+                    normalized_name=normalized_company_name(legal_name),
+                    country=country,
+                    org_number=org_number,
+                    vat_number=vat_number,
+                    preferred_language=language,
+                    status=Reseller.Status.HELD if held else Reseller.Status.ACTIVE,
+                    review_note=(
+                        f"Same e-mail domain {domain} as {plan.reseller} with a "
+                        "different organisation number: check before approving."
+                        if held
+                        else ""
+                    ),
+                )
+        except IntegrityError:
+            raise ValidationError(
+                {"org_number": org_number_taken_message()}, code="org_number_taken"
+            ) from None
+        ResellerDomain.objects.create(reseller=reseller, domain=domain)
+        user.reseller = reseller
+        user.is_company_admin = True
+        user.save(update_fields=["reseller", "is_company_admin"])
+        ResellerEvent.objects.create(
+            reseller=reseller,
+            actor=user,
+            kind=ResellerEvent.Kind.REGISTERED,
+            detail={"domain": domain},
+        )
+        if held:
+            ResellerEvent.objects.create(
+                reseller=reseller,
+                kind=ResellerEvent.Kind.HELD,
+                detail={"domain": domain, "shares_domain_with": plan.reseller.pk},
+            )
+        return reseller
+
+
+def org_number_taken_message():
+    return _(
+        "A company with this organisation number is already registered with "
+        "another e-mail domain. Sign up with your address on the company's "
+        "registered domain, or write to support."
+    )
+
+
+def reseller_member_join_pending(*, user: User) -> Reseller | None:
+    """A colleague's address is verified: they join the company they chose.
+
+    Only when the verified address is still on one of the company's domains;
+    otherwise the pending join is dropped.
+    """
+    with transaction.atomic():
+        pending = (
+            PendingMembership.objects.select_for_update()
+            .select_related("reseller")
+            .filter(user=user)
+            .first()
+        )
+        if pending is None:
+            return None
+        reseller = pending.reseller
+        pending.delete()
+        verified_domains = {
+            email_domain(address)
+            for address in EmailAddress.objects.filter(
+                user=user, verified=True
+            ).values_list("email", flat=True)
+        }
+        company_domains = set(reseller.domains.values_list("domain", flat=True))
+        if user.reseller_id is not None or not verified_domains & company_domains:
+            return None
+        user.reseller = reseller
+        user.is_company_admin = False
+        user.save(update_fields=["reseller", "is_company_admin"])
+        ResellerEvent.objects.create(
+            reseller=reseller,
+            actor=user,
+            kind=ResellerEvent.Kind.MEMBER_JOINED,
+            detail={"email": user.email},
+        )
+        return reseller
+
+
+def _require_company_admin(*, reseller: Reseller, actor: User) -> None:
+    if not (actor.is_company_admin and actor.reseller_id == reseller.pk):
+        raise PermissionDenied(_("Only the company admin can change the company."))
+
+
+def reseller_profile_update(
+    *, reseller: Reseller, actor: User, changes: dict[str, Any]
+) -> Reseller:
+    """Change the company's details; only its admin may.
+
+    The legal name is fixed once the company has filed a claim: a program
+    manager changes it then, because claims and payouts were made in that name.
+    """
+    _require_company_admin(reseller=reseller, actor=actor)
+    with transaction.atomic():
+        locked = Reseller.objects.select_for_update().get(pk=reseller.pk)
+        changed = {
+            field: value
+            for field, value in changes.items()
+            if field in PROFILE_FIELDS and getattr(locked, field) != value
+        }
+        if "legal_name" in changed and reseller_has_claims(reseller=locked):
+            raise ValidationError(
+                {
+                    "legal_name": _(
+                        "Your company has filed claims, so its legal name can only "
+                        "be changed by the program team. Write to support."
+                    )
+                },
+                code="legal_name_locked",
+            )
+        if not changed:
+            return locked
+        for field, value in changed.items():
+            setattr(locked, field, value)
+        update_fields = list(changed)
+        if "legal_name" in changed:
+            locked.normalized_name = normalized_company_name(locked.legal_name)
+            update_fields.append("normalized_name")
+        locked.save(update_fields=update_fields)
+        ResellerEvent.objects.create(
+            reseller=locked,
+            actor=actor,
+            kind=ResellerEvent.Kind.PROFILE_CHANGED,
+            detail={"fields": sorted(changed)},
+        )
+        return locked
+
+
+def reseller_member_remove(*, reseller: Reseller, actor: User, member: User) -> None:
+    """The company admin removes a colleague (never themselves)."""
+    _require_company_admin(reseller=reseller, actor=actor)
+    if member.pk == actor.pk:
+        raise ValidationError(
+            _("You cannot remove yourself from the company."), code="self_removal"
+        )
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=member.pk).first()
+        if locked is None or locked.reseller_id != reseller.pk:
+            return  # already gone: removing twice changes nothing
+        locked.reseller = None
+        locked.is_company_admin = False
+        locked.save(update_fields=["reseller", "is_company_admin"])
+        ResellerEvent.objects.create(
+            reseller=reseller,
+            actor=actor,
+            kind=ResellerEvent.Kind.MEMBER_REMOVED,
+            detail={"email": locked.email},
+        )
+
+
+def reseller_approve(*, reseller: Reseller, actor: User) -> bool:
+    """A program manager lets a held company in; its admins are told by e-mail.
+
+    Returns whether this call approved it (an active company is left as is).
+    """
+    with transaction.atomic():
+        locked = Reseller.objects.select_for_update().get(pk=reseller.pk)
+        if locked.status != Reseller.Status.HELD:
+            return False
+        locked.status = Reseller.Status.ACTIVE
+        locked.save(update_fields=["status"])
+        ResellerEvent.objects.create(
+            reseller=locked, actor=actor, kind=ResellerEvent.Kind.APPROVED
+        )
+        for admin in User.objects.filter(reseller=locked, is_company_admin=True):
+            outbox_email_enqueue(
+                dedup_key=f"reseller-approved:{locked.pk}:{admin.pk}",
+                recipients=[admin.email],
+                template="emails/reseller_approved",
+                context={"reseller": locked, "user": admin},
+                language=admin.language,
+            )
+        return True

@@ -1,19 +1,79 @@
-from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The company page and the pages a user sees before they may see offers."""
 
-from .access import reseller_required
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .access import has_verified_email, reseller_required
+from .forms import CompanyForm
+from .selectors import reseller_has_claims, reseller_member_get, reseller_members
+from .services import reseller_member_remove, reseller_profile_update
 
 
 @reseller_required
 def company(request: HttpRequest) -> HttpResponse:
-    """The company profile and its members."""
-    return render(request, "resellers/company.html")
+    """The company profile and its members; only the company admin edits."""
+    reseller = request.reseller
+    is_admin = request.user.is_company_admin
+    form = CompanyForm(instance=reseller) if is_admin else None
+    if request.method == "POST":
+        if not is_admin:
+            raise PermissionDenied
+        form = CompanyForm(request.POST, instance=reseller)
+        if form.is_valid():
+            try:
+                reseller_profile_update(
+                    reseller=reseller, actor=request.user, changes=form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, _("The company details are saved."))
+                return redirect("resellers:company")
+        # A refused form must not show the half-applied values as saved ones.
+        reseller.refresh_from_db()
+    return render(
+        request,
+        "resellers/company.html",
+        {
+            "reseller": reseller,
+            "form": form,
+            "is_admin": is_admin,
+            "members": reseller_members(reseller=reseller),
+            "has_claims": reseller_has_claims(reseller=reseller),
+        },
+    )
+
+
+@require_POST
+@reseller_required
+def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
+    """The company admin removes a colleague; another company's user is a 404."""
+    member = reseller_member_get(reseller=request.reseller, member_id=member_id)
+    try:
+        reseller_member_remove(
+            reseller=request.reseller, actor=request.user, member=member
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _("%(name)s no longer belongs to the company.")
+            % {"name": member.display_name},
+        )
+    return redirect("resellers:company")
 
 
 @login_required
 def verification_required(request: HttpRequest) -> HttpResponse:
     """Until the address is verified, every reseller page leads here."""
+    if has_verified_email(request.user):
+        return redirect("dashboard")
     return render(request, "resellers/verification_required.html")
 
 

@@ -198,6 +198,14 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
+# resellers: the adapter (outbox e-mail, join on verification) and the forms
+# that apply the e-mail domain policy (R1).
+ACCOUNT_ADAPTER = "resellers.adapter.AccountAdapter"
+ACCOUNT_FORMS = {
+    "signup": "resellers.forms.ResellerSignupForm",
+    "add_email": "resellers.forms.PolicyAddEmailForm",
+    "change_email": "resellers.forms.PolicyChangeEmailForm",
+}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PROGRAM_NAME
 

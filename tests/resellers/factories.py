@@ -10,7 +10,7 @@ from resellers.models import ProgramMembership, Reseller, ResellerDomain, User
 class ResellerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Reseller
-        skip_postgeneration_save = True
+        skip_postgeneration_save = True  # the domain hook writes its own row
 
     legal_name = factory.Sequence(lambda n: f"Nordic Licensing {n} AB")
     normalized_name = factory.LazyAttribute(lambda o: basename(o.legal_name).casefold())

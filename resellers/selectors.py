@@ -1,0 +1,63 @@
+"""Reads about reseller companies, always scoped to the asking reseller."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from .domain_policy import email_domain
+from .models import Reseller, User
+
+
+def reseller_members(*, reseller: Reseller) -> QuerySet[User]:
+    """The company's members, admins first; one query whatever their number."""
+    return User.objects.filter(reseller=reseller, is_active=True).order_by(
+        "-is_company_admin", "last_name", "first_name", "email"
+    )
+
+
+def reseller_member_get(*, reseller: Reseller, member_id: int) -> User:
+    """One member of this company; another company's user is a 404."""
+    return get_object_or_404(User, pk=member_id, reseller=reseller)
+
+
+def reseller_has_claims(*, reseller: Reseller) -> bool:
+    """Whether the company has filed a claim (its legal name is then fixed)."""
+    return reseller.claims.exists()
+
+
+class Registration(StrEnum):
+    """What signing up with an address and organisation number leads to."""
+
+    NEW_COMPANY = "new"  # first user: creates the company and becomes its admin
+    JOIN = "join"  # same domain and number: joins once the address is verified
+    HELD = "held"  # a known domain with another number: held for a manager
+    TAKEN = "taken"  # the number is registered with other domains: refused
+
+
+@dataclass(frozen=True)
+class RegistrationPlan:
+    outcome: Registration
+    reseller: Reseller | None = None  # the existing company it relates to
+
+
+def registration_plan(*, email: str, country: str, org_number: str) -> RegistrationPlan:
+    """Decide how a sign-up relates to the companies already registered.
+
+    `org_number` is the normalised number. Reads only; the service acts on it.
+    """
+    domain = email_domain(email)
+    existing = (
+        Reseller.objects.filter(country=country, org_number=org_number)
+        .prefetch_related("domains")
+        .first()
+    )
+    if existing is not None:
+        if domain in {d.domain for d in existing.domains.all()}:
+            return RegistrationPlan(Registration.JOIN, existing)
+        return RegistrationPlan(Registration.TAKEN, existing)
+    on_domain = Reseller.objects.filter(domains__domain=domain).first()
+    if on_domain is not None:
+        return RegistrationPlan(Registration.HELD, on_domain)
+    return RegistrationPlan(Registration.NEW_COMPANY)
