@@ -2,6 +2,7 @@
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
 from cleanco import basename
 
 from resellers.models import ProgramMembership, Reseller, ResellerDomain, User
@@ -56,9 +57,19 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class StaffUserFactory(UserFactory):
+    """Vendor staff; with a TOTP authenticator unless `with_totp=False`, as admin
+    requires one."""
+
     reseller = None
     is_staff = True
     email = factory.Sequence(lambda n: f"staff{n}@vendor.example")
+
+    @factory.post_generation
+    def with_totp(self, create, extracted, **kwargs):
+        if create and extracted is not False:
+            Authenticator.objects.create(
+                user=self, type=Authenticator.Type.TOTP, data={"secret": "test"}
+            )
 
 
 class ProgramMembershipFactory(factory.django.DjangoModelFactory):
