@@ -36,7 +36,7 @@ def eligibility(offer, reseller, *, memberships=(), existing=None, today=None):
     )
 
 
-# Program day -----------------------------------------------------------------
+# Program day -----
 
 
 def test_program_today_turns_at_midnight_in_stockholm_not_utc():
@@ -51,7 +51,7 @@ def test_program_today_follows_summer_time():
     assert program_today(utc(2026, 6, 30, 22, 0)) == dt.date(2026, 7, 1)
 
 
-# Claim window (R6) -------------------------------------------------------------
+# Claim window (R6) -----
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ def test_claim_window_reason_names_the_dates(january_offer):
     assert "Jan. 31, 2026" in str(after.outcome("claim_window").reason)
 
 
-# Territory (R18) ---------------------------------------------------------------
+# Territory (R18) -----
 
 
 def test_territory_includes_listed_countries_only():
@@ -134,9 +134,7 @@ def mri_offer():
 )
 def test_excluded_program_overlap_edges(mri_offer, start, end, passed):
     """A membership sharing even one day with the excluded period disqualifies."""
-    membership = ProgramMembershipFactory(
-        program="MRI", start_date=start, end_date=end
-    )
+    membership = ProgramMembershipFactory(program="MRI", start_date=start, end_date=end)
     result = eligibility(mri_offer, membership.reseller, memberships=[membership])
     assert result.outcome("excluded_program").passed is passed
 
@@ -285,7 +283,7 @@ def test_batch_eligibility_runs_two_queries_whatever_the_offers(
     assert sum(not e.is_eligible for e in result.values()) == 4
 
 
-# Sales (R5) -----------------------------------------------------------------------
+# Sales (R5) -----
 
 
 @pytest.fixture

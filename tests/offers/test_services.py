@@ -148,7 +148,7 @@ def test_archive_and_publish_again(draft):
     assert draft.status == Offer.Status.PUBLISHED
 
 
-# Terms versions ---------------------------------------------------------------------
+# Terms versions -----
 
 
 def test_terms_versions_are_numbered_and_old_ones_kept():
