@@ -185,7 +185,7 @@ def claim_window_outcome(offer: Offer, today: dt.date) -> CriterionOutcome:
 def existing_claim_outcome(
     offer: Offer, existing_reference: str | None
 ) -> CriterionOutcome:
-    label = _("One claim per company")
+    label = _("Earlier claims")
     if offer.claim_mode != Offer.ClaimMode.ONE_PER_RESELLER:
         return CriterionOutcome(
             "existing_claim", label, True, _("File one claim for each sale.")
