@@ -188,3 +188,33 @@ def test_a_terms_version_cannot_be_edited():
     with pytest.raises(ValueError, match="immutable"):
         terms.save()
     assert Terms.objects.get(pk=terms.pk).text_en != "Changed after acceptance."
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_terms_publications_get_distinct_versions():
+    """Two managers publishing at once get versions n+1 and n+2, not an error."""
+    import threading
+
+    from django.db import connection
+
+    offer = OfferFactory(with_terms=False)
+    barrier = threading.Barrier(4)
+    errors: list[Exception] = []
+
+    def publish(index: int) -> None:
+        try:
+            barrier.wait()
+            terms_publish(offer=offer, text_en=f"en {index}", text_sv=f"sv {index}")
+        except Exception as error:  # surfaced by the assertion below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(offer.terms.values_list("version", flat=True)) == [1, 2, 3, 4]
