@@ -11,12 +11,14 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from resellers.models import ProgramMembership, Reseller
 
@@ -55,23 +57,42 @@ class Eligibility:
 
 
 def program_today(now: dt.datetime | None = None) -> dt.date:
-    """Today's date where the program runs (Stockholm), whatever the server's zone."""
+    """Today's date where the program runs (Stockholm), whatever the server's zone.
+
+    A window's last day ends at midnight in Stockholm, not in UTC: at
+    2026-01-31 23:30 UTC it is already 1 February there.
+    """
     return timezone.localtime(now or timezone.now(), timezone=_program_zone()).date()
 
 
-def _program_zone():
-    from zoneinfo import ZoneInfo
-
+def _program_zone() -> ZoneInfo:
     return ZoneInfo(PROGRAM_TIME_ZONE)
 
 
 def periods_overlap(
-    start: dt.date, end: dt.date | None, other_start: dt.date, other_end: dt.date | None
+    start: dt.date | None,
+    end: dt.date | None,
+    other_start: dt.date | None,
+    other_end: dt.date | None,
 ) -> bool:
-    """Closed intervals; an end of None is open-ended."""
-    return (end is None or end >= other_start) and (
-        other_end is None or other_end >= start
+    """Closed intervals (both days included); None at either end is open-ended."""
+    return (end is None or other_start is None or end >= other_start) and (
+        other_end is None or start is None or other_end >= start
     )
+
+
+def period_text(start: dt.date | None, end: dt.date | None) -> str:
+    """A closed period in words and the reader's date format; None is open-ended."""
+    if start and end:
+        return _("%(start)s – %(end)s") % {
+            "start": date_format(start),
+            "end": date_format(end),
+        }
+    if start:
+        return _("from %(start)s") % {"start": date_format(start)}
+    if end:
+        return _("until %(end)s") % {"end": date_format(end)}
+    return str(_("at any time"))
 
 
 def territory_outcome(offer: Offer, reseller: Reseller) -> CriterionOutcome:
@@ -91,13 +112,20 @@ def territory_outcome(offer: Offer, reseller: Reseller) -> CriterionOutcome:
 def excluded_program_outcome(
     offer: Offer, memberships: Iterable[ProgramMembership]
 ) -> CriterionOutcome:
+    """Not eligible when a membership of the excluded program overlaps its period.
+
+    A missing start or end of the period is open-ended, so a program excluded
+    without dates excludes every member, whenever they were one. Program names
+    are compared without regard to case, as imports may differ.
+    """
     label = _("Excluded program")
-    if not offer.excluded_program or offer.excluded_from is None:
+    if not offer.excluded_program:
         return CriterionOutcome(
             "excluded_program", label, True, _("No program excluded.")
         )
+    program = offer.excluded_program.casefold()
     for membership in memberships:
-        if membership.program == offer.excluded_program and periods_overlap(
+        if membership.program.casefold() == program and periods_overlap(
             membership.start_date,
             membership.end_date,
             offer.excluded_from,
@@ -108,15 +136,15 @@ def excluded_program_outcome(
                 label,
                 False,
                 _(
-                    "Your company was a member of %(program)s between %(start)s and "
-                    "%(end)s; members during that period are not eligible."
+                    "Your company was a member of %(program)s (%(membership)s), "
+                    "which overlaps the excluded period (%(period)s)."
                 )
                 % {
                     "program": offer.excluded_program,
-                    "start": date_format(offer.excluded_from),
-                    "end": date_format(offer.excluded_until)
-                    if offer.excluded_until
-                    else "…",
+                    "membership": period_text(
+                        membership.start_date, membership.end_date
+                    ),
+                    "period": period_text(offer.excluded_from, offer.excluded_until),
                 },
             )
     return CriterionOutcome(
@@ -157,7 +185,7 @@ def claim_window_outcome(offer: Offer, today: dt.date) -> CriterionOutcome:
 def existing_claim_outcome(
     offer: Offer, existing_reference: str | None
 ) -> CriterionOutcome:
-    label = _("One claim per company")
+    label = _("Earlier claims")
     if offer.claim_mode != Offer.ClaimMode.ONE_PER_RESELLER:
         return CriterionOutcome(
             "existing_claim", label, True, _("File one claim for each sale.")
@@ -172,6 +200,16 @@ def existing_claim_outcome(
         )
     return CriterionOutcome(
         "existing_claim", label, True, _("Your company has not filed a claim yet.")
+    )
+
+
+def offer_status_outcome(offer: Offer) -> CriterionOutcome:
+    """Only a published offer takes claims (a draft or archived one does not)."""
+    label = _("Offer status")
+    if offer.status == Offer.Status.PUBLISHED:
+        return CriterionOutcome("offer_status", label, True, _("Published."))
+    return CriterionOutcome(
+        "offer_status", label, False, _("The offer is not open to claims.")
     )
 
 
@@ -195,11 +233,20 @@ def offer_eligibility(
     existing_claim_reference: str | None,
     today: dt.date | None = None,
 ) -> Eligibility:
-    """What can be known before a claim: company, territory, program, window, R7."""
+    """What can be known before a claim: company, territory, program, window, R7.
+
+    `existing_claim_reference` is the reseller's claim on this offer that still
+    counts (any status but withdrawn), or None. A draft or archived offer adds
+    a failing "offer status" outcome; a published one does not mention it.
+    """
     today = today or program_today()
+    outcomes = []
+    if offer.status != Offer.Status.PUBLISHED:
+        outcomes.append(offer_status_outcome(offer))
     return Eligibility(
         offer=offer,
         outcomes=[
+            *outcomes,
             reseller_status_outcome(reseller),
             territory_outcome(offer, reseller),
             excluded_program_outcome(offer, memberships),
@@ -213,6 +260,8 @@ def offers_eligibility(
     *, offers: Sequence[Offer], reseller: Reseller, today: dt.date | None = None
 ) -> dict[int, Eligibility]:
     """Eligibility of many offers for one reseller in two queries, by offer id."""
+    # One "today" for the whole batch, even when the request spans midnight.
+    today = today or program_today()
     memberships = list(reseller.memberships.all())
     # Reverse accessor: offers cannot import claims (dependencies point one way).
     existing = dict(
@@ -289,13 +338,18 @@ def sale_outcomes(
             )
         )
     enough_seats = sale.seats >= offer.min_seats_per_agreement
+    seats = ngettext("%(seats)s seat", "%(seats)s seats", sale.seats) % {
+        "seats": sale.seats
+    }
     outcomes.append(
         CriterionOutcome(
             "seats",
             _("Seats"),
             enough_seats,
-            _("%(seats)s seats; the minimum is %(minimum)s.")
-            % {"seats": sale.seats, "minimum": offer.min_seats_per_agreement},
+            _("%(seats)s; the minimum is %(minimum)s.")
+            % {"seats": seats, "minimum": offer.min_seats_per_agreement}
+            if offer.min_seats_per_agreement
+            else _("%(seats)s; no minimum.") % {"seats": seats},
         )
     )
     return outcomes

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -10,6 +11,8 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
+
+from .validators import offer_currency_errors, offer_date_errors
 
 
 class Product(models.Model):
@@ -203,6 +206,14 @@ class Offer(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("offers:detail", kwargs={"slug": self.slug})
 
+    def clean(self) -> None:
+        """Dates in order and real currency codes, before the database refuses."""
+        errors = offer_date_errors(self)
+        for field, messages in offer_currency_errors(self).items():
+            errors.setdefault(field, []).extend(messages)
+        if errors:
+            raise ValidationError(errors)
+
     @property
     def title(self) -> str:
         return self.title_sv if translation.get_language() == "sv" else self.title_en
@@ -258,6 +269,13 @@ class Terms(models.Model):
 
     def __str__(self) -> str:
         return _("Terms version %(version)s") % {"version": self.version}
+
+    def save(self, *args, **kwargs) -> None:
+        # Claims record the version they accepted (R8): a text must never change
+        # under them. A new text is a new row (offers.services.terms_publish).
+        if not self._state.adding:
+            raise ValueError("Terms versions are immutable; publish a new version.")
+        super().save(*args, **kwargs)
 
     @property
     def text(self) -> str:

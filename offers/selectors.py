@@ -1,0 +1,188 @@
+"""Reads of the offer catalogue for one reseller, in a fixed number of queries.
+
+A reseller sees only published offers of its own territory; any other slug is
+a 404. Claims are read through the reverse accessor `reseller.claims` because
+offers cannot import the claims app (dependencies point one way).
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from resellers.models import Reseller
+
+from .eligibility import Eligibility, offer_eligibility, program_today
+from .models import Offer, Terms
+
+OFFERS_PER_PAGE = 10
+
+# Withdrawn claims no longer count for "one claim per company" (R7).
+WITHDRAWN = "withdrawn"
+
+
+@dataclass
+class OfferCard:
+    """An offer as one reseller sees it: eligibility and its own claims on it."""
+
+    offer: Offer
+    eligibility: Eligibility
+    today: dt.date
+    claims: list = field(default_factory=list)
+
+    @property
+    def can_claim(self) -> bool:
+        """A claim can be filed now (the page shows the button)."""
+        return self.eligibility.is_eligible
+
+    @property
+    def opens_later(self) -> bool:
+        """The window is still to open: the offer is coming, not refused."""
+        return self.today < self.offer.claim_opens_on
+
+    @property
+    def claim_filed(self) -> bool:
+        """The only thing between the reseller and a claim is the one it filed."""
+        return [o.code for o in self.eligibility.failures] == ["existing_claim"]
+
+    @property
+    def reasons_not(self) -> list[str]:
+        """Why a claim cannot be filed now, one reason per failed criterion."""
+        return [str(outcome.reason) for outcome in self.eligibility.failures]
+
+
+def _in_territory(country_code: str) -> Q:
+    """Offers whose territory list names the country.
+
+    The list is stored as comma-separated codes; matching whole codes keeps a
+    code from matching inside another one.
+    """
+    return (
+        Q(territories=country_code)
+        | Q(territories__startswith=f"{country_code},")
+        | Q(territories__endswith=f",{country_code}")
+        | Q(territories__contains=f",{country_code},")
+    )
+
+
+def offers_visible(*, reseller: Reseller) -> QuerySet[Offer]:
+    """Published offers of the reseller's territory, whatever their window."""
+    return Offer.objects.filter(
+        _in_territory(reseller.country.code), status=Offer.Status.PUBLISHED
+    )
+
+
+def _claims_by_offer(*, reseller: Reseller, offers: list[Offer]) -> dict[int, list]:
+    claims_by_offer: dict[int, list] = defaultdict(list)
+    if not offers:
+        return claims_by_offer
+    claims = (
+        reseller.claims.filter(offer__in=offers)
+        .only("pk", "reseller_id", "offer_id", "reference", "status", "created_at")
+        .order_by("-created_at", "-pk")
+    )
+    for claim in claims:
+        claims_by_offer[claim.offer_id].append(claim)
+    return claims_by_offer
+
+
+def _existing_reference(claims: list) -> str | None:
+    return next((c.reference for c in claims if c.status != WITHDRAWN), None)
+
+
+def _cards(
+    *, reseller: Reseller, offers: list[Offer], today: dt.date
+) -> list[OfferCard]:
+    memberships = list(reseller.memberships.all())
+    claims_by_offer = _claims_by_offer(reseller=reseller, offers=offers)
+    cards = []
+    for offer in offers:
+        claims = claims_by_offer.get(offer.pk, [])
+        eligibility = offer_eligibility(
+            offer=offer,
+            reseller=reseller,
+            memberships=memberships,
+            existing_claim_reference=_existing_reference(claims),
+            today=today,
+        )
+        cards.append(
+            OfferCard(offer=offer, eligibility=eligibility, today=today, claims=claims)
+        )
+    return cards
+
+
+def offer_list_page(
+    *,
+    reseller: Reseller,
+    page_number: str | int | None = 1,
+    closed: bool = False,
+    today: dt.date | None = None,
+) -> tuple[Page, list[OfferCard]]:
+    """One page of offers with the reseller's state for each.
+
+    Open or coming offers (the last claim day is today or later in Stockholm),
+    soonest deadline first; with `closed`, the closed ones, latest first.
+    Five queries whatever the number of offers, products and claims: count,
+    page, products, memberships, claims.
+    """
+    today = today or program_today()
+    offers = offers_visible(reseller=reseller).prefetch_related(
+        Prefetch("products", to_attr="product_list")
+    )
+    if closed:
+        offers = offers.filter(claim_closes_on__lt=today).order_by(
+            "-claim_closes_on", "-pk"
+        )
+    else:
+        offers = offers.filter(claim_closes_on__gte=today).order_by(
+            "claim_closes_on", "claim_opens_on", "pk"
+        )
+    page = Paginator(offers, OFFERS_PER_PAGE).get_page(page_number)
+    return page, _cards(reseller=reseller, offers=list(page.object_list), today=today)
+
+
+@dataclass
+class OfferDetail:
+    """What the offer page shows besides the card: terms and return period."""
+
+    card: OfferCard
+    terms: Terms | None
+    return_period_days: int
+
+
+def offer_detail(
+    *, reseller: Reseller, slug: str, today: dt.date | None = None
+) -> OfferDetail:
+    """One offer with its criteria, current terms and the reseller's state.
+
+    Raises Http404 for a slug that is unknown, unpublished or outside the
+    reseller's territory.
+    """
+    today = today or program_today()
+    offer = (
+        offers_visible(reseller=reseller)
+        .filter(slug=slug)
+        .prefetch_related(
+            Prefetch("products", to_attr="product_list"),
+            Prefetch("licence_types", to_attr="licence_type_list"),
+            Prefetch("segments", to_attr="segment_list"),
+        )
+        .first()
+    )
+    if offer is None:
+        raise Http404("No such offer for this reseller.")
+    terms = offer.terms.order_by("-version").first()
+    override = (
+        offer.return_periods.filter(country=reseller.country.code)
+        .values_list("days", flat=True)
+        .first()
+    )
+    (card,) = _cards(reseller=reseller, offers=[offer], today=today)
+    return OfferDetail(
+        card=card,
+        terms=terms,
+        return_period_days=offer.return_period_days if override is None else override,
+    )

@@ -1,0 +1,30 @@
+"""Template helpers for offer pages: the reward line and links to claims."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from offers import formatting
+from offers.models import Offer
+
+register = template.Library()
+
+
+@register.filter
+def reward_line(offer: Offer) -> str:
+    """The reward rule in one line, in the active language."""
+    return formatting.reward_summary(offer)
+
+
+@register.simple_tag
+def offer_criteria(offer: Offer, return_period_days: int) -> list[tuple[str, str]]:
+    """Every criterion as (label, text) rows, in the active language."""
+    return formatting.offer_criteria(offer, return_period_days=return_period_days)
+
+
+@register.filter
+def claim_url(claim) -> str:
+    """The claim's page, or "" while the claims app does not serve one yet."""
+    try:
+        return reverse("claims:detail", kwargs={"reference": claim.reference})
+    except NoReverseMatch:
+        return ""
