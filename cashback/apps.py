@@ -9,4 +9,13 @@ class CashbackConfig(AppConfig):
     verbose_name = _("Portal")
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .middleware import mark_session_activity
+
+        user_logged_in.connect(
+            lambda sender, request, user, **kwargs: mark_session_activity(request),
+            weak=False,
+            dispatch_uid="cashback.mark_session_activity",
+        )

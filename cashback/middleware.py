@@ -1,5 +1,6 @@
 """Request middleware of the shared kernel."""
 
+import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -68,3 +69,31 @@ def user_has_totp(user) -> bool:
     return Authenticator.objects.filter(
         user=user, type=Authenticator.Type.TOTP
     ).exists()
+
+
+class SessionActivityMiddleware:
+    """Keeps a signed-in session alive while it is used; it ends when idle.
+
+    The session expires SESSION_COOKIE_AGE after its last save. Saving it on
+    every request would cost a write per page; marking activity at most every
+    few minutes keeps the idle timeout within that margin instead.
+    """
+
+    RENEW_AFTER_SECONDS = 300
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            if now - request.session.get("last_activity", 0) > self.RENEW_AFTER_SECONDS:
+                mark_session_activity(request)
+        return self.get_response(request)
+
+
+def mark_session_activity(request: HttpRequest, **kwargs) -> None:
+    """Also connected to user_logged_in: a fresh log-in counts as activity."""
+    if request is not None and hasattr(request, "session"):
+        request.session["last_activity"] = int(time.time())

@@ -116,3 +116,17 @@ def private_redis() -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    """pytest-django's superuser, with the TOTP authenticator admin requires."""
+    from allauth.mfa.models import Authenticator
+
+    user = django_user_model.objects.create_superuser(
+        email="admin@vendor.example", password="password"
+    )
+    Authenticator.objects.create(
+        user=user, type=Authenticator.Type.TOTP, data={"secret": "test"}
+    )
+    return user
