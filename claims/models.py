@@ -188,6 +188,7 @@ class Claim(models.Model):
         verbose_name = _("claim")
         verbose_name_plural = _("claims")
         ordering = ["created_at"]
+        permissions = [("review_claim", _("Can review claims (approve, reject, ask)"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["reseller", "offer"],
