@@ -1,7 +1,10 @@
 """Claims, the agreements they cover, the Open agreement ledger, invoice copies
 and the timeline of every claim."""
 
+import uuid
+
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -9,6 +12,63 @@ from django.utils.translation import gettext_lazy as _
 
 from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
 from resellers.models import Reseller
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files outside MEDIA_ROOT and without a URL: served only by checking views.
+
+    The location is read from settings on every use, so tests (and operators)
+    can move it without reloading the models.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(base_url=None)
+
+    @property
+    def base_location(self):  # type: ignore[override]
+        return settings.PRIVATE_MEDIA_ROOT
+
+    @property
+    def location(self):  # type: ignore[override]
+        import os
+
+        return os.path.abspath(self.base_location)
+
+    def url(self, name):  # pragma: no cover - never public
+        raise ValueError("Private files have no URL; use the download view.")
+
+
+_private_storage = PrivateStorage()
+
+
+def private_storage() -> PrivateStorage:
+    """The storage for invoice copies and ledger uploads (a callable for migrations)."""
+    return _private_storage
+
+
+def invoice_upload_to(instance: "InvoiceDocument", filename: str) -> str:
+    """A generated name: the reseller's file name is never used on disk."""
+    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
+    suffix = extension.get(instance.content_type, "bin")
+    return f"invoices/{instance.claim_id}/{uuid.uuid4().hex}.{suffix}"
+
+
+def ledger_upload_to(instance: "AgreementImport", filename: str) -> str:
+    return f"ledger/{uuid.uuid4().hex}.csv"
+
+
+class ClaimReferenceCounter(models.Model):
+    """The last claim number used in a year; its row lock makes references unique."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("claim reference counter")
+        verbose_name_plural = _("claim reference counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
 
 
 class OpenAgreement(models.Model):
@@ -128,6 +188,7 @@ class Claim(models.Model):
         verbose_name = _("claim")
         verbose_name_plural = _("claims")
         ordering = ["created_at"]
+        permissions = [("review_claim", _("Can review claims (approve, reject, ask)"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["reseller", "offer"],
@@ -246,7 +307,9 @@ class InvoiceDocument(models.Model):
     """A customer-invoice copy a reseller uploaded when a reviewer asked (R9)."""
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="invoices")
-    file = models.FileField(_("file"), upload_to="invoices/%Y/%m/")
+    file = models.FileField(
+        _("file"), upload_to=invoice_upload_to, storage=private_storage
+    )
     original_name = models.CharField(_("original file name"), max_length=255)
     content_type = models.CharField(_("content type"), max_length=50)
     size = models.PositiveIntegerField(_("size in bytes"))
@@ -260,6 +323,47 @@ class InvoiceDocument(models.Model):
         verbose_name = _("invoice copy")
         verbose_name_plural = _("invoice copies")
         ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class AgreementImport(models.Model):
+    """A ledger CSV a program manager uploaded in admin, imported by a task."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Importing")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    file = models.FileField(
+        _("CSV file"), upload_to=ledger_upload_to, storage=private_storage
+    )
+    original_name = models.CharField(_("original file name"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.PENDING
+    )
+    rows_read = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows imported"), default=0)
+    rows_rejected = models.PositiveIntegerField(_("rows rejected"), default=0)
+    # [[line, reason], ...] capped, so a broken file cannot bloat the row.
+    errors = models.JSONField(_("rejected rows"), default=list, blank=True)
+    message = models.TextField(_("result"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("agreement ledger import")
+        verbose_name_plural = _("agreement ledger imports")
+        ordering = ["-created_at"]
 
     def __str__(self) -> str:
         return self.original_name

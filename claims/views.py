@@ -1,9 +1,195 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""Reseller pages for claims: thin, parse the request, call a service or selector."""
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from offers.eligibility import offer_eligibility
 from resellers.access import reseller_required
+
+from . import selectors, services
+from .forms import ClaimFileForm, DisputeForm, InvoiceUploadForm
+from .presentation import next_step, timeline
+
+CLAIMS_PER_PAGE = 20
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind the proxy, REMOTE_ADDR is set from X-Forwarded-For by the server
+    # configuration; a header the client sends is never trusted here.
+    return request.META.get("REMOTE_ADDR") or None
+
+
+@reseller_required
+def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
+    """The claim form of one offer: numbers, the terms in full, the tick (R8)."""
+    offer = selectors.offer_to_claim(slug=slug)
+    reseller = request.reseller
+    terms = services.current_terms(offer)
+    form = ClaimFileForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            claim = services.claim_file(
+                reseller=reseller,
+                offer=offer,
+                user=request.user,
+                agreement_numbers=form.cleaned_data["agreement_numbers"],
+                accepted_terms=form.cleaned_data["accepted_terms"],
+                ip=client_ip(request),
+                terms_version=form.cleaned_data["terms_version"],
+            )
+        except services.ClaimError as error:
+            form.add_error(None, error)
+            terms = services.current_terms(offer)
+        else:
+            messages.success(
+                request,
+                _("Claim %(reference)s is filed. We will e-mail you about each step.")
+                % {"reference": claim.reference},
+            )
+            return redirect(claim)
+    eligibility = offer_eligibility(
+        offer=offer,
+        reseller=reseller,
+        memberships=list(reseller.memberships.all()),
+        existing_claim_reference=services._existing_reference(reseller, offer),
+    )
+    if terms is not None:
+        form.initial["terms_version"] = terms.version
+        if form.is_bound:
+            form.data = form.data.copy()
+            form.data["terms_version"] = terms.version
+    return render(
+        request,
+        "claims/claim_file.html",
+        {
+            "offer": offer,
+            "terms": terms,
+            "form": form,
+            "eligibility": eligibility,
+        },
+        status=400 if form.is_bound else 200,
+    )
 
 
 @reseller_required
 def claim_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "claims/claim_list.html")
+    """The company's claims with their status and next step."""
+    paginator = Paginator(
+        selectors.claims_of_reseller(reseller=request.reseller), CLAIMS_PER_PAGE
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    rows = [(claim, next_step(claim)) for claim in page.object_list]
+    return render(request, "claims/claim_list.html", {"page": page, "rows": rows})
+
+
+@reseller_required
+def claim_detail(
+    request: HttpRequest,
+    reference: str,
+    dispute_form: DisputeForm | None = None,
+    upload_form: InvoiceUploadForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """One claim: agreements, terms accepted, amount, timeline and what to do."""
+    claim = selectors.claim_of_reseller(reseller=request.reseller, reference=reference)
+    context = {
+        "claim": claim,
+        "next_step": next_step(claim),
+        "timeline": timeline(claim),
+        "can_withdraw": services.claim_can_withdraw(claim),
+        "can_dispute": services.claim_can_dispute(claim),
+        "dispute_until": services.claim_dispute_until(claim),
+        "can_upload": claim.status == claim.Status.INFO_REQUESTED,
+        "dispute_form": dispute_form or DisputeForm(),
+        "upload_form": upload_form or InvoiceUploadForm(),
+    }
+    return render(request, "claims/claim_detail.html", context, status=status)
+
+
+@require_POST
+@reseller_required
+def claim_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    claim = selectors.claim_of_reseller(reseller=request.reseller, reference=reference)
+    try:
+        services.claim_withdraw(claim=claim, user=request.user)
+    except services.ClaimError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The claim is withdrawn."))
+    return redirect(claim)
+
+
+@require_POST
+@reseller_required
+def claim_dispute(request: HttpRequest, reference: str) -> HttpResponse:
+    claim = selectors.claim_of_reseller(reseller=request.reseller, reference=reference)
+    form = DisputeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.claim_dispute(
+                claim=claim, user=request.user, comment=form.cleaned_data["comment"]
+            )
+        except services.ClaimError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Your dispute is sent to the reviewers."))
+            return redirect(claim)
+    return claim_detail.__wrapped__(request, reference, dispute_form=form, status=400)
+
+
+@require_POST
+@reseller_required
+def claim_upload_invoice(request: HttpRequest, reference: str) -> HttpResponse:
+    claim = selectors.claim_of_reseller(reseller=request.reseller, reference=reference)
+    form = InvoiceUploadForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.claim_upload_invoice(
+                claim=claim, user=request.user, upload=form.cleaned_data["file"]
+            )
+        except services.ClaimError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request, _("Thank you: the invoice copy is with the reviewer.")
+            )
+            return redirect(claim)
+    return claim_detail.__wrapped__(request, reference, upload_form=form, status=400)
+
+
+@login_required
+def invoice_download(
+    request: HttpRequest, reference: str, invoice_id: int
+) -> HttpResponseBase:
+    """An invoice copy, as an attachment, to the company's users and to staff."""
+    if request.user.is_staff:
+        return _invoice_response(None, reference, invoice_id)
+    return _reseller_invoice_download(request, reference, invoice_id)
+
+
+@reseller_required
+def _reseller_invoice_download(
+    request: HttpRequest, reference: str, invoice_id: int
+) -> HttpResponseBase:
+    return _invoice_response(request.reseller, reference, invoice_id)
+
+
+def _invoice_response(reseller, reference: str, invoice_id: int) -> FileResponse:
+    document = selectors.invoice_of_reseller(
+        reseller=reseller, reference=reference, invoice_id=invoice_id
+    )
+    extension = document.file.name.rsplit(".", 1)[-1]
+    response = FileResponse(
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=f"{reference}-invoice-{document.pk}.{extension}",
+        content_type=document.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -238,6 +238,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# claims: invoice copies and ledger uploads live outside MEDIA_ROOT and have no
+# URL; only views that check access serve them. PORTAL_URL makes e-mail links.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
+# end claims
+
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

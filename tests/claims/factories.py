@@ -6,7 +6,13 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
-from claims.models import Claim, ClaimAgreement, ClaimEvent, OpenAgreement
+from claims.models import (
+    Claim,
+    ClaimAgreement,
+    ClaimEvent,
+    DuplicateAttempt,
+    OpenAgreement,
+)
 from tests.offers.factories import (
     CustomerSegmentFactory,
     LicenceTypeFactory,
@@ -68,3 +74,13 @@ class ClaimEventFactory(factory.django.DjangoModelFactory):
     claim = factory.SubFactory(ClaimFactory)
     kind = ClaimEvent.Kind.FILED
     to_status = Claim.Status.SUBMITTED
+
+
+class DuplicateAttemptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DuplicateAttempt
+
+    existing_claim = factory.SubFactory(ClaimFactory)
+    offer = factory.SelfAttribute("existing_claim.offer")
+    agreement_number = "87654321"
+    reseller = factory.SubFactory(ResellerFactory)

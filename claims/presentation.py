@@ -1,0 +1,64 @@
+"""Claim states and events in the plain words a reseller reads."""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from .models import Claim, ClaimEvent
+
+S = Claim.Status
+K = ClaimEvent.Kind
+
+NEXT_STEPS = {
+    S.SUBMITTED: _("Nothing to do now: a reviewer will check the claim."),
+    S.IN_REVIEW: _("Nothing to do now: a reviewer is checking the claim."),
+    S.INFO_REQUESTED: _("Upload a copy of the customer invoice on the claim page."),
+    S.APPROVED: _("Submit or confirm your bank details when we e-mail you."),
+    S.REJECTED: _("Read the reason. You can dispute it once within 30 days."),
+    S.WITHDRAWN: _("Nothing more: the claim was withdrawn."),
+    S.DISPUTED: _("Nothing to do now: a reviewer is looking at the claim again."),
+}
+
+EVENT_WORDS = {
+    K.FILED: _("Your company filed the claim."),
+    K.REVIEW_STARTED: _("A reviewer started checking the claim."),
+    K.INVOICE_REQUESTED: _("The reviewer asked for a copy of the customer invoice."),
+    K.INVOICE_UPLOADED: _("Your company uploaded the invoice copy."),
+    K.APPROVED: _("The claim was approved."),
+    K.REJECTED: _("The claim was rejected."),
+    K.WITHDRAWN: _("Your company withdrew the claim."),
+    K.DISPUTED: _("Your company disputed the rejection."),
+}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: object
+    words: str
+    message: str
+    by: str
+
+
+def next_step(claim: Claim) -> str:
+    if claim.status == S.REJECTED and claim.disputed_at:
+        return str(_("Nothing more: the rejection after your dispute is final."))
+    return str(NEXT_STEPS.get(claim.status, ""))
+
+
+def timeline(claim: Claim) -> list[TimelineEntry]:
+    """The events a reseller sees, oldest first; reviewers stay anonymous."""
+    entries = []
+    for event in claim.events.all():
+        if event.kind not in EVENT_WORDS:
+            continue
+        actor = event.actor
+        by = (
+            actor.display_name
+            if actor and actor.reseller_id == claim.reseller_id
+            else ""
+        )
+        message = event.message if event.kind != K.INVOICE_UPLOADED else ""
+        entries.append(
+            TimelineEntry(event.created_at, str(EVENT_WORDS[event.kind]), message, by)
+        )
+    return entries

@@ -1,0 +1,54 @@
+"""Reads a reseller triggers: always scoped to the asking company (a foreign
+reference is a 404), each in a fixed number of queries."""
+
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from offers.models import Offer
+from resellers.models import Reseller
+
+from .models import Claim, ClaimEvent, InvoiceDocument
+
+
+def offer_to_claim(*, slug: str) -> Offer:
+    """A published offer by slug, or 404."""
+    return get_object_or_404(Offer, slug=slug, status=Offer.Status.PUBLISHED)
+
+
+def claims_of_reseller(*, reseller: Reseller) -> QuerySet[Claim]:
+    """The company's claims, newest first, with their offer."""
+    return (
+        Claim.objects.filter(reseller=reseller)
+        .select_related("offer")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def claim_of_reseller(*, reseller: Reseller, reference: str) -> Claim:
+    """One claim of the company with what its page shows, or 404."""
+    queryset = (
+        Claim.objects.filter(reseller=reseller)
+        .select_related("offer", "terms")
+        .prefetch_related(
+            "agreements",
+            "invoices",
+            Prefetch(
+                "events",
+                queryset=ClaimEvent.objects.exclude(
+                    kind=ClaimEvent.Kind.VALIDATED
+                ).select_related("actor"),
+            ),
+        )
+    )
+    return get_object_or_404(queryset, reference=reference)
+
+
+def invoice_of_reseller(
+    *, reseller: Reseller | None, reference: str, invoice_id: int
+) -> InvoiceDocument:
+    """An invoice copy of the company's claim (any claim's when reseller is None,
+    for staff), or 404."""
+    queryset = InvoiceDocument.objects.filter(claim__reference=reference)
+    if reseller is not None:
+        queryset = queryset.filter(claim__reseller=reseller)
+    return get_object_or_404(queryset, pk=invoice_id)

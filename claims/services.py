@@ -1,0 +1,685 @@
+"""Every write about claims: filing, the review workflow, invoice copies and the
+stored validation result.
+
+Each function is one transaction. State changes lock the claim row, check the
+transition is allowed (`TRANSITIONS`), write the new state and a ClaimEvent,
+and send the reseller's users an e-mail through the outbox; a refusal raises
+`ClaimError` and leaves nothing written.
+"""
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cashback.outbox import outbox_email_enqueue
+from cashback.tasks_util import enqueue_after_commit
+from offers.eligibility import offer_eligibility, program_today
+from offers.models import Offer, Terms
+from resellers.access import has_verified_email
+from resellers.models import Reseller, User
+
+from .models import (
+    Claim,
+    ClaimAgreement,
+    ClaimEvent,
+    ClaimReferenceCounter,
+    DuplicateAttempt,
+    InvoiceDocument,
+)
+from .numbers import MAX_NUMBERS_PER_CLAIM, agreement_numbers_parse
+from .numbers import agreement_numbers_split as _split
+from .signals import claim_approved
+from .uploads import invoice_file_check
+from .validation import claim_report
+
+S = Claim.Status
+DISPUTE_DAYS = 30
+
+# Which states each action starts from. Reviewer actions on a claim nobody has
+# opened yet record "review started" first, in the same transaction, so the
+# timeline always reads submitted -> in review -> decision.
+TRANSITIONS: dict[str, set[str]] = {
+    "start_review": {S.SUBMITTED},
+    "request_invoice": {S.SUBMITTED, S.IN_REVIEW},
+    "upload_invoice": {S.INFO_REQUESTED},
+    "approve": {S.SUBMITTED, S.IN_REVIEW, S.DISPUTED},
+    # A reseller who never sends the asked-for invoice can still be answered.
+    "reject": {S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED, S.DISPUTED},
+    "withdraw": {S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED},
+    "dispute": {S.REJECTED},
+}
+
+ACTION_LABELS = {
+    "start_review": _("put in review"),
+    "request_invoice": _("asked for an invoice copy"),
+    "upload_invoice": _("given an invoice copy"),
+    "approve": _("approved"),
+    "reject": _("rejected"),
+    "withdraw": _("withdrawn"),
+    "dispute": _("disputed"),
+}
+
+
+class ClaimError(ValidationError):
+    """A refusal with messages by form field (NON_FIELD_ERRORS for the rest)."""
+
+
+def _refuse(message, field: str = NON_FIELD_ERRORS, code: str = "refused"):
+    return ClaimError({field: [ValidationError(message, code=code)]})
+
+
+def claim_is_decided(claim: Claim) -> bool:
+    return claim.status in {S.APPROVED, S.REJECTED, S.WITHDRAWN}
+
+
+def claim_can_withdraw(claim: Claim) -> bool:
+    return claim.status in TRANSITIONS["withdraw"]
+
+
+def claim_dispute_until(claim: Claim) -> dt.datetime | None:
+    """Until when a rejection can be disputed; None when it cannot (any more)."""
+    if claim.status != S.REJECTED or claim.disputed_at or not claim.decided_at:
+        return None
+    return claim.decided_at + dt.timedelta(days=DISPUTE_DAYS)
+
+
+def claim_can_dispute(claim: Claim, now: dt.datetime | None = None) -> bool:
+    until = claim_dispute_until(claim)
+    return until is not None and (now or timezone.now()) <= until
+
+
+def current_terms(offer: Offer) -> Terms | None:
+    """The newest published terms version of an offer."""
+    return (
+        offer.terms.filter(published_at__lte=timezone.now())
+        .order_by("-version")
+        .first()
+    )
+
+
+# Filing ----------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    def __init__(self, errors: dict, duplicates: list[ClaimAgreement]) -> None:
+        self.errors = errors
+        self.duplicates = duplicates
+
+
+def _add(errors: dict, field: str, message, code: str = "refused") -> None:
+    errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+
+def _taken_numbers(
+    *, reseller: Reseller, offer: Offer, numbers: list[str], errors: dict
+) -> list[ClaimAgreement]:
+    """Numbers already claimed on the offer; returns other companies' claims."""
+    duplicates = []
+    taken = (
+        ClaimAgreement.objects.filter(
+            offer=offer, agreement_number__in=numbers, is_active=True
+        )
+        .select_related("claim")
+        .order_by("agreement_number")
+    )
+    for claimed in taken:
+        if claimed.claim.reseller_id == reseller.pk:
+            _add(
+                errors,
+                "agreement_numbers",
+                _("%(number)s is already claimed in %(reference)s.")
+                % {
+                    "number": claimed.agreement_number,
+                    "reference": claimed.claim.reference,
+                },
+                "already_claimed",
+            )
+        else:
+            # Neutral on purpose: another company's claim is not disclosed.
+            _add(
+                errors,
+                "agreement_numbers",
+                _(
+                    "%(number)s cannot be claimed on this offer. If you sold it, "
+                    "write to support with the invoice."
+                )
+                % {"number": claimed.agreement_number},
+                "claimed_by_other",
+            )
+            duplicates.append(claimed)
+    return duplicates
+
+
+def _existing_reference(reseller: Reseller, offer: Offer) -> str | None:
+    if offer.claim_mode != Offer.ClaimMode.ONE_PER_RESELLER:
+        return None
+    return (
+        Claim.objects.filter(reseller=reseller, offer=offer)
+        .exclude(status=S.WITHDRAWN)
+        .order_by("created_at")
+        .values_list("reference", flat=True)
+        .first()
+    )
+
+
+def claim_reference_next(*, year: int) -> str:
+    """`CB-<year>-<6 digits>`, numbered per year.
+
+    The counter row is updated in place, which locks it until the filing
+    commits: two filings can never read the same number.
+    """
+    ClaimReferenceCounter.objects.get_or_create(year=year)
+    ClaimReferenceCounter.objects.filter(year=year).update(
+        last_number=F("last_number") + 1
+    )
+    number = ClaimReferenceCounter.objects.values_list("last_number", flat=True).get(
+        year=year
+    )
+    return f"CB-{year}-{number:06d}"
+
+
+def claim_file(
+    *,
+    reseller: Reseller,
+    offer: Offer,
+    user: User,
+    agreement_numbers: Iterable[str] | str,
+    accepted_terms: bool,
+    ip: str | None,
+    terms_version: int | None = None,
+) -> Claim:
+    """File a claim (R6-R8): checked whole, then stored whole, or refused.
+
+    The offer row is locked for the transaction, so double submits, two tabs
+    and two colleagues are served one after the other and the second sees the
+    first's claim; the unique constraints catch anything the lock misses.
+    """
+    entries = (
+        _split(agreement_numbers)
+        if isinstance(agreement_numbers, str)
+        else list(agreement_numbers)
+    )
+    numbers, bad = agreement_numbers_parse(entries)
+    errors: dict[str, list[ValidationError]] = {}
+    for message in bad:
+        _add(errors, "agreement_numbers", message, "invalid_number")
+    if not entries:
+        _add(
+            errors,
+            "agreement_numbers",
+            _("Enter the Open agreement number of at least one sale."),
+            "required",
+        )
+    if len(numbers) > MAX_NUMBERS_PER_CLAIM:
+        _add(
+            errors,
+            "agreement_numbers",
+            _("At most %(count)s agreement numbers fit in one claim.")
+            % {"count": MAX_NUMBERS_PER_CLAIM},
+            "too_many",
+        )
+    if not accepted_terms:
+        _add(
+            errors,
+            "accepted_terms",
+            _("Read the terms and tick the box to accept them."),
+            "terms_not_accepted",
+        )
+    if user.reseller_id != reseller.pk or not has_verified_email(user):
+        _add(
+            errors,
+            NON_FIELD_ERRORS,
+            _("Only a verified user of the company can file its claims."),
+            "unverified",
+        )
+    if errors:
+        raise ClaimError(errors)
+
+    try:
+        with transaction.atomic():
+            claim = _claim_file_locked(
+                reseller=reseller,
+                offer=offer,
+                user=user,
+                numbers=numbers,
+                ip=ip,
+                terms_version=terms_version,
+            )
+    except _Refused as refused:
+        # Recorded after the rollback, in its own transaction: reviewers must
+        # see the attempt even though nothing else of it is kept (R7).
+        if refused.duplicates:
+            with transaction.atomic():
+                DuplicateAttempt.objects.bulk_create(
+                    DuplicateAttempt(
+                        offer=offer,
+                        agreement_number=claimed.agreement_number,
+                        reseller=reseller,
+                        user=user,
+                        existing_claim=claimed.claim,
+                    )
+                    for claimed in refused.duplicates
+                )
+        raise ClaimError(refused.errors) from None
+    except IntegrityError:
+        # A race the lock did not serialise (e.g. a number claimed under
+        # another lock); the winner has committed, so say what it holds.
+        errors = {}
+        existing = _existing_reference(reseller, offer)
+        if existing:
+            _add(
+                errors,
+                NON_FIELD_ERRORS,
+                _("Your company has already filed %(reference)s for this offer.")
+                % {"reference": existing},
+                "existing_claim",
+            )
+        _taken_numbers(reseller=reseller, offer=offer, numbers=numbers, errors=errors)
+        if not errors:
+            _add(
+                errors,
+                NON_FIELD_ERRORS,
+                _("A claim was filed at the same moment. Open your claims to see it."),
+                "conflict",
+            )
+        raise ClaimError(errors) from None
+    return claim
+
+
+def _claim_file_locked(
+    *,
+    reseller: Reseller,
+    offer: Offer,
+    user: User,
+    numbers: list[str],
+    ip: str | None,
+    terms_version: int | None,
+) -> Claim:
+    errors: dict[str, list[ValidationError]] = {}
+    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    if offer.status != Offer.Status.PUBLISHED:
+        _add(errors, NON_FIELD_ERRORS, _("This offer is not open."), "not_published")
+        raise _Refused(errors, [])
+    terms = current_terms(offer)
+    if terms is None:
+        _add(
+            errors,
+            NON_FIELD_ERRORS,
+            _("This offer has no terms yet, so it cannot be claimed."),
+            "no_terms",
+        )
+        raise _Refused(errors, [])
+    if terms_version is not None and terms.version != terms_version:
+        _add(
+            errors,
+            "accepted_terms",
+            _(
+                "The terms changed while you were filling in the form. Read version "
+                "%(version)s below and accept it."
+            )
+            % {"version": terms.version},
+            "terms_changed",
+        )
+    eligibility = offer_eligibility(
+        offer=offer,
+        reseller=reseller,
+        memberships=list(reseller.memberships.all()),
+        existing_claim_reference=_existing_reference(reseller, offer),
+    )
+    for failure in eligibility.failures:
+        _add(errors, NON_FIELD_ERRORS, failure.reason, failure.code)
+    if offer.claim_mode == Offer.ClaimMode.ONE_PER_SALE and len(numbers) > 1:
+        _add(
+            errors,
+            "agreement_numbers",
+            _(
+                "This offer takes one claim per sale: enter one agreement number "
+                "and file a claim for each of the others."
+            ),
+            "one_per_sale",
+        )
+    duplicates = _taken_numbers(
+        reseller=reseller, offer=offer, numbers=numbers, errors=errors
+    )
+    if errors:
+        raise _Refused(errors, duplicates)
+
+    now = timezone.now()
+    claim = Claim.objects.create(
+        reference=claim_reference_next(year=program_today(now).year),
+        reseller=reseller,
+        offer=offer,
+        claim_mode=offer.claim_mode,
+        submitted_by=user,
+        terms=terms,
+        terms_accepted_at=now,
+        terms_accepted_ip=ip or None,
+        reward_currency=offer.reward_currency,
+    )
+    ClaimAgreement.objects.bulk_create(
+        ClaimAgreement(claim=claim, offer=offer, agreement_number=number)
+        for number in numbers
+    )
+    event = ClaimEvent.objects.create(
+        claim=claim, kind=ClaimEvent.Kind.FILED, to_status=S.SUBMITTED, actor=user
+    )
+    _notify(claim, event)
+    from .tasks import claim_validate_task
+
+    enqueue_after_commit(claim_validate_task, claim.pk)
+    return claim
+
+
+# The review workflow -------------------------------------------------------
+
+
+def _lock(claim: Claim, action: str) -> Claim:
+    locked = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("offer", "reseller")
+        .get(pk=claim.pk)
+    )
+    if locked.status not in TRANSITIONS[action]:
+        raise _refuse(
+            _("%(reference)s is %(status)s; it cannot be %(action)s now.")
+            % {
+                "reference": locked.reference,
+                "status": locked.get_status_display().lower(),
+                "action": ACTION_LABELS[action],
+            },
+            code="transition_not_allowed",
+        )
+    return locked
+
+
+def _move(
+    claim: Claim,
+    *,
+    to: str,
+    kind: str,
+    actor: User | None,
+    message: str = "",
+    fields: Iterable[str] = (),
+    notify: bool = True,
+) -> ClaimEvent:
+    from_status = claim.status
+    claim.status = to
+    claim.save(update_fields=["status", "updated_at", *fields])
+    event = ClaimEvent.objects.create(
+        claim=claim,
+        kind=kind,
+        from_status=from_status,
+        to_status=to,
+        actor=actor,
+        message=message,
+    )
+    if notify:
+        _notify(claim, event)
+    return event
+
+
+def _require_reviewer(actor: User) -> None:
+    if not (actor and actor.is_staff):
+        raise _refuse(_("Only the program's reviewers can do this."), code="forbidden")
+
+
+def _require_member(claim: Claim, user: User) -> None:
+    if user.reseller_id != claim.reseller_id:
+        raise _refuse(_("Only the company's users can do this."), code="forbidden")
+
+
+def _review_if_new(claim: Claim, actor: User) -> None:
+    if claim.status == S.SUBMITTED:
+        claim.reviewer = actor
+        _move(
+            claim,
+            to=S.IN_REVIEW,
+            kind=ClaimEvent.Kind.REVIEW_STARTED,
+            actor=actor,
+            fields=["reviewer"],
+            notify=False,
+        )
+
+
+def claim_start_review(*, claim: Claim, actor: User) -> Claim:
+    """A reviewer takes the claim: submitted -> in review."""
+    _require_reviewer(actor)
+    with transaction.atomic():
+        claim = _lock(claim, "start_review")
+        claim.reviewer = actor
+        _move(
+            claim,
+            to=S.IN_REVIEW,
+            kind=ClaimEvent.Kind.REVIEW_STARTED,
+            actor=actor,
+            fields=["reviewer"],
+        )
+    return claim
+
+
+def claim_request_invoice(*, claim: Claim, actor: User, message: str) -> Claim:
+    """Ask the reseller for a copy of the customer invoice (R9)."""
+    _require_reviewer(actor)
+    message = (message or "").strip()
+    if not message:
+        raise _refuse(
+            _("Write what the reseller should send."), "message", "message_required"
+        )
+    with transaction.atomic():
+        claim = _lock(claim, "request_invoice")
+        _review_if_new(claim, actor)
+        _move(
+            claim,
+            to=S.INFO_REQUESTED,
+            kind=ClaimEvent.Kind.INVOICE_REQUESTED,
+            actor=actor,
+            message=message,
+        )
+    return claim
+
+
+def claim_upload_invoice(
+    *, claim: Claim, user: User, upload: UploadedFile
+) -> InvoiceDocument:
+    """Store the asked-for invoice copy; the claim goes back to review.
+
+    The file is checked by its content before anything is written and stored
+    under a generated name in private storage.
+    """
+    _require_member(claim, user)
+    content_type, problem = invoice_file_check(upload)
+    if content_type is None:
+        raise _refuse(problem, "file", "invalid_file")
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    document = None
+    try:
+        with transaction.atomic():
+            claim = _lock(claim, "upload_invoice")
+            document = InvoiceDocument(
+                claim=claim,
+                original_name=(upload.name or "invoice")[-255:],
+                content_type=content_type,
+                size=upload.size,
+                sha256=digest.hexdigest(),
+                uploaded_by=user,
+            )
+            document.file.save("invoice", upload, save=False)
+            document.save()
+            _move(
+                claim,
+                to=S.IN_REVIEW,
+                kind=ClaimEvent.Kind.INVOICE_UPLOADED,
+                actor=user,
+                message=document.original_name,
+            )
+            from .tasks import claim_validate_task
+
+            enqueue_after_commit(claim_validate_task, claim.pk)
+    except Exception:
+        # Nothing in the database points at the file any more.
+        if document is not None and document.file.name:
+            document.file.storage.delete(document.file.name)
+        raise
+    return document
+
+
+def claim_approve(*, claim: Claim, actor: User, note: str = "") -> Claim:
+    """Approve (R10); payouts opens the payout on the signal, in this transaction."""
+    _require_reviewer(actor)
+    with transaction.atomic():
+        claim = _lock(claim, "approve")
+        _review_if_new(claim, actor)
+        claim.reviewer = actor
+        claim.decided_at = timezone.now()
+        claim.decision_reason = (note or "").strip()
+        _move(
+            claim,
+            to=S.APPROVED,
+            kind=ClaimEvent.Kind.APPROVED,
+            actor=actor,
+            message=claim.decision_reason,
+            fields=["reviewer", "decided_at", "decision_reason"],
+        )
+        claim_approved.send(sender=Claim, claim=claim, actor=actor)
+    return claim
+
+
+def claim_reject(*, claim: Claim, actor: User, reason: str) -> Claim:
+    """Reject with a reason the reseller reads on the claim and in the e-mail."""
+    _require_reviewer(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise _refuse(
+            _("Give the reason for the rejection."), "reason", "reason_required"
+        )
+    with transaction.atomic():
+        claim = _lock(claim, "reject")
+        _review_if_new(claim, actor)
+        claim.reviewer = actor
+        claim.decided_at = timezone.now()
+        claim.decision_reason = reason
+        _move(
+            claim,
+            to=S.REJECTED,
+            kind=ClaimEvent.Kind.REJECTED,
+            actor=actor,
+            message=reason,
+            fields=["reviewer", "decided_at", "decision_reason"],
+        )
+    return claim
+
+
+def claim_withdraw(*, claim: Claim, user: User) -> Claim:
+    """The company takes its claim back before a decision; its numbers are freed."""
+    _require_member(claim, user)
+    with transaction.atomic():
+        claim = _lock(claim, "withdraw")
+        claim.agreements.update(is_active=False)
+        _move(claim, to=S.WITHDRAWN, kind=ClaimEvent.Kind.WITHDRAWN, actor=user)
+    return claim
+
+
+def claim_dispute(*, claim: Claim, user: User, comment: str) -> Claim:
+    """Dispute a rejection, once, within 30 days of it, with a comment."""
+    _require_member(claim, user)
+    comment = (comment or "").strip()
+    if not comment:
+        raise _refuse(
+            _("Explain why the rejection is wrong."), "comment", "comment_required"
+        )
+    with transaction.atomic():
+        claim = _lock(claim, "dispute")
+        if claim.disputed_at is not None:
+            raise _refuse(
+                _("A rejection can be disputed once; this one already was."),
+                code="already_disputed",
+            )
+        if not claim_can_dispute(claim):
+            raise _refuse(
+                _(
+                    "A rejection can be disputed within %(days)s days; that time is "
+                    "over."
+                )
+                % {"days": DISPUTE_DAYS},
+                code="dispute_too_late",
+            )
+        claim.disputed_at = timezone.now()
+        _move(
+            claim,
+            to=S.DISPUTED,
+            kind=ClaimEvent.Kind.DISPUTED,
+            actor=user,
+            message=comment,
+            fields=["disputed_at"],
+        )
+    return claim
+
+
+def claim_validate(*, claim_id: int, actor: User | None = None) -> Claim:
+    """Run the validation engine and store its report, outcome and reward.
+
+    A decided claim keeps the amount it was decided on.
+    """
+    with transaction.atomic():
+        claim = (
+            Claim.objects.select_for_update(of=("self",))
+            .select_related("offer", "reseller")
+            .get(pk=claim_id)
+        )
+        report = claim_report(claim)
+        claim.validation_report = report.as_json()
+        claim.validation_outcome = report.outcome
+        claim.validated_at = timezone.now()
+        fields = ["validation_report", "validation_outcome", "validated_at"]
+        if claim.status not in {S.APPROVED, S.WITHDRAWN}:
+            claim.reward_amount = report.reward_amount
+            claim.reward_currency = report.reward_currency
+            fields += ["reward_amount", "reward_currency"]
+        claim.save(update_fields=[*fields, "updated_at"])
+        ClaimEvent.objects.create(
+            claim=claim,
+            kind=ClaimEvent.Kind.VALIDATED,
+            from_status=claim.status,
+            to_status=claim.status,
+            actor=actor,
+            message=claim.get_validation_outcome_display(),
+        )
+    return claim
+
+
+# E-mail -----------------------------------------------------------------------
+
+
+def _notify(claim: Claim, event: ClaimEvent) -> None:
+    """Tell every user of the company, each in their language, with a link."""
+    users = User.objects.filter(reseller_id=claim.reseller_id, is_active=True)
+    by_language: dict[str, list[str]] = defaultdict(list)
+    for user in users.select_related("reseller"):
+        by_language[user.language].append(user.email)
+    url = settings.PORTAL_URL.rstrip("/") + claim.get_absolute_url()
+    for language, recipients in sorted(by_language.items()):
+        outbox_email_enqueue(
+            dedup_key=f"claim-event:{event.pk}:{language}",
+            recipients=sorted(recipients),
+            template="emails/claim_update",
+            context={
+                "claim": claim,
+                "offer": claim.offer,
+                "kind": event.kind,
+                "message": event.message,
+                "url": url,
+            },
+            language=language,
+        )

@@ -1,0 +1,36 @@
+"""Claims tasks: thin, re-read by id, call a service."""
+
+from celery import shared_task
+
+from .models import AgreementImport, Claim
+
+
+@shared_task(name="claims.validate")
+def claim_validate_task(claim_id: int) -> str:
+    from .services import claim_validate
+
+    if not Claim.objects.filter(pk=claim_id).exists():
+        return "missing"
+    return claim_validate(claim_id=claim_id).validation_outcome
+
+
+@shared_task(name="claims.validate_pending")
+def claims_validate_pending() -> int:
+    """Validate claims whose task was lost (broker down when they were filed)."""
+    from .services import claim_validate
+
+    pending = Claim.objects.filter(
+        validation_outcome=Claim.ValidationOutcome.PENDING
+    ).values_list("pk", flat=True)[:500]
+    for claim_id in pending:
+        claim_validate(claim_id=claim_id)
+    return len(pending)
+
+
+@shared_task(name="claims.import_agreements", soft_time_limit=900, time_limit=960)
+def agreement_import_task(import_id: int) -> str:
+    from .ledger_import import agreement_import_run
+
+    if not AgreementImport.objects.filter(pk=import_id).exists():
+        return "missing"
+    return agreement_import_run(import_id=import_id).status

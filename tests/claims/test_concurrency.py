@@ -1,0 +1,79 @@
+"""Double submits, two tabs, two colleagues: one claim, never two (PostgreSQL)."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from claims.models import Claim, ClaimAgreement, DuplicateAttempt
+from claims.services import ClaimError, claim_file
+from offers.models import Offer
+from tests.offers.factories import OfferFactory
+from tests.resellers.factories import UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.usefixtures("in_window")]
+
+
+def race(attempts: list) -> tuple[list, list]:
+    """Run each attempt in its own thread (own connection), all at once."""
+    barrier = threading.Barrier(len(attempts))
+    filed, refused = [], []
+
+    def run(attempt):
+        try:
+            barrier.wait()
+            filed.append(attempt())
+        except ClaimError as error:
+            refused.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in attempts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return filed, refused
+
+
+def attempt(user, offer, numbers):
+    return lambda: claim_file(
+        reseller=user.reseller,
+        offer=offer,
+        user=user,
+        agreement_numbers=numbers,
+        accepted_terms=True,
+        ip="192.0.2.1",
+    )
+
+
+def test_colleagues_filing_at_once_create_one_claim(transactional_db):
+    """Eight simultaneous submits of one company in one-claim mode: one claim."""
+    user = UserFactory()
+    colleagues = [user] + [UserFactory(reseller=user.reseller) for _ in range(7)]
+    offer = OfferFactory()
+    filed, refused = race(
+        [attempt(c, offer, f"8700000{i}") for i, c in enumerate(colleagues)]
+    )
+    assert len(filed) == 1 and len(refused) == 7
+    assert Claim.objects.count() == 1
+    assert all(e.error_dict["__all__"][0].code == "existing_claim" for e in refused)
+
+
+def test_two_companies_racing_for_one_number_create_one_claim(transactional_db):
+    """The number goes to one; the other is refused and flagged (R7)."""
+    offer = OfferFactory(claim_mode=Offer.ClaimMode.ONE_PER_SALE)
+    users = [UserFactory() for _ in range(6)]
+    filed, refused = race([attempt(u, offer, "87000001") for u in users])
+    assert len(filed) == 1 and len(refused) == 5
+    assert ClaimAgreement.objects.filter(agreement_number="87000001").count() == 1
+    assert DuplicateAttempt.objects.count() == 5
+
+
+def test_references_stay_unique_across_offers(transactional_db):
+    """Filings on different offers (different locks) still get distinct numbers."""
+    attempts = [attempt(UserFactory(), OfferFactory(), f"8700000{i}") for i in range(8)]
+    _filed, refused = race(attempts)
+    assert not refused
+    references = set(Claim.objects.values_list("reference", flat=True))
+    assert len(references) == 8
