@@ -33,6 +33,7 @@ def approved_claim(**kwargs) -> Claim:
 class ExchangeRateFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ExchangeRate
+        django_get_or_create = ["base_currency", "quote_currency", "rate_date"]
 
     base_currency = "SEK"
     quote_currency = "EUR"
