@@ -1,6 +1,6 @@
 """Reads of payouts, always scoped to the asking reseller (a foreign id is a 404)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -42,9 +42,11 @@ def current_bank_account(*, reseller: Reseller) -> BankAccount | None:
     return BankAccount.objects.filter(reseller=reseller, is_current=True).first()
 
 
-def payouts_at_deadline_risk() -> tuple[QuerySet[Payout], QuerySet[Payout]]:
+def payouts_at_deadline_risk(
+    *, today: date | None = None
+) -> tuple[QuerySet[Payout], QuerySet[Payout]]:
     """Open payouts within 7 days of their payment deadline, and past it (R16)."""
-    today = program_today()
+    today = today or program_today()
     base = Payout.objects.filter(status__in=OPEN_STATUSES).select_related(
         "claim", "reseller"
     )

@@ -891,3 +891,44 @@ def payout_mark_failed(*, payout: Payout, reason: str, actor: User) -> Payout:
         _notice_enqueue(locked, template="emails/payout_failed")
         _batch_close_if_done(batch_id)
     return locked
+
+
+# Operators ---------------------------------------------------------------------------
+
+OPERATORS_GROUP = "Operators"
+
+
+def operators_deadline_summary_send(*, today: date | None = None) -> int:
+    """Queue today's summary of payouts near or past their deadline (R16).
+
+    Sent only when there is something to report; once a day (dedup key per day).
+    Returns the number of payouts listed.
+    """
+    from .selectors import payouts_at_deadline_risk
+
+    today = today or program_today()
+    soon, past = payouts_at_deadline_risk(today=today)
+    soon, past = list(soon[:200]), list(past[:200])
+    if not soon and not past:
+        return 0
+    operators = User.objects.filter(
+        groups__name=OPERATORS_GROUP, is_active=True, is_staff=True
+    ).distinct()
+    emails = list(operators.values_list("email", flat=True))
+    if emails:
+        with transaction.atomic():
+            outbox_email_enqueue(
+                dedup_key=f"payouts:deadline-summary:{today.isoformat()}",
+                recipients=emails,
+                template="emails/payout_deadline_summary",
+                context={
+                    "today": today,
+                    "count": len(soon) + len(past),
+                    "soon": soon,
+                    "past": past,
+                    "admin_link": settings.PORTAL_URL.rstrip("/")
+                    + reverse("admin:payouts_payout_changelist"),
+                },
+                language="en",
+            )
+    return len(soon) + len(past)
