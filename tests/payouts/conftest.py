@@ -1,9 +1,8 @@
 """Helpers for the payouts tests: approving a claim the way the claims app does."""
 
-import time
-
 import pytest
 from django.db import transaction
+from django.urls import reverse
 
 from claims.models import Claim
 from claims.signals import claim_approved
@@ -19,14 +18,16 @@ def approve(claim: Claim, reviewer=None) -> Payout:
     return Payout.objects.get(claim=claim)
 
 
+FACTORY_PASSWORD = "correct-horse-battery"  # UserFactory's
+
+
 def sign_in_fresh(client, user) -> None:
-    """Sign in and record a password authentication just now (allauth reauth)."""
+    """Sign in, then re-authenticate with the password through allauth's page."""
     client.force_login(user)
-    session = client.session
-    session["account_authentication_methods"] = [
-        {"method": "password", "at": time.time(), "email": user.email}
-    ]
-    session.save()
+    response = client.post(
+        reverse("account_reauthenticate"), {"password": FACTORY_PASSWORD}
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
 
 
 @pytest.fixture
