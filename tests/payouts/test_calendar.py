@@ -152,3 +152,26 @@ def test_confirming_after_the_second_reminder_still_counts(payout, time_machine)
     payout.refresh_from_db()
     assert payout.status == Payout.Status.READY
     assert result.forfeited == 0
+
+
+def _sweep_queries(count: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.payouts.factories import PayoutFactory
+
+    due = timezone.now() - dt.timedelta(hours=1)
+    for _ in range(count):
+        PayoutFactory(notified_at=due, bank_details_due_at=due)
+    with CaptureQueriesContext(connection) as captured:
+        result = payouts_send_reminders(now=timezone.now())
+    assert result.reminders == count
+    return len(captured.captured_queries)
+
+
+def test_the_sweep_runs_a_fixed_number_of_queries_per_batch():
+    """Set-based: 3 or 15 due payouts in one batch cost the same queries."""
+    few = _sweep_queries(3)
+    Reminder.objects.all().delete()
+    Payout.objects.all().delete()
+    assert _sweep_queries(15) == few
