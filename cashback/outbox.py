@@ -95,3 +95,39 @@ def outbox_relay(*, older_than: timedelta = timedelta(seconds=30)) -> int:
         .values_list("pk", flat=True)[:500]
     )
     return sum(outbox_message_deliver(message_id=pk) for pk in pending_ids)
+
+
+def outbox_emails_enqueue_many(messages: Sequence[dict[str, Any]]) -> int:
+    """Store many e-mails in one INSERT (for set-based jobs); returns how many.
+
+    Each item has the arguments of `outbox_email_enqueue`. Keys already stored
+    are skipped, as there. Added for the payouts reminder sweep, whose query
+    count must not grow with the size of a batch.
+    """
+    rows = []
+    for item in messages:
+        template, context = item["template"], item["context"]
+        with translation.override(item["language"]):
+            subject = render_to_string(f"{template}_subject.txt", context)
+            text_body = render_to_string(f"{template}.txt", context)
+            html_body = render_to_string(f"{template}.html", context)
+        rows.append(
+            OutboxMessage(
+                dedup_key=item["dedup_key"],
+                recipients=list(item["recipients"]),
+                subject=" ".join(subject.split()),
+                text_body=text_body,
+                html_body=html_body,
+            )
+        )
+    if not rows:
+        return 0
+    OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    from .tasks import outbox_deliver
+
+    pending = OutboxMessage.objects.filter(
+        dedup_key__in=[row.dedup_key for row in rows], sent_at__isnull=True
+    ).values_list("pk", flat=True)
+    for pk in pending:
+        enqueue_after_commit(outbox_deliver, pk)
+    return len(rows)

@@ -7,3 +7,11 @@ class PayoutsConfig(AppConfig):
 
     name = "payouts"
     verbose_name = _("Payouts")
+
+    def ready(self) -> None:
+        from claims.signals import claim_approved
+
+        from .services import on_claim_approved
+
+        # An approved claim opens its payout in the approving transaction.
+        claim_approved.connect(on_claim_approved, dispatch_uid="payouts.open_payout")

@@ -34,6 +34,11 @@ class BankAccount(models.Model):
     bic = models.CharField(_("BIC"), max_length=11, blank=True)
     bank_country = CountryField(_("bank country"))
     currency = models.CharField(_("currency"), max_length=3)
+    # Set when another reseller has an account with the same fingerprint: a
+    # reviewer looks before anything is paid to it.
+    shared_with_other_reseller = models.BooleanField(
+        _("same account as another reseller"), default=False, db_index=True
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

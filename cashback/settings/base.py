@@ -254,6 +254,20 @@ FIELD_ENCRYPTION_KEYS = env.list(
     default=["bG9jYWwtb25seS1rZXktbmV2ZXItcHJvZHVjdGlvbiE="],
 )
 
+# payouts: the keyed hash that spots one bank account used by two resellers (kept
+# apart from the encryption keys so rotating those leaves fingerprints alone),
+# the absolute address used in e-mailed links, and the vendor's own account that
+# pays the pain.001 batches.
+BANK_ACCOUNT_FINGERPRINT_KEY = env.str(
+    "BANK_ACCOUNT_FINGERPRINT_KEY", default="local-only-fingerprint-key"
+)
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
+PAYOUT_LINK_MAX_AGE_DAYS = env.int("PAYOUT_LINK_MAX_AGE_DAYS", default=30)
+PAYOUT_DEBTOR_NAME = env.str("PAYOUT_DEBTOR_NAME", default="Vendor Nordic AB")
+PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="SE4550000000058398257466")
+PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="ESSESESS")
+# end payouts
+
 # E-mail -------------------------------------------------------------------------
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))

@@ -6,7 +6,7 @@ from decimal import Decimal
 import factory
 
 from claims.models import Claim
-from payouts.models import Payout
+from payouts.models import ExchangeRate, Payout
 from tests.claims.factories import ClaimFactory
 
 
@@ -21,3 +21,21 @@ class PayoutFactory(factory.django.DjangoModelFactory):
     currency = "SEK"
     release_date = dt.date(2027, 3, 30)
     payment_deadline = dt.date(2027, 4, 29)
+
+
+def approved_claim(**kwargs) -> Claim:
+    """An approved claim with a reward, ready for the claim_approved signal."""
+    kwargs.setdefault("status", Claim.Status.APPROVED)
+    kwargs.setdefault("reward_amount", Decimal("1000.00"))
+    return ClaimFactory(**kwargs)
+
+
+class ExchangeRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ExchangeRate
+        django_get_or_create = ["base_currency", "quote_currency", "rate_date"]
+
+    base_currency = "SEK"
+    quote_currency = "EUR"
+    rate_date = dt.date(2027, 2, 28)
+    rate = Decimal("0.08700000")

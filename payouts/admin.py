@@ -1,0 +1,312 @@
+"""Admin for operators: read-only payouts and accounts, rates, batches and their
+actions. Every action calls a service; nothing here writes a status itself."""
+
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from offers.eligibility import program_today
+
+from . import services
+from .models import (
+    BankAccount,
+    ExchangeRate,
+    PaymentBatch,
+    Payout,
+    PayoutEvent,
+    Reminder,
+)
+from .selectors import DEADLINE_WARNING_DAYS, OPEN_STATUSES
+
+
+class ReadOnlyAdminMixin:
+    """Rows written only by services: viewable, never added, edited or deleted."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Account versions, masked: the full number is never shown."""
+
+    list_display = [
+        "reseller",
+        "version",
+        "is_current",
+        "beneficiary_name",
+        "masked_account",
+        "bic",
+        "bank_country",
+        "currency",
+        "shared_with_other_reseller",
+        "created_at",
+    ]
+    list_filter = ["shared_with_other_reseller", "is_current", "currency"]
+    list_select_related = ["reseller"]
+    search_fields = ["reseller__legal_name", "beneficiary_name", "account_last4"]
+    fields = [
+        "reseller",
+        "version",
+        "is_current",
+        "beneficiary_name",
+        "masked_account",
+        "is_iban",
+        "bank_code",
+        "bic",
+        "bank_country",
+        "currency",
+        "shared_with_other_reseller",
+        "created_by",
+        "created_at",
+    ]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description=_("account"))
+    def masked_account(self, obj: BankAccount) -> str:
+        return obj.masked_account
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """Rates operators maintain; a payout uses the one of its calculation date."""
+
+    list_display = ["rate_date", "base_currency", "quote_currency", "rate"]
+    list_filter = ["base_currency", "quote_currency"]
+    date_hierarchy = "rate_date"
+
+
+class DeadlineRiskFilter(admin.SimpleListFilter):
+    """Open payouts close to or past their payment deadline (R16)."""
+
+    title = _("deadline risk")
+    parameter_name = "deadline"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("soon", _("Within 7 days of deadline")),
+            ("past", _("Past deadline")),
+        ]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        today = program_today()
+        if self.value() == "soon":
+            return queryset.filter(
+                status__in=OPEN_STATUSES,
+                payment_deadline__gte=today,
+                payment_deadline__lte=today + timedelta(days=DEADLINE_WARNING_DAYS),
+            )
+        if self.value() == "past":
+            return queryset.filter(status__in=OPEN_STATUSES, payment_deadline__lt=today)
+        return queryset
+
+
+class PayoutEventInline(admin.TabularInline):
+    model = PayoutEvent
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "kind", "from_status", "to_status", "actor", "message"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ReminderInline(PayoutEventInline):
+    model = Reminder
+    fields = ["cycle", "number", "sent_at"]
+    readonly_fields = fields
+
+
+class FailureForm(forms.Form):
+    reason = forms.CharField(
+        label=_("The bank's reason"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def _run(request, modeladmin, action, items) -> None:
+    """Call `action` per item; report successes and refusals as messages."""
+    done = 0
+    for item in items:
+        try:
+            action(item)
+            done += 1
+        except services.PayoutError as error:
+            modeladmin.message_user(request, f"{item}: {error}", messages.ERROR)
+    if done:
+        modeladmin.message_user(
+            request, _("%(count)s done.") % {"count": done}, messages.SUCCESS
+        )
+
+
+@admin.register(Payout)
+class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Payouts are read-only: their states change through the actions."""
+
+    list_display = [
+        "claim",
+        "reseller",
+        "status",
+        "amount",
+        "currency",
+        "payout_amount",
+        "payout_currency",
+        "bank_details_due_at",
+        "reminders_sent",
+        "release_date",
+        "payment_deadline",
+        "batch",
+    ]
+    list_filter = ["status", "currency", "payout_currency", DeadlineRiskFilter]
+    list_select_related = ["claim", "reseller", "batch"]
+    search_fields = ["claim__reference", "reseller__legal_name", "payment_reference"]
+    readonly_fields = [f.name for f in Payout._meta.fields]
+    inlines = [PayoutEventInline, ReminderInline]
+    show_full_result_count = False
+    actions = ["create_batch", "mark_paid", "mark_failed"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Actions need the change permission; the form itself stays read-only.
+        return request.user.has_perm("payouts.change_payout") if obj is None else False
+
+    @admin.action(description=_("Create a payment batch of the selected payouts"))
+    def create_batch(self, request: HttpRequest, queryset: QuerySet) -> None:
+        if not request.user.has_perm("payouts.add_paymentbatch"):
+            raise PermissionDenied
+        currencies = set(queryset.values_list("payout_currency", flat=True))
+        if len(currencies) != 1:
+            self.message_user(
+                request,
+                _("Select scheduled payouts of one currency."),
+                messages.ERROR,
+            )
+            return
+        try:
+            batch = services.batch_create(
+                currency=currencies.pop(),
+                payouts=list(queryset.values_list("pk", flat=True)),
+                operator=request.user,
+            )
+        except services.PayoutError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            _("Batch %(batch)s created; another operator releases it.")
+            % {"batch": batch.message_id},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Mark the selected payouts paid"))
+    def mark_paid(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(
+            request,
+            self,
+            lambda p: services.payout_mark_paid(
+                payout=p, reference=p.claim.reference, actor=request.user
+            ),
+            queryset.select_related("claim"),
+        )
+
+    @admin.action(description=_("Mark the selected payouts failed (bank refused)"))
+    def mark_failed(self, request: HttpRequest, queryset: QuerySet):
+        form = FailureForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            _run(
+                request,
+                self,
+                lambda p: services.payout_mark_failed(
+                    payout=p, reason=reason, actor=request.user
+                ),
+                queryset,
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/payouts/mark_failed.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Mark payouts failed"),
+                "form": form,
+                "payouts": queryset.select_related("claim"),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
+
+
+@admin.register(PaymentBatch)
+class PaymentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Batches: created from payouts, released by another operator, downloaded."""
+
+    list_display = [
+        "message_id",
+        "currency",
+        "status",
+        "total_amount",
+        "created_by",
+        "created_at",
+        "released_by",
+        "released_at",
+    ]
+    list_filter = ["status", "currency"]
+    list_select_related = ["created_by", "released_by"]
+    readonly_fields = [
+        "message_id",
+        "currency",
+        "status",
+        "total_amount",
+        "created_by",
+        "created_at",
+        "released_by",
+        "released_at",
+    ]
+    exclude = ["payment_file"]
+    actions = ["release", "download_file"]
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return (
+            request.user.has_perm("payouts.change_paymentbatch")
+            if obj is None
+            else False
+        )
+
+    @admin.action(description=_("Release the selected batches (four eyes)"))
+    def release(self, request: HttpRequest, queryset: QuerySet) -> None:
+        _run(
+            request,
+            self,
+            lambda b: services.batch_release(batch=b, operator=request.user),
+            queryset,
+        )
+
+    @admin.action(description=_("Download the pain.001 file"))
+    def download_file(self, request: HttpRequest, queryset: QuerySet):
+        batches = list(queryset[:2])
+        if len(batches) != 1 or not batches[0].payment_file:
+            self.message_user(
+                request,
+                _("Select one released batch to download its file."),
+                messages.ERROR,
+            )
+            return None
+        batch = batches[0]
+        response = HttpResponse(batch.payment_file, content_type="application/xml")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{batch.message_id}.xml"'
+        )
+        return response

@@ -1,0 +1,58 @@
+"""Reads of payouts, always scoped to the asking reseller (a foreign id is a 404)."""
+
+from datetime import date, timedelta
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from offers.eligibility import program_today
+from resellers.models import Reseller
+
+from .models import BankAccount, Payout
+
+DEADLINE_WARNING_DAYS = 7
+OPEN_STATUSES = [
+    Payout.Status.AWAITING_BANK_DETAILS,
+    Payout.Status.READY,
+    Payout.Status.SCHEDULED,
+    Payout.Status.IN_BATCH,
+    Payout.Status.FAILED,
+]
+
+
+def payouts_for_reseller(*, reseller: Reseller) -> QuerySet[Payout]:
+    """The company's payouts, newest first, with what the list shows."""
+    return (
+        Payout.objects.filter(reseller=reseller)
+        .select_related("claim", "offer")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def payout_for_reseller(*, reseller: Reseller, payout_id: int) -> Payout:
+    """One of the company's payouts; another company's id is a 404."""
+    return get_object_or_404(
+        Payout.objects.select_related("claim", "offer", "bank_account"),
+        pk=payout_id,
+        reseller=reseller,
+    )
+
+
+def current_bank_account(*, reseller: Reseller) -> BankAccount | None:
+    return BankAccount.objects.filter(reseller=reseller, is_current=True).first()
+
+
+def payouts_at_deadline_risk(
+    *, today: date | None = None
+) -> tuple[QuerySet[Payout], QuerySet[Payout]]:
+    """Open payouts within 7 days of their payment deadline, and past it (R16)."""
+    today = today or program_today()
+    base = Payout.objects.filter(status__in=OPEN_STATUSES).select_related(
+        "claim", "reseller"
+    )
+    soon = base.filter(
+        payment_deadline__gte=today,
+        payment_deadline__lte=today + timedelta(days=DEADLINE_WARNING_DAYS),
+    ).order_by("payment_deadline", "pk")
+    past = base.filter(payment_deadline__lt=today).order_by("payment_deadline", "pk")
+    return soon, past

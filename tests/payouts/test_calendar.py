@@ -1,0 +1,177 @@
+"""The bank-details calendar (R11, R13): notice, reminders, forfeiture, a new cycle."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cashback.models import OutboxMessage
+from cashback.outbox import outbox_relay
+from payouts.models import Payout, PayoutEvent, Reminder
+from payouts.services import (
+    bank_account_confirm,
+    bank_account_submit,
+    notice_dedup_keys,
+    payouts_send_reminders,
+)
+from tests.payouts.conftest import approve
+from tests.payouts.factories import approved_claim
+from tests.resellers.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt.UTC
+APPROVED = dt.datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
+SENT = dt.datetime(2027, 1, 10, 9, 30, tzinfo=UTC)
+
+
+def _deliver_at(time_machine, moment):
+    time_machine.move_to(moment, tick=False)
+    return outbox_relay(older_than=dt.timedelta(0))
+
+
+def _sweep_at(time_machine, moment):
+    time_machine.move_to(moment, tick=False)
+    return payouts_send_reminders(now=timezone.now())
+
+
+@pytest.fixture
+def payout(time_machine):
+    time_machine.move_to(APPROVED, tick=False)
+    claim = approved_claim()
+    UserFactory(reseller=claim.reseller, preferred_language="sv")
+    return approve(claim)
+
+
+def test_the_notice_goes_to_every_user_in_their_language(payout):
+    """On approval one notice per language is queued, with a signed link."""
+    messages = OutboxMessage.objects.filter(dedup_key__in=notice_dedup_keys(payout))
+    assert {m.dedup_key.rsplit(":", 1)[-1] for m in messages} == {"en", "sv"}
+    swedish = messages.get(dedup_key__endswith=":sv")
+    assert "/payouts/bank-details/" in swedish.text_body
+    assert payout.status == Payout.Status.AWAITING_BANK_DETAILS
+    assert payout.notified_at is None  # not sent yet: the window has not started
+
+
+def test_the_window_counts_from_when_the_notice_was_sent(payout, time_machine):
+    """Queued at 09:00, sent at 09:30: five days from 09:30, not from approval."""
+    assert _sweep_at(time_machine, APPROVED + dt.timedelta(minutes=5)).reminders == 0
+    payout.refresh_from_db()
+    assert payout.bank_details_due_at is None
+    _deliver_at(time_machine, SENT)
+    result = _sweep_at(time_machine, SENT + dt.timedelta(minutes=1))
+    payout.refresh_from_db()
+    assert result.windows_started == 1
+    assert payout.notified_at == SENT
+    assert payout.bank_details_due_at == SENT + dt.timedelta(days=5)
+
+
+def test_each_reminder_on_its_day_then_forfeiture(payout, time_machine):
+    """Reminders 1, 2, 3 when each window closes; forfeited when the 4th closes."""
+    _deliver_at(time_machine, SENT)
+    _sweep_at(time_machine, SENT + dt.timedelta(minutes=1))
+    due = SENT + dt.timedelta(days=5)
+    for number in (1, 2, 3):
+        assert _sweep_at(time_machine, due - dt.timedelta(minutes=1)).reminders == 0
+        result = _sweep_at(time_machine, due + dt.timedelta(minutes=1))
+        assert result.reminders == 1
+        payout.refresh_from_db()
+        assert payout.reminders_sent == number
+        assert Reminder.objects.filter(payout=payout, cycle=1, number=number).exists()
+        assert OutboxMessage.objects.filter(
+            dedup_key=f"payout:{payout.pk}:cycle:1:reminder:{number}:sv"
+        ).exists()
+        due = due + dt.timedelta(minutes=1) + dt.timedelta(days=5)
+        assert payout.bank_details_due_at == due
+    assert _sweep_at(time_machine, due - dt.timedelta(minutes=1)).forfeited == 0
+    result = _sweep_at(time_machine, due + dt.timedelta(minutes=1))
+    payout.refresh_from_db()
+    assert result.forfeited == 1
+    assert payout.status == Payout.Status.FORFEITED
+    assert OutboxMessage.objects.filter(
+        dedup_key=f"payout:{payout.pk}:cycle:1:forfeited:en"
+    ).exists()
+    assert payout.events.filter(kind=PayoutEvent.Kind.FORFEITED).count() == 1
+    # Nothing more happens to a forfeited payout.
+    later = _sweep_at(time_machine, due + dt.timedelta(days=30))
+    assert (later.reminders, later.forfeited) == (0, 0)
+
+
+def test_a_dry_run_changes_nothing(payout, time_machine):
+    """--dry-run reports what would happen and writes nothing."""
+    _deliver_at(time_machine, SENT)
+    _sweep_at(time_machine, SENT + dt.timedelta(minutes=1))
+    time_machine.move_to(SENT + dt.timedelta(days=6), tick=False)
+    result = payouts_send_reminders(now=timezone.now(), dry_run=True)
+    assert result.reminders == 1
+    assert not Reminder.objects.exists()
+    payout.refresh_from_db()
+    assert payout.reminders_sent == 0
+
+
+def _submit(payout):
+    reseller = payout.reseller
+    return bank_account_submit(
+        reseller=reseller,
+        user=payout.claim.submitted_by,
+        beneficiary_name=reseller.legal_name,
+        iban="SE45 5000 0000 0583 9825 7466",
+        bic="ESSESESS",
+        bank_country="SE",
+        currency="SEK",
+        payout=payout,
+    )
+
+
+def test_details_submitted_before_any_reminder_stop_the_calendar(payout, time_machine):
+    """Details within the first window: ready, and no reminder ever goes out."""
+    _deliver_at(time_machine, SENT)
+    _sweep_at(time_machine, SENT + dt.timedelta(minutes=1))
+    time_machine.move_to(SENT + dt.timedelta(days=2), tick=False)
+    _submit(payout)
+    result = _sweep_at(time_machine, SENT + dt.timedelta(days=40))
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.READY
+    assert (result.reminders, result.forfeited) == (0, 0)
+
+
+def test_confirming_after_the_second_reminder_still_counts(payout, time_machine):
+    """Confirmation after a reminder, inside its window: ready, never forfeited."""
+    _deliver_at(time_machine, SENT)
+    _sweep_at(time_machine, SENT + dt.timedelta(minutes=1))
+    _sweep_at(time_machine, SENT + dt.timedelta(days=5, minutes=1))
+    _sweep_at(time_machine, SENT + dt.timedelta(days=10, minutes=2))
+    payout.refresh_from_db()
+    assert payout.reminders_sent == 2
+    # An account is on file from another claim of the company.
+    _submit(approve(approved_claim(reseller=payout.reseller)))
+    bank_account_confirm(
+        reseller=payout.reseller, user=payout.claim.submitted_by, payout=payout
+    )
+    result = _sweep_at(time_machine, SENT + dt.timedelta(days=60))
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.READY
+    assert result.forfeited == 0
+
+
+def _sweep_queries(count: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.payouts.factories import PayoutFactory
+
+    due = timezone.now() - dt.timedelta(hours=1)
+    for _ in range(count):
+        PayoutFactory(notified_at=due, bank_details_due_at=due)
+    with CaptureQueriesContext(connection) as captured:
+        result = payouts_send_reminders(now=timezone.now())
+    assert result.reminders == count
+    return len(captured.captured_queries)
+
+
+def test_the_sweep_runs_a_fixed_number_of_queries_per_batch():
+    """Set-based: 3 or 15 due payouts in one batch cost the same queries."""
+    few = _sweep_queries(3)
+    Reminder.objects.all().delete()
+    Payout.objects.all().delete()
+    assert _sweep_queries(15) == few

@@ -1,0 +1,159 @@
+"""The reseller's payout pages: scoping, re-authentication, no-store, queries."""
+
+import pytest
+from django.urls import reverse
+
+from payouts.models import BankAccount, Payout
+from payouts.services import bank_details_link
+from tests.payouts.conftest import approve, sign_in_fresh
+from tests.payouts.factories import PayoutFactory, approved_claim
+from tests.resellers.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def payout():
+    return approve(approved_claim())
+
+
+@pytest.fixture
+def member(payout):
+    return payout.claim.submitted_by
+
+
+def bank_url(payout) -> str:
+    return reverse("payouts:bank_details", kwargs={"payout_id": payout.pk})
+
+
+def test_the_list_shows_what_to_do_and_is_not_cached(client, member, payout):
+    """Amount, state in words, the action; Cache-Control forbids storing it."""
+    client.force_login(member)
+    response = client.get(reverse("payouts:list"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "no-store" in response.headers["Cache-Control"]
+    assert "1000.00 SEK" in html
+    assert "Waiting for bank details" in html
+    assert bank_url(payout) in html
+
+
+def test_the_list_runs_a_fixed_number_of_queries(
+    client, member, payout, django_assert_num_queries
+):
+    """Five payouts or twenty: the same queries."""
+    client.force_login(member)
+    for _ in range(4):
+        PayoutFactory(claim__reseller=payout.reseller)
+    client.get(reverse("payouts:list"))  # warm the session
+    with django_assert_num_queries(6) as captured:
+        client.get(reverse("payouts:list"))
+    for _ in range(15):
+        PayoutFactory(claim__reseller=payout.reseller)
+    with django_assert_num_queries(len(captured.captured_queries)):
+        client.get(reverse("payouts:list"))
+
+
+def test_another_company_gets_404(client, payout):
+    """A foreign payout id is not found, on both pages."""
+    stranger = UserFactory()
+    sign_in_fresh(client, stranger)
+    assert client.get(bank_url(payout)).status_code == 404
+    token_url = bank_details_link(payout).split("8000", 1)[-1]
+    assert client.get(token_url).status_code == 404
+    assert "1000.00" not in client.get(reverse("payouts:list")).content.decode()
+
+
+def test_the_bank_details_page_needs_fresh_reauthentication(client, member, payout):
+    """Signed in long ago: allauth asks for the password before showing anything."""
+    client.force_login(member)
+    response = client.get(bank_url(payout))
+    assert response.status_code == 302
+    assert "/accounts/reauthenticate/" in response["Location"]
+
+
+def test_a_visitor_is_sent_to_log_in(client, payout):
+    """Not signed in: log in first."""
+    response = client.get(bank_url(payout))
+    assert response.status_code == 302
+    assert "/accounts/login/" in response["Location"]
+
+
+def test_the_email_link_leads_to_the_page(client, member, payout):
+    """The signed link redirects to the payout's bank-details page."""
+    sign_in_fresh(client, member)
+    path = bank_details_link(payout).split("8000", 1)[-1]
+    response = client.get(path)
+    assert response.status_code == 302 and response["Location"] == bank_url(payout)
+
+
+def test_a_forged_link_is_refused_politely(client, member):
+    """A token that does not verify goes to the list with a message."""
+    sign_in_fresh(client, member)
+    response = client.get(
+        reverse("payouts:bank_details_link", kwargs={"token": "1:forged"})
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("payouts:list")
+
+
+def test_submitting_details_on_the_page(client, member, payout):
+    """A valid form: saved, the payout is ready, only the last four are shown."""
+    sign_in_fresh(client, member)
+    page = client.get(bank_url(payout))
+    assert page.status_code == 200
+    assert "no-store" in page.headers["Cache-Control"]
+    response = client.post(
+        bank_url(payout),
+        {
+            "account-beneficiary_name": payout.reseller.legal_name,
+            "account-iban": "SE45 5000 0000 0583 9825 7466",
+            "account-bic": "ESSESESS",
+            "account-bank_country": "SE",
+            "account-currency": "SEK",
+            "account-address_confirmed": "on",
+            "account-submit": "1",
+        },
+    )
+    assert response.status_code == 302
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.READY
+    assert BankAccount.objects.get().created_by == member
+
+
+def test_field_errors_are_shown_on_the_fields(client, member, payout):
+    """A person's name and a bad IBAN: both errors on the page, nothing saved."""
+    sign_in_fresh(client, member)
+    response = client.post(
+        bank_url(payout),
+        {
+            "account-beneficiary_name": "Kim Lind",
+            "account-iban": "SE4550000000058398257467",
+            "account-bic": "ESSESESS",
+            "account-bank_country": "SE",
+            "account-currency": "SEK",
+            "account-submit": "1",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "the company&#x27;s name" in html or "the company's name" in html
+    assert "IBAN is not valid" in html
+    assert "Confirm that the company" in html
+    assert not BankAccount.objects.exists()
+
+
+def test_confirming_the_current_account_in_one_click(client, member, payout):
+    """The account on file is shown masked and confirmed with one button."""
+    from tests.payouts.test_bank_details import submit
+
+    submit(approve(approved_claim(reseller=payout.reseller)))
+    sign_in_fresh(client, member)
+    html = client.get(bank_url(payout)).content.decode()
+    assert "****7466" in html and "58398257466" not in html
+    response = client.post(
+        bank_url(payout), {"confirm-address_confirmed": "on", "confirm-submit": "1"}
+    )
+    assert response.status_code == 302
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.READY
