@@ -83,7 +83,9 @@ lint: install
 	$(MANAGE) makemigrations --check --dry-run -v0
 	DJANGO_SETTINGS_MODULE=cashback.settings.production \
 	  DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
-	  DJANGO_ALLOWED_HOSTS=cashback.example.com \
+	  DJANGO_ALLOWED_HOSTS=cashback.example.com PORTAL_URL=https://cashback.example.com \
+	  FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
+	  BANK_ACCOUNT_FINGERPRINT_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))') \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
 bench: install

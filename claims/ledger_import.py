@@ -313,7 +313,7 @@ def _import_postgresql(rows: Iterator[Row], result: ImportResult) -> None:
                 RETURNING (xmax = 0) AS inserted
             )
             SELECT count(*) FILTER (WHERE inserted), count(*) FROM written
-            """  # noqa: S608 - names from the model, values never interpolated
+            """  # noqa: S608  # nosec B608 - names from the model, no values interpolated
         )
         inserted, written = cursor.fetchone()
         cursor.execute("DROP TABLE ledger_staging")

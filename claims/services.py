@@ -540,6 +540,17 @@ def claim_approve(*, claim: Claim, actor: User, note: str = "") -> Claim:
     _require_reviewer(actor)
     with transaction.atomic():
         claim = _lock(claim, "approve")
+        if claim.reward_amount is None or claim.reward_amount <= 0:
+            # The payout is the reward: approving nothing to pay would open an
+            # empty payout and ask the reseller for bank details for it.
+            raise _refuse(
+                _(
+                    "%(reference)s has no reward to pay yet: re-run the validation, "
+                    "or reject the claim."
+                )
+                % {"reference": claim.reference},
+                code="no_reward",
+            )
         _review_if_new(claim, actor)
         claim.reviewer = actor
         claim.decided_at = timezone.now()

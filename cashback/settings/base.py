@@ -60,6 +60,8 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 PROGRAM_NAME = env.str("PROGRAM_NAME", default="Cash Back")
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="cashback-support@example.com")
+# The portal's public address, for links in e-mails.
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default=f"{PROGRAM_NAME} <no-reply@example.com>"
 )
@@ -239,9 +241,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # claims: invoice copies and ledger uploads live outside MEDIA_ROOT and have no
-# URL; only views that check access serve them. PORTAL_URL makes e-mail links.
+# URL; only views that check access serve them.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
-PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 # end claims
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -255,13 +256,11 @@ FIELD_ENCRYPTION_KEYS = env.list(
 )
 
 # payouts: the keyed hash that spots one bank account used by two resellers (kept
-# apart from the encryption keys so rotating those leaves fingerprints alone),
-# the absolute address used in e-mailed links, and the vendor's own account that
-# pays the pain.001 batches.
+# apart from the encryption keys so rotating those leaves fingerprints alone) and
+# the vendor's own account that pays the pain.001 batches.
 BANK_ACCOUNT_FINGERPRINT_KEY = env.str(
     "BANK_ACCOUNT_FINGERPRINT_KEY", default="local-only-fingerprint-key"
 )
-PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
 PAYOUT_LINK_MAX_AGE_DAYS = env.int("PAYOUT_LINK_MAX_AGE_DAYS", default=30)
 PAYOUT_DEBTOR_NAME = env.str("PAYOUT_DEBTOR_NAME", default="Vendor Nordic AB")
 PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="SE4550000000058398257466")
@@ -328,5 +327,6 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "cashback.cache": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
     },
 }

@@ -18,6 +18,22 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
     )
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 
+
+def required_secret(name: str, meaning: str) -> str:
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(f"{name} is not set; production needs {meaning}.")
+    return value
+
+
+FIELD_ENCRYPTION_KEYS = required_secret(
+    "FIELD_ENCRYPTION_KEYS", "the keys that encrypt bank details"
+).split(",")
+BANK_ACCOUNT_FINGERPRINT_KEY = required_secret(
+    "BANK_ACCOUNT_FINGERPRINT_KEY", "the key that fingerprints bank accounts"
+)
+PORTAL_URL = required_secret("PORTAL_URL", "the portal's public https address")
+
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's own psycopg 3 pool; it replaces persistent connections.
     DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -8,6 +8,15 @@ import pytest
 
 from tests.conftest import ROOT
 
+PRODUCTION_ENV = {
+    "DJANGO_SECRET_KEY": "k" * 20
+    + "-a-real-looking-secret-from-the-environment-0123456789",
+    "DJANGO_ALLOWED_HOSTS": "cashback.example.com",
+    "PORTAL_URL": "https://cashback.example.com",
+    "FIELD_ENCRYPTION_KEYS": "bG9jYWwtb25seS1rZXktbmV2ZXItcHJvZHVjdGlvbiE=",
+    "BANK_ACCOUNT_FINGERPRINT_KEY": "a-fingerprint-key-from-the-environment",
+}
+
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     clean_env = {
@@ -19,6 +28,7 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "DJANGO_SECRET_KEY",
             "DJANGO_SETTINGS_MODULE",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            *PRODUCTION_ENV,
         }
     }
     return subprocess.run(
@@ -64,8 +74,21 @@ def test_production_settings_pass_the_deploy_check():
         "--fail-level",
         "WARNING",
         DJANGO_SETTINGS_MODULE="cashback.settings.production",
-        DJANGO_SECRET_KEY="k" * 20
-        + "-a-real-looking-secret-from-the-environment-0123456789",
-        DJANGO_ALLOWED_HOSTS="cashback.example.com",
+        **PRODUCTION_ENV,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    "missing", ["FIELD_ENCRYPTION_KEYS", "BANK_ACCOUNT_FINGERPRINT_KEY", "PORTAL_URL"]
+)
+def test_production_without_a_key_is_one_clear_line(missing):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
+    result = run_manage(
+        "check", DJANGO_SETTINGS_MODULE="cashback.settings.production", **env
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith(
+        f"Configuration error: {missing} is not set"
+    )

@@ -57,6 +57,8 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     terms_accepted_ip = "127.0.0.1"
     status = Claim.Status.SUBMITTED
     reward_currency = factory.SelfAttribute("offer.reward_currency")
+    # As if validation had run: approving needs a reward to pay.
+    reward_amount = Decimal("1000.00")
 
     @factory.post_generation
     def agreement_numbers(self, create, extracted, **kwargs):

@@ -226,3 +226,17 @@ def test_only_a_rejection_can_be_disputed(claim, user):
     with pytest.raises(ClaimError) as refused:
         claim_dispute(claim=claim, user=user, comment="Why?")
     assert code(refused.value) == "transition_not_allowed"
+
+
+@pytest.mark.parametrize("reward", [None, 0])
+def test_a_claim_with_nothing_to_pay_cannot_be_approved(user, reviewer, reward):
+    """Approval opens a payout; with no computed reward it is refused, unchanged."""
+    claim = ClaimFactory(
+        reseller=user.reseller, submitted_by=user, reward_amount=reward
+    )
+    with pytest.raises(ClaimError) as refused:
+        claim_approve(claim=claim, actor=reviewer)
+    assert code(refused.value) == "no_reward"
+    claim.refresh_from_db()
+    assert claim.status == S.SUBMITTED
+    assert not claim.events.filter(kind=ClaimEvent.Kind.APPROVED).exists()
