@@ -1,45 +1,13 @@
-"""Money, percentages and the one-line reward rule, in the reader's language.
+"""The one-line reward rule and the criteria, in the reader's language."""
 
-Babel knows each locale's number and currency patterns (CLDR); Django's own
-number formatting does not place currency codes.
-"""
-
-from decimal import Decimal
-
-from babel import Locale
-from babel.numbers import format_currency, format_percent
-from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from cashback.money import money, percent
+
 from .eligibility import period_text
 from .models import Offer
-
-
-def _locale_name() -> str:
-    return translation.to_locale(translation.get_language() or "en")
-
-
-def money(amount: Decimal | int, currency: str) -> str:
-    """ "SEK 500" in English, "500 SEK" in Swedish; cents only when there are some."""
-    locale = Locale.parse(_locale_name())
-    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
-    # The ISO code (¤¤) rather than a symbol: "kr" and "$" are ambiguous.
-    pattern = pattern.replace("¤", "¤¤").replace("¤¤#", "¤¤\xa0#")
-    amount = Decimal(amount)
-    if amount == amount.to_integral_value():
-        pattern = pattern.replace(".00", "")
-    return format_currency(
-        amount, currency, format=pattern, locale=locale, currency_digits=False
-    )
-
-
-def percent(value: Decimal | int) -> str:
-    """10 -> "10%" in English, "10 %" in Swedish; 12.5 keeps its decimal."""
-    return format_percent(
-        Decimal(value) / 100, locale=_locale_name(), decimal_quantization=False
-    )
 
 
 def reward_summary(offer: Offer) -> str:

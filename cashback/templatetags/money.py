@@ -1,0 +1,14 @@
+"""{{ amount|money:currency }} in any template."""
+
+from django import template
+
+from cashback import money as money_format
+
+register = template.Library()
+
+
+@register.filter
+def money(amount, currency: str) -> str:
+    if amount is None or amount == "":
+        return ""
+    return money_format.money(amount, currency)
