@@ -1,12 +1,14 @@
 """Pages that belong to the portal as a whole rather than to one app."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from resellers.access import reseller_required
 from resellers.services import user_set_language
+
+from .dashboard import reseller_overview
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -14,10 +16,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
-@login_required
+@reseller_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Where a signed-in reseller lands: what needs doing next."""
-    return render(request, "dashboard.html")
+    """Where a signed-in reseller lands: what needs doing next, then the state."""
+    overview = reseller_overview(reseller=request.reseller)
+    return render(request, "dashboard.html", {"overview": overview})
 
 
 @require_POST

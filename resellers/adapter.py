@@ -8,6 +8,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import translation
 
 from cashback.outbox import outbox_email_enqueue
@@ -18,6 +19,12 @@ from .services import reseller_member_join_pending
 
 class AccountAdapter(DefaultAccountAdapter):
     """Thin: delivery through the outbox, and the join-on-verification hook."""
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        """Vendor staff work in admin; resellers land on their overview."""
+        if request.user.is_staff:
+            return reverse("admin:index")
+        return super().get_login_redirect_url(request)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Render allauth's message in the recipient's language, then queue it.

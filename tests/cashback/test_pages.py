@@ -72,10 +72,10 @@ def test_dashboard_sends_visitors_to_log_in(client):
     assert response.url.startswith(reverse("account_login"))
 
 
-def test_dashboard_greets_a_signed_in_user(client, django_user_model):
-    user = django_user_model.objects.create_user(
-        email="kim@reseller.example", password="x", first_name="Kim"
-    )
+def test_dashboard_greets_a_signed_in_user(client):
+    from tests.resellers.factories import UserFactory
+
+    user = UserFactory(first_name="Kim", last_name="")
     client.force_login(user)
     html = client.get(reverse("dashboard"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Welcome, Kim" in html

@@ -1,0 +1,176 @@
+"""What a reseller's overview shows: what to do next first, then where things stand.
+
+The overview belongs to the portal as a whole, so it composes the apps'
+models here (the project package is the composition root). Every read is
+scoped to the asking reseller and the page runs a fixed number of queries
+whatever the number of claims and payouts.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from claims.models import Claim
+from claims.services import DISPUTE_DAYS
+from offers.eligibility import program_today
+from offers.selectors import offers_visible
+from payouts.models import Payout
+from resellers.models import Reseller
+
+RECENT = 5
+ON_THE_WAY = [
+    Payout.Status.AWAITING_BANK_DETAILS,
+    Payout.Status.READY,
+    Payout.Status.SCHEDULED,
+    Payout.Status.IN_BATCH,
+    Payout.Status.FAILED,
+]
+
+
+@dataclass(frozen=True)
+class Task:
+    """One thing the reseller must do, most urgent first."""
+
+    text: str
+    url: str
+    action: str
+    due: dt.datetime | None = None
+    urgent: bool = False
+
+
+@dataclass
+class Overview:
+    tasks: list[Task] = field(default_factory=list)
+    open_offers: int = 0
+    claims_by_status: dict[str, int] = field(default_factory=dict)
+    claims_total: int = 0
+    on_the_way: dict[str, Decimal] = field(default_factory=dict)
+    paid: dict[str, Decimal] = field(default_factory=dict)
+    recent_claims: list[Claim] = field(default_factory=list)
+    recent_payouts: list[Payout] = field(default_factory=list)
+
+
+def _payout_tasks(reseller: Reseller, now: dt.datetime) -> list[Task]:
+    tasks = []
+    awaiting = (
+        Payout.objects.filter(
+            reseller=reseller, status=Payout.Status.AWAITING_BANK_DETAILS
+        )
+        .select_related("claim")
+        .order_by("bank_details_due_at", "pk")
+    )
+    for payout in awaiting:
+        due = payout.bank_details_due_at
+        tasks.append(
+            Task(
+                text=_("Submit or confirm your bank details for %(reference)s.")
+                % {"reference": payout.claim.reference},
+                url=reverse("payouts:bank_details", kwargs={"payout_id": payout.pk}),
+                action=_("Bank details"),
+                due=due,
+                urgent=due is not None and due - now <= dt.timedelta(days=3),
+            )
+        )
+    return tasks
+
+
+def _claim_tasks(reseller: Reseller, now: dt.datetime) -> list[Task]:
+    tasks = []
+    needing = (
+        Claim.objects.filter(reseller=reseller)
+        .filter(
+            Q(status=Claim.Status.INFO_REQUESTED)
+            | Q(
+                status=Claim.Status.REJECTED,
+                disputed_at__isnull=True,
+                decided_at__gte=now - dt.timedelta(days=DISPUTE_DAYS),
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+    for claim in needing:
+        url = reverse("claims:detail", kwargs={"reference": claim.reference})
+        if claim.status == Claim.Status.INFO_REQUESTED:
+            tasks.append(
+                Task(
+                    text=_("Upload a copy of the customer invoice for %(reference)s.")
+                    % {"reference": claim.reference},
+                    url=url,
+                    action=_("Upload invoice"),
+                    urgent=True,
+                )
+            )
+        else:
+            tasks.append(
+                Task(
+                    text=_(
+                        "%(reference)s was rejected. Read the reason; you can "
+                        "dispute it once."
+                    )
+                    % {"reference": claim.reference},
+                    url=url,
+                    action=_("Read the decision"),
+                    due=claim.decided_at + dt.timedelta(days=DISPUTE_DAYS),
+                )
+            )
+    return tasks
+
+
+def _sums_by_currency(rows) -> dict[str, Decimal]:
+    sums: dict[str, Decimal] = defaultdict(Decimal)
+    for currency, total in rows:
+        sums[currency] += total or Decimal(0)
+    return dict(sorted(sums.items()))
+
+
+def reseller_overview(
+    *, reseller: Reseller, now: dt.datetime | None = None
+) -> Overview:
+    """Everything the overview shows for one company, in a fixed number of queries."""
+    now = now or timezone.now()
+    today = program_today(now)
+    tasks = _payout_tasks(reseller, now) + _claim_tasks(reseller, now)
+    far_future = now + dt.timedelta(days=3650)
+    tasks.sort(key=lambda task: (not task.urgent, task.due or far_future))
+
+    claims = Claim.objects.filter(reseller=reseller)
+    by_status = dict(
+        claims.values_list("status").annotate(count=Count("pk")).order_by()
+    )
+    payouts = Payout.objects.filter(reseller=reseller)
+    return Overview(
+        tasks=tasks,
+        open_offers=offers_visible(reseller=reseller)
+        .filter(claim_opens_on__lte=today, claim_closes_on__gte=today)
+        .count(),
+        claims_by_status={
+            label: by_status[value]
+            for value, label in Claim.Status.choices
+            if by_status.get(value)
+        },
+        claims_total=sum(by_status.values()),
+        on_the_way=_sums_by_currency(
+            payouts.filter(status__in=ON_THE_WAY)
+            .values_list("currency")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        ),
+        paid=_sums_by_currency(
+            payouts.filter(status=Payout.Status.PAID)
+            .values_list("currency")
+            .annotate(total=Sum("amount"))
+            .order_by()
+        ),
+        recent_claims=list(
+            claims.select_related("offer").order_by("-created_at", "-pk")[:RECENT]
+        ),
+        recent_payouts=list(
+            payouts.select_related("claim").order_by("-created_at", "-pk")[:RECENT]
+        ),
+    )
