@@ -1,6 +1,9 @@
 """Claims tasks: thin, re-read by id, call a service."""
 
+from datetime import timedelta
+
 from celery import shared_task
+from django.utils import timezone
 
 from .models import AgreementImport, Claim
 
@@ -19,8 +22,10 @@ def claims_validate_pending() -> int:
     """Validate claims whose task was lost (broker down when they were filed)."""
     from .services import claim_validate
 
+    # Claims filed in the last minutes still have their own task on the way.
+    cutoff = timezone.now() - timedelta(minutes=2)
     pending = Claim.objects.filter(
-        validation_outcome=Claim.ValidationOutcome.PENDING
+        validation_outcome=Claim.ValidationOutcome.PENDING, created_at__lte=cutoff
     ).values_list("pk", flat=True)[:500]
     for claim_id in pending:
         claim_validate(claim_id=claim_id)

@@ -213,3 +213,21 @@ def test_the_report_runs_a_fixed_number_of_queries(
     with django_assert_max_num_queries(12):
         report = claim_report(claim)
     assert len(report.lines) == 30
+
+
+def test_lost_validations_are_swept_from_beat(time_machine):
+    """A claim whose validation task never ran is validated by the periodic sweep."""
+    from django_celery_beat.models import PeriodicTask
+
+    from claims.tasks import claims_validate_pending
+
+    assert PeriodicTask.objects.get(task="claims.validate_pending").enabled
+    time_machine.move_to("2026-11-26 10:00:00+00:00", tick=False)
+    lost = ClaimFactory()
+    assert lost.validation_outcome == Claim.ValidationOutcome.PENDING
+    time_machine.move_to("2026-11-26 10:01:00+00:00", tick=False)
+    assert claims_validate_pending() == 0  # its own task may still be on the way
+    time_machine.move_to("2026-11-26 10:05:00+00:00", tick=False)
+    assert claims_validate_pending() == 1
+    lost.refresh_from_db()
+    assert lost.validation_outcome != Claim.ValidationOutcome.PENDING
