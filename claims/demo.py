@@ -16,13 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from offers.models import CustomerSegment, LicenceType, Offer, Product
-from resellers.demo import demo_user_ensure
+from resellers.demo import demo_reseller_ensure, demo_user_ensure
 from resellers.models import Reseller, User
 
 from . import services
 from .models import Claim, ClaimAgreement, ClaimEvent, OpenAgreement
 
-DEMO_ORG_NUMBER = "5567037485"
 # Companies that only exist to hold claims in more states than one company
 # can on a one-claim-per-company offer.
 OTHER_COMPANIES = [
@@ -31,10 +30,12 @@ OTHER_COMPANIES = [
     ("Vänerlicens AB", "5566778816"),
 ]
 # One target state per (company, offer) pair, in order.
+# Nordlicens (the first company) takes indexes 0, 4 and 8: an invoice request,
+# a rejection it can dispute, and a claim in review.
 STATES = [
-    Claim.Status.SUBMITTED,
-    Claim.Status.IN_REVIEW,
     Claim.Status.INFO_REQUESTED,
+    Claim.Status.IN_REVIEW,
+    Claim.Status.SUBMITTED,
     Claim.Status.APPROVED,
     Claim.Status.REJECTED,
     Claim.Status.DISPUTED,
@@ -183,7 +184,7 @@ def seed() -> list[tuple[str, str]]:
     group = Group.objects.filter(name="Reviewers").first()
     if group:
         reviewer.groups.add(group)
-    demo = _company("Nordlicens AB", DEMO_ORG_NUMBER)
+    demo = demo_reseller_ensure()
     anna = demo_user_ensure(
         email="anna@nordlicens.se",
         reseller=demo,

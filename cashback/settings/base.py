@@ -328,5 +328,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "cashback.cache": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
+        # The in-memory broker of a first run has no host; kombu says so each time.
+        "kombu.connection": {"level": "WARNING" if REDIS_URL else "ERROR"},
     },
 }
