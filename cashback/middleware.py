@@ -97,3 +97,38 @@ def mark_session_activity(request: HttpRequest, **kwargs) -> None:
     """Also connected to user_logged_in: a fresh log-in counts as activity."""
     if request is not None and hasattr(request, "session"):
         request.session["last_activity"] = int(time.time())
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request whose declared body is too large before reading any of it.
+
+    Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files, and
+    files above FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to disk; this stops a
+    huge upload at the door. Admin (staff with MFA) may send larger files: the
+    agreement ledger is uploaded there.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.admin_prefix: str | None = None
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if self.admin_prefix is None:
+            self.admin_prefix = reverse("admin:index")
+        limit = (
+            settings.ADMIN_MAX_REQUEST_BYTES
+            if request.path.startswith(self.admin_prefix)
+            else settings.MAX_REQUEST_BYTES
+        )
+        if length > limit:
+            return HttpResponse(
+                _("The request is too large (at most %(size)s MB).")
+                % {"size": limit // (1024 * 1024)},
+                status=413,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

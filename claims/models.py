@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
 from resellers.models import Reseller
@@ -183,6 +184,10 @@ class Claim(models.Model):
     disputed_at = models.DateTimeField(_("disputed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Audit trail (who changed what in admin or a service's save()); the event
+    # rows record every state change, including bulk ones history cannot see.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("claim")

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
 
 from claims.models import Claim
 from offers.models import Offer
@@ -43,6 +44,9 @@ class BankAccount(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Audit trail: who created or changed which version (encrypted field only).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("bank account")
@@ -202,6 +206,10 @@ class Payout(models.Model):
     failure_reason = models.TextField(_("failure reason"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    # Audit trail (who changed what in admin or a service's save()); the event
+    # rows record every state change, including bulk ones history cannot see.
+    history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
         verbose_name = _("payout")

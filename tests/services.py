@@ -73,12 +73,22 @@ class RedisServer:
 class CeleryWorker:
     """A real `celery worker` process reading the given database and broker."""
 
-    def __init__(self, *, database_url: str, broker_url: str, concurrency: int = 1):
-        self.queue = f"test-{uuid.uuid4().hex[:12]}"
-        self.hostname = f"{self.queue}@localhost"
+    def __init__(
+        self,
+        *,
+        database_url: str,
+        broker_url: str,
+        concurrency: int = 1,
+        env: dict[str, str] | None = None,
+        queue: str | None = None,
+    ):
+        # A queue of its own unless told to take over another (dead) worker's.
+        self.queue = queue or f"test-{uuid.uuid4().hex[:12]}"
+        self.hostname = f"{self.queue}-{uuid.uuid4().hex[:6]}@localhost"
         self.database_url = database_url
         self.broker_url = broker_url
         self.concurrency = concurrency
+        self.extra_env = env or {}
         self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
             prefix="celery-worker-", suffix=".log", delete=False
         )
@@ -96,6 +106,7 @@ class CeleryWorker:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.broker_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
+            **self.extra_env,
         }
         self.process = subprocess.Popen(
             [

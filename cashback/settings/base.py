@@ -95,6 +95,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cashback.middleware.RequestSizeLimitMiddleware",  # reliability
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -247,6 +248,15 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# reliability: whole-request limits checked on Content-Length before the body is
+# read (cashback.middleware.RequestSizeLimitMiddleware); an invoice copy is at
+# most 10 MB, the ledger uploaded in admin can be much larger.
+MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=12 * 1024 * 1024)
+ADMIN_MAX_REQUEST_BYTES = env.int("ADMIN_MAX_REQUEST_BYTES", default=1024**3)
+# History is read in admin, never "reverted": a revert would write fields such
+# as a status behind the services' backs.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+# end reliability
 
 # Bank details at rest: Fernet keys, newest first; older keys still decrypt, so
 # a key is rotated by putting a new one in front.
@@ -290,7 +300,12 @@ CELERY_TASK_TIME_LIMIT = 180
 CELERY_TASK_DEFAULT_QUEUE = "cashback"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# reliability: a task a killed worker held (acks_late) is handed out again by
+# Redis after this many seconds; keep it above CELERY_TASK_TIME_LIMIT. The
+# worker-kill test lowers it so redelivery happens within the test.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -1,0 +1,357 @@
+"""A hypothesis state machine drives claims and payouts through random sequences
+of allowed and forbidden actions, only through the services, and checks the
+program's invariants after every step."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from claims import services as claims
+from claims.models import Claim, ClaimEvent
+from offers.models import Offer
+from payouts import services as payouts
+from payouts.models import PaymentBatch, Payout, PayoutEvent
+from resellers.services import normalized_company_name
+from tests.claims.factories import OpenAgreementFactory
+from tests.offers.factories import OfferFactory
+from tests.resellers.factories import ResellerFactory, StaffUserFactory, UserFactory
+
+START = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
+IBAN = "SE4550000000058398257466"
+SMALL_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 3 3]>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+# What a refused action may raise: a message for the user, never anything else.
+REFUSED = (ValidationError, payouts.PayoutError)
+S = Payout.Status
+
+
+class ProgramMachine(RuleBasedStateMachine):
+    """One company, one offer, a reviewer and two operators; time moves forward."""
+
+    traveller = None  # the time_machine fixture, set by the test
+
+    @initialize()
+    def setup(self):
+        self.traveller.move_to(START, tick=False)
+        self.reseller = ResellerFactory()
+        self.user = UserFactory(reseller=self.reseller, is_company_admin=True)
+        self.reviewer = StaffUserFactory()
+        self.operators = [StaffUserFactory(), StaffUserFactory()]
+        self.offer = OfferFactory(claim_mode=Offer.ClaimMode.ONE_PER_SALE)
+        self.numbers = [
+            OpenAgreementFactory(
+                reseller_org_number=self.reseller.org_number,
+                reseller_name=self.reseller.legal_name,
+            ).agreement_number
+            for _ in range(3)
+        ] + ["99999999"]  # not in the ledger
+
+    # Helpers -------------------------------------------------------------
+
+    def claims(self):
+        return list(Claim.objects.filter(reseller=self.reseller).order_by("pk"))
+
+    def payouts(self, *statuses):
+        rows = Payout.objects.filter(reseller=self.reseller).order_by("pk")
+        return list(rows.filter(status__in=statuses) if statuses else rows)
+
+    def attempt(self, action):
+        # The test runs in one transaction: run what would run after commit
+        # (validation, outbox delivery), as it does in production.
+        try:
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                action()
+        except REFUSED:
+            pass
+
+    # Claims --------------------------------------------------------------
+
+    @rule(number=st.integers(0, 3), accept=st.booleans())
+    def file(self, number, accept):
+        self.attempt(
+            lambda: claims.claim_file(
+                reseller=self.reseller,
+                offer=self.offer,
+                user=self.user,
+                agreement_numbers=[self.numbers[number]],
+                accepted_terms=accept,
+                ip="192.0.2.1",
+            )
+        )
+
+    @rule(
+        action=st.sampled_from(
+            ["start_review", "request_invoice", "approve", "reject", "upload"]
+        ),
+        pick=st.integers(0, 10),
+    )
+    def review(self, action, pick):
+        found = self.claims()
+        if not found:
+            return
+        claim = found[pick % len(found)]
+        calls = {
+            "start_review": lambda: claims.claim_start_review(
+                claim=claim, actor=self.reviewer
+            ),
+            "request_invoice": lambda: claims.claim_request_invoice(
+                claim=claim, actor=self.reviewer, message="The invoice, please."
+            ),
+            "approve": lambda: claims.claim_approve(claim=claim, actor=self.reviewer),
+            "reject": lambda: claims.claim_reject(
+                claim=claim, actor=self.reviewer, reason="Not eligible."
+            ),
+            "upload": lambda: claims.claim_upload_invoice(
+                claim=claim,
+                user=self.user,
+                upload=SimpleUploadedFile("i.pdf", SMALL_PDF, "application/pdf"),
+            ),
+        }
+        self.attempt(calls[action])
+
+    @rule(pick=st.integers(0, 10), dispute=st.booleans())
+    def reseller_acts(self, pick, dispute):
+        found = self.claims()
+        if not found:
+            return
+        claim = found[pick % len(found)]
+        if dispute:
+            self.attempt(
+                lambda: claims.claim_dispute(
+                    claim=claim, user=self.user, comment="We did sell it."
+                )
+            )
+        else:
+            self.attempt(lambda: claims.claim_withdraw(claim=claim, user=self.user))
+
+    # Payouts -------------------------------------------------------------
+
+    @rule(
+        pick=st.integers(0, 10),
+        beneficiary=st.sampled_from(["company", "shouting", "person", "other"]),
+        currency=st.sampled_from(["SEK", "EUR"]),
+        confirm=st.booleans(),
+    )
+    def bank_details(self, pick, beneficiary, currency, confirm):
+        found = self.payouts()
+        if not found:
+            return
+        payout = found[pick % len(found)]
+        if confirm:
+            self.attempt(
+                lambda: payouts.bank_account_confirm(
+                    reseller=self.reseller, user=self.user, payout=payout
+                )
+            )
+            return
+        name = {
+            "company": self.reseller.legal_name,
+            "shouting": f"  {self.reseller.legal_name.upper()}.",
+            "person": "Kim Lind",
+            "other": "Another Company AB",
+        }[beneficiary]
+        self.attempt(
+            lambda: payouts.bank_account_submit(
+                reseller=self.reseller,
+                user=self.user,
+                beneficiary_name=name,
+                iban=IBAN,
+                bic="ESSESESS",
+                bank_country="SE",
+                currency=currency,
+                payout=payout,
+            )
+        )
+
+    @rule(days=st.integers(1, 60))
+    def time_passes(self, days):
+        self.traveller.shift(dt.timedelta(days=days))
+
+    @rule()
+    def jobs_run(self):
+        self.attempt(payouts.payouts_send_reminders)
+        self.attempt(payouts.payouts_schedule)
+
+    @rule(builder=st.integers(0, 1), everything=st.booleans())
+    def batch_create(self, builder, everything):
+        chosen = self.payouts() if everything else self.payouts(S.SCHEDULED)
+        self.attempt(
+            lambda: payouts.batch_create(
+                currency="SEK", payouts=chosen, operator=self.operators[builder]
+            )
+        )
+
+    @rule(releaser=st.integers(0, 1))
+    def batch_release(self, releaser):
+        batch = PaymentBatch.objects.filter(
+            status=PaymentBatch.Status.DRAFT, payouts__reseller=self.reseller
+        ).first()
+        if batch is not None:
+            self.attempt(
+                lambda: payouts.batch_release(
+                    batch=batch, operator=self.operators[releaser]
+                )
+            )
+
+    @rule(pick=st.integers(0, 10), paid=st.booleans())
+    def bank_answers(self, pick, paid):
+        found = self.payouts()
+        if not found:
+            return
+        payout = found[pick % len(found)]
+        operator = self.operators[0]
+        if paid:
+            self.attempt(
+                lambda: payouts.payout_mark_paid(
+                    payout=payout, reference="BANK-1", actor=operator
+                )
+            )
+        else:
+            self.attempt(
+                lambda: payouts.payout_mark_failed(
+                    payout=payout, reason="Account closed", actor=operator
+                )
+            )
+
+    @rule(pick=st.integers(0, 10))
+    def advance(self, pick):
+        """The next allowed step for one claim or payout, so runs get deep."""
+        C = Claim.Status
+        payout_list = self.payouts(S.AWAITING_BANK_DETAILS, S.READY, S.SCHEDULED)
+        payout_list += self.payouts(S.IN_BATCH)
+        open_claims = [
+            c for c in self.claims() if c.status not in {C.APPROVED, C.WITHDRAWN}
+        ]
+        choices = payout_list + open_claims
+        if not choices:
+            return self.file(number=pick % 3, accept=True)
+        target = choices[pick % len(choices)]
+        if isinstance(target, Claim):
+            if target.status == C.INFO_REQUESTED:
+                return self.review("upload", self.claims().index(target))
+            if target.status == C.REJECTED:
+                return self.reseller_acts(self.claims().index(target), dispute=True)
+            return self.review("approve", self.claims().index(target))
+        index = self.payouts().index(target)
+        if target.status == S.AWAITING_BANK_DETAILS:
+            return self.bank_details(index, "company", "SEK", confirm=False)
+        if target.status == S.READY:
+            self.jobs_run()  # too early, unless the release date has come
+            today = timezone.localdate()
+            if today < target.release_date:
+                self.traveller.shift(target.release_date - today)
+            return self.jobs_run()
+        if target.status == S.SCHEDULED:
+            self.batch_create(builder=0, everything=False)
+            return self.batch_release(releaser=1)
+        return self.bank_answers(index, paid=pick % 4 != 0)
+
+    # Invariants ----------------------------------------------------------
+
+    @precondition(lambda self: hasattr(self, "reseller"))
+    @invariant()
+    def a_payout_only_for_an_approved_claim_and_one_each(self):
+        for payout in Payout.objects.filter(reseller=self.reseller).select_related(
+            "claim"
+        ):
+            assert payout.claim.status == Claim.Status.APPROVED
+            assert payout.claim.reseller_id == payout.reseller_id
+        claim_ids = list(
+            Payout.objects.filter(reseller=self.reseller).values_list(
+                "claim_id", flat=True
+            )
+        )
+        assert len(claim_ids) == len(set(claim_ids))
+        approved = Claim.objects.filter(
+            reseller=self.reseller, status=Claim.Status.APPROVED
+        )
+        assert set(approved.values_list("pk", flat=True)) == set(claim_ids)
+
+    @precondition(lambda self: hasattr(self, "reseller"))
+    @invariant()
+    def no_payment_before_release_or_to_a_foreign_account(self):
+        legal = normalized_company_name(self.reseller.legal_name)
+        for payout in self.payouts(S.SCHEDULED, S.IN_BATCH, S.PAID):
+            scheduled = payout.events.filter(kind=PayoutEvent.Kind.SCHEDULED).last()
+            assert scheduled is not None
+            local = timezone.localdate(scheduled.created_at)
+            assert local >= payout.release_date
+            if payout.batch_id and payout.batch.released_at:
+                assert timezone.localdate(payout.batch.released_at) >= (
+                    payout.release_date
+                )
+        for payout in self.payouts(S.READY, S.SCHEDULED, S.IN_BATCH, S.PAID):
+            account = payout.bank_account
+            assert account is not None
+            assert account.reseller_id == self.reseller.pk
+            assert normalized_company_name(account.beneficiary_name) == legal
+        for batch in PaymentBatch.objects.filter(payouts__reseller=self.reseller):
+            assert batch.released_by_id != batch.created_by_id
+
+    @precondition(lambda self: hasattr(self, "reseller"))
+    @invariant()
+    def amounts_are_never_negative(self):
+        for payout in self.payouts():
+            assert payout.amount >= 0
+            assert payout.payout_amount is None or payout.payout_amount >= 0
+        for claim in self.claims():
+            assert claim.reward_amount is None or claim.reward_amount >= Decimal(0)
+
+    @precondition(lambda self: hasattr(self, "reseller"))
+    @invariant()
+    def every_state_has_its_event(self):
+        for claim in self.claims():
+            last = (
+                ClaimEvent.objects.filter(claim=claim)
+                .exclude(to_status="")
+                .order_by("pk")
+                .last()
+            )
+            assert last is not None and last.to_status == claim.status
+        for payout in self.payouts():
+            last = payout.events.exclude(to_status="").order_by("pk").last()
+            assert last is not None and last.to_status == payout.status
+            assert (
+                payout.reminders_sent
+                == payout.reminders.filter(cycle=payout.cycle).count()
+            )
+
+
+@pytest.mark.django_db
+def test_claims_and_payouts_keep_their_invariants(time_machine, settings_override):
+    """Random sequences of allowed and forbidden actions never break a rule."""
+    ProgramMachine.traveller = time_machine
+    run_state_machine_as_test(
+        ProgramMachine,
+        settings=settings(
+            max_examples=30,
+            stateful_step_count=20,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+        ),
+    )
+
+
+@pytest.fixture
+def settings_override(settings, tmp_path):
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
