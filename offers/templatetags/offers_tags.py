@@ -28,3 +28,12 @@ def claim_url(claim) -> str:
         return reverse("claims:detail", kwargs={"reference": claim.reference})
     except NoReverseMatch:
         return ""
+
+
+# e2e: money on every page in the reader's format ("1 234,50 SEK", "SEK 1,234.50").
+@register.filter
+def money(amount, currency: str) -> str:
+    """An amount with its currency code, grouped and with the reader's decimal mark."""
+    if amount is None or amount == "":
+        return ""
+    return formatting.money(amount, currency)
