@@ -136,6 +136,16 @@ def test_every_reseller_page_passes_axe(page, language):
     assert problems == {}
 
 
+def test_axe_reports_what_it_should(page):
+    """The check itself: an unlabelled field and a nameless image are caught."""
+    page.set_content(
+        '<html lang="sv"><title>t</title><main><img src="x.png">'
+        '<input type="text"></main></html>'
+    )
+    found = " ".join(serious_violations(page))
+    assert "image-alt" in found and "label" in found
+
+
 # Untranslated text ------------------------------------------------------------------
 
 # Words that, two to a line, mean a sentence is English (Swedish shares none).
