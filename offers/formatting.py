@@ -7,7 +7,7 @@ number formatting does not place currency codes.
 from decimal import Decimal
 
 from babel import Locale
-from babel.numbers import format_currency, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -33,6 +33,14 @@ def money(amount: Decimal | int, currency: str) -> str:
     return format_currency(
         amount, currency, format=pattern, locale=locale, currency_digits=False
     )
+
+
+def amount_text(amount: Decimal | int) -> str:
+    """An amount without currency, grouped: "1 234,50" in Swedish, "1,234.50" in
+    English; cents only when there are some."""
+    amount = Decimal(amount)
+    pattern = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
+    return format_decimal(amount, format=pattern, locale=_locale_name())
 
 
 def percent(value: Decimal | int) -> str:
