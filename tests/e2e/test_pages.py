@@ -208,7 +208,7 @@ ENGLISH_MONTHS = re.compile(
 def test_every_page_and_email_is_swedish_with_swedish_numbers(page):
     """In Swedish nothing English is left on the pages or in the e-mails, and
     money and dates are written the Swedish way."""
-    english, formats = {}, {}
+    english, formats, amounts = {}, {}, []
     for path in walk(page, "sv"):
         text = page.locator("body").inner_text()
         if found := english_in(text):
@@ -225,11 +225,13 @@ def test_every_page_and_email_is_swedish_with_swedish_numbers(page):
             plain = re.sub(r"<[^>]+>", "\n", body)
             if found := english_in(plain):
                 english[f"mail: {message.subject}"] = found
-            # E-mails keep Django's plain number: a decimal comma, no grouping.
-            if re.search(r"\d\.\d{2}\b", plain) or ENGLISH_MONTHS.search(plain):
-                formats[f"mail: {message.subject}"] = plain
+            if path_of_amount := SWEDISH_MONEY.search(plain):
+                amounts.append(path_of_amount[0])
+            if wrong := WRONG_MONEY.findall(plain) + ENGLISH_MONTHS.findall(plain):
+                formats[f"mail: {message.subject}"] = wrong
     assert english == {}
     assert formats == {}
+    assert "1\u00a0523\u00a0990,25 SEK" in amounts, amounts  # the payout notice
 
 
 # Small screens and the keyboard -------------------------------------------------------
