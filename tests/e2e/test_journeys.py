@@ -251,6 +251,7 @@ def test_operators_batch_release_and_pay_and_the_reseller_sees_it_paid(
     from tests.payouts.factories import approved_claim
 
     reseller, user = company
+    # Filing, approval and bank details are journey 2; here they set the scene.
     claim = approved_claim(reseller=reseller, submitted_by=user)
     payout = approve(claim)
     bank_account_submit(
