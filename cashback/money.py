@@ -8,7 +8,7 @@ formatting does not place currency codes.
 from decimal import Decimal
 
 from babel import Locale
-from babel.numbers import format_currency, format_percent
+from babel.numbers import format_currency, format_decimal, format_percent
 from django.utils import translation
 
 
@@ -36,3 +36,11 @@ def percent(value: Decimal | int) -> str:
     return format_percent(
         Decimal(value) / 100, locale=_locale_name(), decimal_quantization=False
     )
+
+
+def amount_text(amount: Decimal | int) -> str:
+    """An amount without currency, grouped: "1 234,50" in Swedish, "1,234.50" in
+    English; cents only when there are some."""
+    amount = Decimal(amount)
+    pattern = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
+    return format_decimal(amount, format=pattern, locale=_locale_name())

@@ -1,4 +1,4 @@
-"""{{ amount|money:currency }} in any template."""
+"""{{ amount|money:currency }} and {{ amount|grouped }} in any template."""
 
 from django import template
 
@@ -12,3 +12,11 @@ def money(amount, currency: str) -> str:
     if amount is None or amount == "":
         return ""
     return money_format.money(amount, currency)
+
+
+@register.filter
+def grouped(amount) -> str:
+    """The amount alone, for texts that place the currency code themselves."""
+    if amount is None or amount == "":
+        return ""
+    return money_format.amount_text(amount)

@@ -91,6 +91,21 @@ def page(browser_context):
     return page
 
 
+@pytest.fixture
+def staff_page(browser, live_server) -> Iterator:
+    """A second person's browser (a reviewer or operator), beside the reseller's."""
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="sv-SE",
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
 def safe_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
 

@@ -33,7 +33,7 @@ def test_the_list_shows_what_to_do_and_is_not_cached(client, member, payout):
     html = response.content.decode()
     assert response.status_code == 200
     assert "no-store" in response.headers["Cache-Control"]
-    assert "SEK\xa01,000" in html
+    assert "SEK\xa01,000" in html  # grouped, in English order
     assert "Waiting for bank details" in html
     assert bank_url(payout) in html
 

@@ -1,0 +1,300 @@
+"""The four journeys of the program, each through the pages in a real browser.
+
+Only the vendor side is set up in the database (offers, ledger rows, staff);
+every step a reseller or a member of staff takes goes through the pages.
+"""
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import pytest
+from django.core import mail
+
+from claims.models import Claim
+from claims.services import claim_approve, claim_file
+from payouts.models import Payout
+from payouts.services import payouts_schedule, payouts_send_reminders
+from tests.claims.factories import OpenAgreementFactory
+from tests.e2e.conftest import screenshot
+from tests.e2e.helpers import (
+    SMALL_PDF,
+    admin_action,
+    click,
+    link_in_last_mail,
+    log_in,
+    log_out,
+    press_enter,
+    staff_log_in,
+    staff_with_totp,
+)
+from tests.offers.factories import OfferFactory
+from tests.resellers.factories import ResellerFactory, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+IBAN = "SE4550000000058398257466"
+
+
+@pytest.fixture
+def company():
+    reseller = ResellerFactory(legal_name="Nordlicens AB", org_number="5567037485")
+    user = UserFactory(
+        reseller=reseller, email="kim@nordlicens.se", preferred_language="sv"
+    )
+    return reseller, user
+
+
+def sales(reseller, count: int):
+    return [
+        OpenAgreementFactory(
+            reseller_org_number=reseller.org_number, reseller_name=reseller.legal_name
+        )
+        for _ in range(count)
+    ]
+
+
+def test_a_visitor_signs_up_verifies_and_sees_the_offers(page):
+    """Program page in Swedish, then English; gmail refused, company address
+    accepted, the e-mailed link verifies it, and the offers are there."""
+    offer = OfferFactory(title_en="Cloud Open Winter", title_sv="Cloud Open-vinter")
+
+    page.goto("/")
+    assert page.locator("html").get_attribute("lang") == "sv"
+    screenshot(page, "journey1-01-program-sv")
+    click(page, page.get_by_role("button", name="English"))
+    assert page.locator("html").get_attribute("lang") == "en"
+
+    page.goto("/accounts/signup/")
+    fields = {
+        "#id_email": "anna@gmail.com",
+        "#id_first_name": "Anna",
+        "#id_last_name": "Berg",
+        "#id_password1": "a-Long-enough-passw0rd",
+        "#id_password2": "a-Long-enough-passw0rd",
+        "#id_legal_name": "Nordlicens AB",
+        "#id_org_number": "559123-4561",
+        "#id_vat_number": "SE559123456101",
+    }
+    for selector, value in fields.items():
+        page.fill(selector, value)
+    page.select_option("#id_country", "SE")
+    screenshot(page, "journey1-02-signup-en")
+    click(page, page.locator("form button[type=submit]").last)
+    email_error = page.locator("#id_email").evaluate(
+        "el => document.getElementById(el.getAttribute('aria-describedby')"
+        "?.split(' ')[0] || '')?.innerText || ''"
+    )
+    assert "company" in email_error.lower(), email_error
+    assert page.locator("#id_email").get_attribute("aria-invalid") == "true"
+    screenshot(page, "journey1-03-signup-refused")
+
+    page.fill("#id_email", "anna@nordlicens.se")
+    page.fill("#id_password1", fields["#id_password1"])
+    page.fill("#id_password2", fields["#id_password2"])
+    click(page, page.locator("form button[type=submit]").last)
+    screenshot(page, "journey1-04-verification-sent")
+    assert len(mail.outbox) == 1
+
+    page.goto(link_in_last_mail("/accounts/confirm-email/", to="anna@nordlicens.se"))
+    click(page, "main form button[type=submit]")
+
+    page.goto("/offers/")
+    assert page.get_by_role("link", name=offer.title_en).first.is_visible()
+    screenshot(page, "journey1-05-offers-en")
+
+
+def test_a_claim_is_filed_reviewed_approved_and_paid_out_to_the_company(
+    page, staff_page, company
+):
+    """Two agreements on a one-claim offer; the reviewer (password + TOTP) asks
+    for an invoice, the reseller uploads it, the reviewer approves; the link in
+    the e-mail leads, after re-authentication, to the bank details, where a
+    wrong IBAN and a person's name are refused and the company's account is
+    accepted."""
+    reseller, user = company
+    offer = OfferFactory(title_sv="Cloud Open-vinter", title_en="Cloud Open Winter")
+    first, second = sales(reseller, 2)
+    reviewer = staff_with_totp(email="reviewer@vendor.example")
+
+    log_in(page, user.email)
+    page.goto(f"/offers/{offer.slug}/claim/")
+    page.fill(
+        "#id_agreement_numbers",
+        f"{first.agreement_number}\n{second.agreement_number}",
+    )
+    page.check("#id_accepted_terms")
+    screenshot(page, "journey2-01-claim-form")
+    click(page, page.get_by_role("button", name="Skicka in anspråket"))
+    assert re.search(r"/claims/CB-", page.url), page.url
+    claim = Claim.objects.get()
+    assert claim.agreements.count() == 2
+    screenshot(page, "journey2-02-claim-filed")
+
+    staff_log_in(staff_page, reviewer)
+    admin_action(staff_page, "/admin/claims/claim/", claim.pk, "request_invoice")
+    staff_page.fill("textarea[name=message]", "Skicka en kopia av fakturan.")
+    screenshot(staff_page, "journey2-03-admin-request-invoice")
+    click(staff_page, "#content form [type=submit]")
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.INFO_REQUESTED
+
+    page.goto(claim.get_absolute_url())
+    page.set_input_files(
+        "input[type=file]",
+        files=[
+            {"name": "faktura.pdf", "mimeType": "application/pdf", "buffer": SMALL_PDF}
+        ],
+    )
+    click(page, "form[enctype='multipart/form-data'] button[type=submit]")
+    screenshot(page, "journey2-04-invoice-uploaded")
+    assert claim.invoices.count() == 1
+
+    admin_action(staff_page, "/admin/claims/claim/", claim.pk, "approve")
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.APPROVED
+    log_out(page)  # the reseller comes back later, from the e-mail
+
+    link = link_in_last_mail("/payouts/bank-details/", to=user.email)
+    log_in(page, user.email, next_url=link)
+    assert "/accounts/reauthenticate/" in page.url, page.url
+    screenshot(page, "journey2-05-reauthenticate")
+    page.fill("input[name=password]", "correct-horse-battery")
+    press_enter(page, "input[name=password]")
+    assert re.search(r"/payouts/\d+/bank-details/", page.url), page.url
+    screenshot(page, "journey2-06-bank-details")
+
+    def submit(name: str, iban: str) -> None:
+        page.fill("#id_account-beneficiary_name", name)
+        page.fill("#id_account-iban", iban)
+        page.fill("#id_account-bic", "ESSESESS")
+        page.check("#id_account-address_confirmed")
+        click(page, "button[name=account-submit]")
+
+    submit(reseller.legal_name, IBAN[:-1] + "7")
+    assert page.locator("#id_account-iban").get_attribute("aria-invalid") == "true"
+    screenshot(page, "journey2-07-wrong-iban")
+    submit("Kim Lind", IBAN)
+    assert (
+        page.locator("#id_account-beneficiary_name").get_attribute("aria-invalid")
+        == "true"
+    )
+    screenshot(page, "journey2-08-person-refused")
+    payout = Payout.objects.get()
+    assert payout.status == Payout.Status.AWAITING_BANK_DETAILS
+
+    submit(reseller.legal_name, IBAN)
+    assert page.url.endswith("/payouts/"), page.url
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.READY
+    row = page.locator("tr", has_text=claim.reference)
+    assert "Klar" in row.inner_text(), row.inner_text()
+    screenshot(page, "journey2-09-payout-ready")
+
+
+def test_a_reseller_who_never_gives_bank_details_is_reminded_then_forfeits(
+    page, company, time_machine
+):
+    """Three reminders as the clock moves on, then the payout lapses and the
+    payouts page says so."""
+    reseller, user = company
+    time_machine.move_to(dt.datetime(2026, 11, 26, 10, tzinfo=dt.UTC), tick=True)
+    offer = OfferFactory()
+    (sale,) = sales(reseller, 1)
+    reviewer = staff_with_totp(email="reviewer@vendor.example")
+
+    # Vendor side: filing and approving are journey 2; here they set the scene.
+    claim = claim_file(
+        reseller=reseller,
+        user=user,
+        offer=offer,
+        agreement_numbers=[sale.agreement_number],
+        terms_version=offer.terms.latest().version,
+        accepted_terms=True,
+        ip="127.0.0.1",
+    )
+    claim_approve(claim=Claim.objects.get(pk=claim.pk), actor=reviewer)
+    payout = Payout.objects.get()
+    payouts_send_reminders()  # starts the window from the sent notice
+    payout.refresh_from_db()
+    assert payout.bank_details_due_at is not None
+
+    log_in(page, user.email, next_url="/payouts/")
+    screenshot(page, "journey3-01-payout-awaiting")
+
+    for _ in range(offer.max_reminders + 1):
+        payout.refresh_from_db()
+        time_machine.move_to(payout.bank_details_due_at + dt.timedelta(minutes=1))
+        payouts_send_reminders()
+    payout.refresh_from_db()
+    assert payout.reminders_sent == offer.max_reminders == 3
+    assert payout.status == Payout.Status.FORFEITED
+    subjects = [m.subject for m in mail.outbox if user.email in m.to]
+    reminders = [s for s in subjects if s.startswith("Påminnelse")]
+    assert len(reminders) == 3, subjects
+    assert reminders[-1].startswith("Påminnelse 3 av 3")
+
+    # Weeks later the session has long timed out: the reseller logs in again.
+    log_in(page, user.email, next_url="/payouts/")
+    row = page.locator("tr", has_text=claim.reference)
+    assert "Förverkad" in row.inner_text(), row.inner_text()
+    screenshot(page, "journey3-02-payout-forfeited")
+
+
+def test_operators_batch_release_and_pay_and_the_reseller_sees_it_paid(
+    page, staff_page, company
+):
+    """Four eyes: one operator builds the batch, another releases it and
+    downloads the pain.001 file; the payout is marked paid."""
+    from payouts.services import bank_account_submit
+    from tests.payouts.conftest import approve
+    from tests.payouts.factories import approved_claim
+
+    reseller, user = company
+    # Filing, approval and bank details are journey 2; here they set the scene.
+    claim = approved_claim(reseller=reseller, submitted_by=user)
+    payout = approve(claim)
+    bank_account_submit(
+        reseller=reseller,
+        user=user,
+        beneficiary_name=reseller.legal_name,
+        iban=IBAN,
+        bic="ESSESESS",
+        bank_country="SE",
+        currency="SEK",
+        payout=payout,
+    )
+    payouts_schedule(today=payout.release_date)
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.SCHEDULED
+    first = staff_with_totp(email="ops1@vendor.example")
+    second = staff_with_totp(email="ops2@vendor.example")
+
+    staff_log_in(staff_page, first)
+    admin_action(staff_page, "/admin/payouts/payout/", payout.pk, "create_batch")
+    screenshot(staff_page, "journey4-01-batch-created")
+    payout.refresh_from_db()
+    batch = payout.batch
+    assert batch is not None
+
+    # The second operator, at another desk: the reseller's fixture browser.
+    staff_log_in(page, second)
+    admin_action(page, "/admin/payouts/paymentbatch/", batch.pk, "release")
+    screenshot(page, "journey4-02-batch-released")
+    page.check(f"input[name=_selected_action][value='{batch.pk}']")
+    page.select_option("select[name=action]", "download_file")
+    with page.expect_download() as download_info:
+        page.locator("button[name=index]").click()
+    content = Path(download_info.value.path()).read_bytes()
+    assert b"pain.001" in content and IBAN.encode() in content
+
+    admin_action(page, "/admin/payouts/payout/", payout.pk, "mark_paid")
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.PAID
+    log_out(page)
+
+    log_in(page, user.email, next_url="/payouts/")
+    row = page.locator("tr", has_text=claim.reference)
+    assert claim.reference in row.inner_text()
+    assert "Utbetald" in row.inner_text(), row.inner_text()
+    screenshot(page, "journey4-03-payout-paid")
