@@ -6,11 +6,20 @@ sweep, the batches (row-locking SELECTs) they were spread over.
 """
 
 import json
-import resource
 import sys
 import time
 
 import django
+
+
+def peak_rss_mb() -> float:
+    """VmHWM: this process's own peak (ru_maxrss would carry the parent's over
+    the fork and exec)."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
 
 
 def main() -> None:
@@ -42,7 +51,7 @@ def main() -> None:
         else:
             raise SystemExit(f"unknown job {job}")
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(json.dumps({"seconds": seconds, "rss_mb": peak, **counts, **detail}))
 
 

@@ -284,7 +284,8 @@ def ledger_import(
 COPY_CHUNK = 20_000
 # The checks of _RowParser.parse, in SQL, in the same order and with the same
 # messages. Nested CASEs keep a cast from seeing a value its guard rejected.
-_SEPARATORS_SQL = r"'[\s\-–—_./]+'"
+# numbers._SEPARATORS as characters: translate() is far cheaper than a regex.
+_SEPARATORS_SQL = "E' \\t\\r\\n\\f\\v-–—_./'"
 _PROBLEM_SQL = r"""
 CASE
   WHEN length(reseller_org_number) > 40
@@ -404,7 +405,7 @@ def _import_postgresql(
             for name, i in zip(COLUMNS, index, strict=True)
         }
         raw["agreement_number"] = (
-            f"upper(regexp_replace(s.c{index[0]}, {_SEPARATORS_SQL}, '', 'g'))"
+            f"upper(translate(s.c{index[0]}, {_SEPARATORS_SQL}, ''))"
         )
         raw["currency"] = f"upper({raw['currency']})"
         blank = " || ".join(f"s.c{i}" for i in sorted(set(index)))
@@ -423,7 +424,7 @@ def _import_postgresql(
                 FROM ledger_staging s
                 WHERE ({blank}) !~ '^\\s*$'
             ),
-            checked AS MATERIALIZED (
+            checked AS (
                 SELECT p.*, cs.id AS customer_segment_id,
                        lt.id AS licence_type_id, pr.id AS product_id,
                        p.agreement_number ~ '^[A-Z0-9]{{7,15}}$' AS number_ok
