@@ -802,15 +802,20 @@ def main() -> None:
         for step, measure in steps.items():
             if not only or step in only:
                 results[step] = measure()
-                log(f"{step}: {json.dumps(results[step])[:600]}")
+                log(f"{step}: {json.dumps(results[step])}")
         results["seconds"] = time.monotonic() - began
+        results.setdefault("seconds", time.monotonic() - began)
     finally:
         if not os.environ.get("BENCH_KEEP_DB"):
             database_drop()
         shutil.rmtree(work, ignore_errors=True)
-    if only:
-        return
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if only:
+        # A part run keeps its figures, without the table that needs them all.
+        name = f"{scale_name}-{'-'.join(sorted(only))}.json"
+        (RESULTS / name).write_text(json.dumps(results, indent=2) + "\n")
+        log(f"wrote bench/results/{name}")
+        return
     (RESULTS / f"{scale_name}.json").write_text(json.dumps(results, indent=2) + "\n")
     table = markdown(results)
     (RESULTS / f"{scale_name}.md").write_text(table)
