@@ -88,8 +88,10 @@ lint: install
 	  BANK_ACCOUNT_FINGERPRINT_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))') \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
+# SCALE=small (default, a few minutes) or SCALE=full (the figures in docs/performance.md).
+SCALE ?= small
 bench: install
-	$(PY) -m bench
+	$(PY) -m bench $(SCALE)
 
 worker: install
 	$(VENV)/bin/celery -A cashback worker -l info --concurrency 2

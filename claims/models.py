@@ -207,6 +207,9 @@ class Claim(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "created_at"], name="claim_queue_idx"),
+            # The admin queue's default order (created_at, pk): without it the
+            # first page sorted every claim (make bench, 1,000,000 claims).
+            models.Index(fields=["created_at", "id"], name="claim_created_idx"),
             models.Index(fields=["reseller", "created_at"], name="claim_reseller_idx"),
             models.Index(fields=["offer", "status"], name="claim_offer_status_idx"),
             models.Index(fields=["validation_outcome"], name="claim_validation_idx"),

@@ -6,6 +6,7 @@ national account numbers allowed). Every file is validated against the
 pain.001.001.03 XSD before it is returned.
 """
 
+import functools
 import os
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
@@ -14,8 +15,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import sepaxml
-import xmlschema
 from django.conf import settings
+from lxml import etree
 from sepaxml import SepaTransfer
 
 SCHEMA = "pain.001.001.03"
@@ -43,12 +44,24 @@ class CreditTransfer:
     remittance: str
 
 
+@functools.cache
+def _schema() -> etree.XMLSchema:
+    # Parsed once per process; libxml2 validates 10,000 transfers in well under
+    # a second where the pure-Python xmlschema took tens of seconds (make bench).
+    return etree.XMLSchema(etree.parse(SCHEMA_PATH))
+
+
 def pain001_validate(xml: bytes) -> None:
     """Raise PaymentFileError unless `xml` is valid against the pain.001 XSD."""
     try:
-        xmlschema.XMLSchema(SCHEMA_PATH).validate(xml.decode())
-    except xmlschema.XMLSchemaException as error:
-        raise PaymentFileError(f"pain.001 does not validate: {error}") from error
+        document = etree.fromstring(xml, etree.XMLParser(resolve_entities=False))
+    except etree.XMLSyntaxError as error:
+        raise PaymentFileError(f"pain.001 is not well-formed XML: {error}") from error
+    schema = _schema()
+    if not schema.validate(document):
+        raise PaymentFileError(
+            f"pain.001 does not validate: {schema.error_log.last_error}"
+        )
 
 
 def pain001_build(
@@ -95,7 +108,8 @@ def _sepa(message_id: str, execution_date: date, transfers) -> bytes:
             payment["BIC"] = transfer.bic
         sepa.add_payment(payment)
     try:
-        return sepa.export(validate=True)
+        # Validated once, by pain001_build, with the compiled schema.
+        return sepa.export(validate=False)
     except Exception as error:  # sepaxml raises bare Exceptions
         raise PaymentFileError(str(error)) from error
 

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -609,12 +609,30 @@ def _due_sweep(now: datetime, dry_run: bool, batch_size: int, result: SweepResul
             # The unique (payout, cycle, number) makes a reminder that slipped
             # past the row lock fail the whole batch instead of going out twice.
             Reminder.objects.bulk_create(reminders)
-            Payout.objects.bulk_update(
-                changed,
-                ["status", "reminders_sent", "bank_details_due_at", "updated_at"],
-            )
+            _sweep_write(changed, now)
             PayoutEvent.objects.bulk_create(events)
             outbox_emails_enqueue_many(emails)
+
+
+def _sweep_write(changed: list[Payout], now: datetime) -> None:
+    """Write the batch's new states set-based: bulk_update's CASE per row cost
+    more than the rest of the sweep (make bench). One UPDATE per distinct due
+    date (one per offer's reminder interval) plus one for the forfeited."""
+    forfeited = [p.pk for p in changed if p.status == S.FORFEITED]
+    reminded: dict[datetime, list[int]] = {}
+    for payout in changed:
+        if payout.status != S.FORFEITED:
+            reminded.setdefault(payout.bank_details_due_at, []).append(payout.pk)
+    if forfeited:
+        Payout.objects.filter(pk__in=forfeited).update(
+            status=S.FORFEITED, updated_at=now
+        )
+    for due_at, ids in reminded.items():
+        Payout.objects.filter(pk__in=ids).update(
+            reminders_sent=F("reminders_sent") + 1,
+            bank_details_due_at=due_at,
+            updated_at=now,
+        )
 
 
 def payouts_send_reminders(

@@ -1,0 +1,827 @@
+"""`make bench [SCALE=full]`: measure the portal against the floor of its own stack.
+
+Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Redis on
+127.0.0.1:6379; starts neither. It creates and drops its own database
+(cashback_benchmark), uses Redis database 13 (flushed), starts its own
+gunicorn and load generator (wrk, or a threaded Python client without it),
+and writes bench/results/<scale>.md and .json. See docs/performance.md.
+"""
+
+import json
+import os
+import platform
+import secrets
+import shutil
+import socket
+import subprocess  # nosec B404 - runs our own gunicorn, wrk and psql
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .stats import percentile, spread
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+DB_NAME = "cashback_benchmark"
+PG = "postgres://postgres@127.0.0.1:5432"
+REDIS = "redis://127.0.0.1:6379/13"
+SCALES = {
+    # runs: how many times each figure is measured (median, min, max).
+    "small": {
+        "runs": 3,
+        "page_seconds": 4,
+        "import_rows": 100_000,
+        "admin_claims": 100_000,
+        "sweep_payouts": 10_000,
+        "pain_payouts": 10_000,
+    },
+    "full": {
+        "runs": 3,
+        "page_seconds": 8,
+        "import_rows": 1_000_000,
+        "admin_claims": 1_000_000,
+        "sweep_payouts": 100_000,
+        "pain_payouts": 10_000,
+    },
+}
+USERS = 20
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def environment(static_root: str) -> None:
+    """The production settings' variables, pointed at the benchmark's own stores."""
+    os.environ.update(
+        DJANGO_SETTINGS_MODULE="bench.settings",
+        DATABASE_URL=f"{PG}/{DB_NAME}",
+        REDIS_URL=REDIS,
+        CELERY_TASK_ALWAYS_EAGER="false",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost,testserver",
+        PORTAL_URL="https://cashback.example.com",
+        FIELD_ENCRYPTION_KEYS="ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
+        BANK_ACCOUNT_FINGERPRINT_KEY=secrets.token_urlsafe(32),
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        BENCH_STATIC_ROOT=static_root,
+    )
+
+
+def preflight() -> None:
+    """Say what is missing instead of failing half-way."""
+    missing = []
+    try:
+        import psycopg
+
+        psycopg.connect(f"{PG}/postgres", connect_timeout=3).close()
+    except Exception as error:
+        missing.append(
+            f"PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth): {error}"
+        )
+    try:
+        import redis
+
+        redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping()
+    except Exception as error:
+        missing.append(f"Redis on 127.0.0.1:6379: {error}")
+    if not shutil.which("psql"):
+        missing.append("psql (the PostgreSQL client) for the raw \\copy baseline")
+    if missing:
+        print("make bench needs:\n  " + "\n  ".join(missing), file=sys.stderr)
+        raise SystemExit(2)
+
+
+def admin_sql(sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def database_create() -> None:
+    admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+    admin_sql(f"CREATE DATABASE {DB_NAME}")
+    import redis
+
+    redis.Redis.from_url(REDIS).flushdb()
+
+
+def database_drop() -> None:
+    from django.db import connections
+
+    connections.close_all()
+    admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+
+
+def sql(statement: str, params=None):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return cursor.fetchall() if cursor.description else None
+
+
+def machine() -> dict:
+    cpu = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    memory = "unknown"
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal"):
+            memory = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "memory": memory,
+        "postgresql": sql("SHOW server_version")[0][0],
+        "python": platform.python_version(),
+        "load_generator": "wrk" if shutil.which("wrk") else "python threads",
+    }
+
+
+# Synthetic data: SQL clones of the demo rows, never factories ---------------------
+
+_claim_sequence = [0]
+
+
+def claims_add(count: int, reseller_ids: list[int]) -> None:
+    """Clone a demo claim `count` times, spread over resellers, statuses and time."""
+    if count <= 0:
+        return
+    start = _claim_sequence[0]
+    _claim_sequence[0] += count
+    sql(
+        """
+        INSERT INTO claims_claim (
+            reference, claim_mode, terms_accepted_at, terms_accepted_ip, status,
+            validation_outcome, validation_report, validated_at, reward_amount,
+            reward_currency, decision_reason, decided_at, disputed_at, created_at,
+            updated_at, offer_id, reseller_id, reviewer_id, submitted_by_id,
+            terms_id)
+        SELECT 'BENCH-' || lpad((%(start)s + g)::text, 10, '0'), 'one_per_sale',
+            t.terms_accepted_at, t.terms_accepted_ip,
+            (ARRAY['submitted', 'in_review', 'approved', 'rejected',
+                   'info_requested'])[1 + g %% 5],
+            t.validation_outcome, t.validation_report, t.validated_at,
+            t.reward_amount, t.reward_currency, '', NULL, NULL,
+            now() - (%(start)s + g) * interval '1 second', now(), t.offer_id,
+            (%(resellers)s::bigint[])[1 + g %% cardinality(%(resellers)s::bigint[])],
+            NULL, t.submitted_by_id, t.terms_id
+        FROM claims_claim t, generate_series(1, %(count)s) g
+        WHERE t.id = (SELECT min(id) FROM claims_claim)
+        """,
+        {"start": start, "count": count, "resellers": reseller_ids},
+    )
+    sql("ANALYZE claims_claim")
+
+
+def demo_reseller():
+    from allauth.mfa.models import Authenticator
+
+    from resellers.models import Reseller, User
+
+    # Admin wants an authenticator; the demo reviewer has not set one up.
+    Authenticator.objects.get_or_create(
+        user=User.objects.get(email="reviewer@vendor.example"),
+        type=Authenticator.Type.TOTP,
+        defaults={"data": {"secret": "bench"}},
+    )
+    user = User.objects.get(email="anna@nordlicens.se")
+    return Reseller.objects.get(pk=user.reseller_id), user
+
+
+# Queries per page ---------------------------------------------------------------
+
+
+def reseller_pages(reseller) -> dict[str, str]:
+    from claims.models import Claim
+    from offers.models import Offer
+
+    offer = Offer.objects.filter(claims__reseller=reseller).first()
+    claim = Claim.objects.filter(reseller=reseller).order_by("created_at").first()
+    return {
+        "offers": "/offers/",
+        "offer": f"/offers/{offer.slug}/",
+        "claim form": f"/offers/{offer.slug}/claim/",
+        "dashboard": "/dashboard/",
+        "claims": "/claims/",
+        "claim": f"/claims/{claim.reference}/",
+        "payouts": "/payouts/",
+        "company": "/company/",
+    }
+
+
+def query_counts(reseller, user) -> dict[str, int]:
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from resellers.models import User
+
+    counts = {}
+    client = Client()
+    client.force_login(user)
+    staff = Client()
+    staff.force_login(User.objects.get(email="reviewer@vendor.example"))
+    pages = [(client, name, url) for name, url in reseller_pages(reseller).items()]
+    pages.append((staff, "admin claim queue", "/admin/claims/claim/"))
+    for who, name, url in pages:
+        who.get(url, secure=True)  # warm caches, as a second visit would be
+        with CaptureQueriesContext(connection) as queries:
+            response = who.get(url, secure=True)
+        if response.status_code != 200:
+            raise SystemExit(f"{url} answered {response.status_code}, not 200")
+        counts[name] = len(queries)
+    return counts
+
+
+def measure_queries(reseller, user) -> dict:
+    from claims.models import Claim
+
+    log("queries per page at 10 and 10,000 claims")
+    have = Claim.objects.filter(reseller=reseller).count()
+    claims_add(10 - have, [reseller.pk])
+    small = query_counts(reseller, user)
+    claims_add(10_000 - 10, [reseller.pk])
+    large = query_counts(reseller, user)
+    return {
+        name: {
+            "10": small[name],
+            "10000": large[name],
+            "same": small[name] == large[name],
+        }
+        for name in small
+    }
+
+
+# Page throughput -----------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def gunicorn_start(port: int) -> subprocess.Popen:
+    workers = 2 * (os.cpu_count() or 1) + 1
+    process = subprocess.Popen(  # nosec B603
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "cashback.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/floor/", timeout=2)  # nosec B310
+            return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("gunicorn did not start in 30 s")
+
+
+def load_wrk(url: str, cookie: str, seconds: int) -> dict:
+    output = subprocess.run(  # nosec B603 B607
+        [
+            "wrk",
+            "-t2",
+            f"-c{USERS}",
+            f"-d{seconds}s",
+            "-s",
+            str(ROOT / "bench" / "report.lua"),
+            "-H",
+            f"Cookie: {cookie}",
+            "-H",
+            "X-Forwarded-Proto: https",
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
+    return json.loads(line[6:])
+
+
+def load_python(url: str, cookie: str, seconds: int) -> dict:
+    """Fallback without wrk: USERS threads, each one keep-alive connection."""
+    from http.client import HTTPConnection
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    latencies: list[float] = []
+    errors = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def user() -> None:
+        connection = HTTPConnection(parts.hostname, parts.port, timeout=30)
+        mine = []
+        while time.monotonic() < stop:
+            started = time.perf_counter()
+            try:
+                connection.request(
+                    "GET",
+                    parts.path,
+                    headers={"Cookie": cookie, "X-Forwarded-Proto": "https"},
+                )
+                response = connection.getresponse()
+                response.read()
+                if response.status >= 400:
+                    errors[0] += 1
+            except OSError:
+                errors[0] += 1
+                connection = HTTPConnection(parts.hostname, parts.port, timeout=30)
+                continue
+            mine.append(time.perf_counter() - started)
+        with lock:
+            latencies.extend(mine)
+
+    began = time.monotonic()
+    threads = [threading.Thread(target=user) for _ in range(USERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - began
+    return {
+        "requests": len(latencies),
+        "seconds": elapsed,
+        "rps": len(latencies) / elapsed,
+        "p50_ms": percentile(latencies, 0.5) * 1000,
+        "p95_ms": percentile(latencies, 0.95) * 1000,
+        "errors": errors[0],
+    }
+
+
+def measure_pages(reseller, user, scale: dict) -> dict:
+    from django.conf import settings
+    from django.test import Client
+
+    log("page throughput with gunicorn at 20 concurrent users")
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    cookie = f"{name}={client.cookies[name].value}"
+    pages = reseller_pages(reseller)
+    targets = {
+        "floor (bare Django view)": "/bench/floor/",
+        "/offers/": pages["offers"],
+        "/dashboard/": pages["dashboard"],
+        "/claims/": pages["claims"],
+        "claim page": pages["claim"],
+    }
+    load = load_wrk if shutil.which("wrk") else load_python
+    port = free_port()
+    server = gunicorn_start(port)
+    figures = {}
+    try:
+        for name, path in targets.items():
+            url = f"http://127.0.0.1:{port}{path}"
+            request = urllib.request.Request(
+                url, headers={"Cookie": cookie, "X-Forwarded-Proto": "https"}
+            )
+            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310  # nosec B310
+                if response.status != 200 or response.url != url:
+                    raise SystemExit(f"{path} did not answer 200 signed in")
+            load(url, cookie, 1)  # warm-up
+            runs = [
+                load(url, cookie, scale["page_seconds"]) for _ in range(scale["runs"])
+            ]
+            figures[name] = {
+                "path": path,
+                "rps": spread([r["rps"] for r in runs]),
+                "p95_ms": spread([r["p95_ms"] for r in runs]),
+                "errors": sum(r["errors"] for r in runs),
+                "requests": sum(r["requests"] for r in runs),
+            }
+            log(f"  {name}: {figures[name]['rps']['median']:.0f} req/s")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    floor = figures["floor (bare Django view)"]["rps"]["median"]
+    for figure in figures.values():
+        figure["of_floor"] = round(figure["rps"]["median"] / floor, 3)
+    return figures
+
+
+# Ledger import ------------------------------------------------------------------
+
+
+def ledger_file(path: Path, rows: int) -> None:
+    """A ledger CSV of `rows` valid agreements, written by PostgreSQL itself."""
+    from django.db import connection
+
+    codes = sql(
+        "SELECT (SELECT code FROM offers_customersegment LIMIT 1),"
+        " (SELECT code FROM offers_licencetype LIMIT 1),"
+        " (SELECT array_agg(sku) FROM offers_product)"
+    )[0]
+    query = f"""
+        COPY (SELECT 'B' || lpad(g::text, 9, '0') AS agreement_number,
+            '55670' || lpad((g %% 500)::text, 5, '0') AS reseller_org_number,
+            'Reseller ' || (g %% 500) || ' AB' AS reseller_name,
+            'CUST-' || (g %% 100000) AS customer_id,
+            %(segment)s AS customer_segment, %(licence)s AS licence_type,
+            (%(skus)s::text[])[1 + g %% cardinality(%(skus)s::text[])] AS product_sku,
+            1 + g %% 250 AS seats, ((g %% 100000) * 12.5)::numeric(14, 2) AS revenue,
+            'SEK' AS currency, date '2026-08-01' + (g %% 120) AS sale_date,
+            CASE WHEN g %% 3 = 0 THEN 'true' ELSE 'false' END AS new_customer
+        FROM generate_series(1, {int(rows)}) g) TO STDOUT WITH (FORMAT csv, HEADER)
+    """  # noqa: S608  # nosec B608 - an int
+    with (
+        connection.cursor() as cursor,
+        path.open("wb") as out,
+        cursor.cursor.copy(
+            query, {"segment": codes[0], "licence": codes[1], "skus": codes[2]}
+        ) as copy,
+    ):
+        for block in copy:
+            out.write(block)
+
+
+def child(*args: str) -> dict:
+    output = subprocess.run(  # nosec B603
+        [sys.executable, "-m", "bench.child", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def measure_import(scale: dict, work: Path) -> dict:
+    rows = scale["import_rows"]
+    log(f"ledger import of {rows:,} rows against psql \\copy")
+    path = work / "ledger.csv"
+    ledger_file(path, rows)
+    sql(
+        "CREATE TABLE bench_raw_ledger (agreement_number text, reseller_org_number"
+        " text, reseller_name text, customer_id text, customer_segment text,"
+        " licence_type text, product_sku text, seats integer, revenue numeric(14, 2),"
+        " currency text, sale_date date, new_customer boolean)"
+    )
+    raw, imports = [], []
+    for _ in range(scale["runs"]):
+        sql("TRUNCATE bench_raw_ledger")
+        started = time.perf_counter()
+        subprocess.run(  # nosec B603 B607
+            [
+                "psql",
+                "-q",
+                f"{PG}/{DB_NAME}",
+                "-c",
+                f"\\copy bench_raw_ledger FROM '{path}' WITH (FORMAT csv, HEADER)",
+            ],
+            check=True,
+        )
+        raw.append(time.perf_counter() - started)
+        sql("TRUNCATE claims_openagreement CASCADE")
+        imports.append(child("import", str(path)))
+        if imports[-1]["inserted"] != rows or imports[-1]["rejected"]:
+            raise SystemExit(f"import wrote {imports[-1]}, expected {rows} rows")
+    sql("DROP TABLE bench_raw_ledger")
+    # Peak memory at a tenth of the rows: flat means about the same.
+    tenth = work / "ledger-tenth.csv"
+    ledger_file(tenth, rows // 10)
+    sql("TRUNCATE claims_openagreement CASCADE")
+    small = child("import", str(tenth))
+    seconds = [r["seconds"] for r in imports]
+    return {
+        "rows": rows,
+        "import_s": spread(seconds),
+        "raw_copy_s": spread(raw),
+        "rows_per_s": round(rows / spread(seconds)["median"]),
+        "of_raw_copy": round(spread(raw)["median"] / spread(seconds)["median"], 3),
+        "rss_mb": spread([r["rss_mb"] for r in imports]),
+        "rss_mb_tenth": round(small["rss_mb"], 1),
+    }
+
+
+# Admin claim queue ----------------------------------------------------------------
+
+
+def measure_admin(scale: dict) -> dict:
+    from django.test import Client
+
+    from claims.models import Claim
+    from resellers.models import Reseller, User
+
+    total = scale["admin_claims"]
+    log(f"admin claim queue with {total:,} claims")
+    claims_add(
+        total - Claim.objects.count(),
+        list(Reseller.objects.values_list("pk", flat=True)),
+    )
+    sql("VACUUM ANALYZE claims_claim")
+    client = Client()
+    client.force_login(User.objects.get(email="reviewer@vendor.example"))
+    pages = {
+        "first page": "/admin/claims/claim/",
+        "filtered page": "/admin/claims/claim/?status__exact=submitted&p=2",
+    }
+    figures = {}
+    for name, url in pages.items():
+        client.get(url, secure=True)
+        p95s = []
+        for _ in range(scale["runs"]):
+            times = []
+            for _ in range(20):
+                started = time.perf_counter()
+                response = client.get(url, secure=True)
+                times.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    raise SystemExit(f"{url} answered {response.status_code}")
+            p95s.append(percentile(times, 0.95))
+        figures[name] = {"path": url, "p95_ms": spread(p95s)}
+        log(f"  {name}: p95 {figures[name]['p95_ms']['median']:.0f} ms")
+    figures["claims"] = Claim.objects.count()
+    return figures
+
+
+# Reminder sweep -----------------------------------------------------------------
+
+
+def payouts_due(count: int) -> None:
+    """`count` payouts awaiting bank details whose window closed yesterday."""
+    sql("TRUNCATE payouts_reminder, payouts_payoutevent, cashback_outboxmessage")
+    sql(
+        "DELETE FROM payouts_payout WHERE claim_id IN (SELECT id FROM claims_claim"
+        " WHERE reference LIKE 'BENCH-%%')"
+    )
+    sql(
+        """
+        INSERT INTO payouts_payout (
+            status, amount, currency, payout_amount, payout_currency, exchange_rate,
+            cycle, notified_at, bank_details_due_at, reminders_sent, release_date,
+            payment_deadline, paid_at, payment_reference, failure_reason,
+            created_at, updated_at, bank_account_id, batch_id, claim_id, offer_id,
+            reseller_id)
+        SELECT 'awaiting_bank_details', 1000, 'SEK', NULL, '', NULL, 1,
+            now() - interval '20 days', now() - interval '1 day', c.id %% 3,
+            current_date, current_date + 30, NULL, '', '', now(), now(), NULL, NULL,
+            c.id, c.offer_id, c.reseller_id
+        FROM claims_claim c WHERE c.reference LIKE 'BENCH-%%'
+        ORDER BY c.id LIMIT %(count)s
+        """,
+        {"count": count},
+    )
+    sql("ANALYZE payouts_payout")
+
+
+def measure_sweep(scale: dict) -> dict:
+    count = scale["sweep_payouts"]
+    log(f"reminder sweep of {count:,} payouts awaiting bank details")
+    runs = []
+    for _ in range(scale["runs"]):
+        payouts_due(count)
+        runs.append(child("sweep"))
+    payouts_due(count // 10)
+    small = child("sweep")
+    last = runs[-1]
+    return {
+        "payouts": count,
+        "sweep_s": spread([r["seconds"] for r in runs]),
+        "reminded": last["reminders"],
+        "forfeited": last["forfeited"],
+        "queries": last["queries"],
+        "batches": last["batches"],
+        "queries_per_batch": round(last["queries"] / max(last["batches"], 1), 1),
+        "queries_per_batch_tenth": round(
+            small["queries"] / max(small["batches"], 1), 1
+        ),
+        "rss_mb": spread([r["rss_mb"] for r in runs]),
+        "rss_mb_tenth": round(small["rss_mb"], 1),
+    }
+
+
+# Payment file -------------------------------------------------------------------
+
+
+def measure_pain(scale: dict) -> dict:
+    from decimal import Decimal
+
+    from schwifty import IBAN
+
+    from payouts.pain001 import CreditTransfer, pain001_build
+
+    count = scale["pain_payouts"]
+    log(f"pain.001 for {count:,} payouts, validated")
+    transfers = [
+        CreditTransfer(
+            end_to_end_id=f"CB-BENCH-{i:08d}",
+            name=f"Reseller {i} AB",
+            account_number=str(
+                IBAN.generate("DE", bank_code="37040044", account_code=str(1000 + i))
+            ),
+            is_iban=True,
+            bic="COBADEFFXXX",
+            amount=Decimal("1234.50"),
+            currency="EUR",
+            remittance=f"Cash back claim BENCH-{i:08d}",
+        )
+        for i in range(count)
+    ]
+    times = []
+    for run in range(scale["runs"]):
+        started = time.perf_counter()
+        xml = pain001_build(
+            message_id=f"BENCH-{run}-{secrets.token_hex(4)}",
+            currency="EUR",
+            execution_date=datetime.now(UTC).date(),
+            transfers=transfers,
+        )
+        times.append(time.perf_counter() - started)
+    return {"payouts": count, "build_s": spread(times), "bytes": len(xml)}
+
+
+# Report -------------------------------------------------------------------------
+
+TARGETS = {
+    "page_of_floor": 0.5,
+    "page_p95_ms": 150,
+    "import_s": 60,
+    "import_of_raw": 0.3,
+    "sweep_s": 30,
+    "admin_p95_ms": 300,
+    "pain_s": 5,
+    "rss_mb": 300,
+}
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def fmt(figure: dict, unit: str = "", digits: int = 1) -> str:
+    return (
+        f"{figure['median']:.{digits}f}{unit} "
+        f"({figure['min']:.{digits}f}–{figure['max']:.{digits}f})"
+    )
+
+
+def markdown(results: dict) -> str:
+    t = TARGETS
+    m = results["machine"]
+    lines = [
+        f"# Benchmark results: scale {results['scale']}",
+        "",
+        f"Run {results['started']} in {results['seconds']:.0f} s on {m['nproc']} cores "
+        f"({m['cpu']}), {m['memory']} memory, PostgreSQL {m['postgresql']}, "
+        f"Python {m['python']}, load generator {m['load_generator']}.",
+        "Figures are median (min–max) of the runs.",
+        "",
+        "## Page throughput (gunicorn, production settings, 20 users, signed in)",
+        "",
+        "| page | requests/s | of floor | p95 ms | errors | target |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, f in results["pages"].items():
+        floor = name.startswith("floor")
+        ok = f["errors"] == 0 and f["p95_ms"]["median"] < t["page_p95_ms"]
+        if not floor:
+            ok = ok and f["of_floor"] >= t["page_of_floor"]
+        lines.append(
+            f"| {name} | {fmt(f['rps'], digits=0)} | {f['of_floor']:.0%} | "
+            f"{fmt(f['p95_ms'])} | {f['errors']} | "
+            f"{'floor' if floor else verdict(ok)} |"
+        )
+    lines += [
+        "",
+        "## Queries per page",
+        "",
+        "| page | 10 claims | 10,000 claims | target (same) |",
+        "| --- | --- | --- | --- |",
+    ]
+    for name, f in results["queries"].items():
+        lines.append(f"| {name} | {f['10']} | {f['10000']} | {verdict(f['same'])} |")
+    i = results["import"]
+    s = results["sweep"]
+    a = results["admin"]
+    p = results["pain001"]
+    lines += [
+        "",
+        "## Batch work",
+        "",
+        "| what | figure | target |",
+        "| --- | --- | --- |",
+        f"| ledger import, {i['rows']:,} rows | {fmt(i['import_s'], ' s')}, "
+        f"{i['rows_per_s']:,} rows/s | "
+        f"{verdict(i['import_s']['median'] < t['import_s'])} (< 60 s) |",
+        "| psql \\copy of the same file into a bare table | "
+        f"{fmt(i['raw_copy_s'], ' s')} "
+        f"| import at {i['of_raw_copy']:.0%} of its speed: "
+        f"{verdict(i['of_raw_copy'] >= t['import_of_raw'])} (>= 30 %) |",
+        f"| reminder sweep, {s['payouts']:,} payouts due ({s['reminded']:,} reminded, "
+        f"{s['forfeited']:,} forfeited) | {fmt(s['sweep_s'], ' s')} | "
+        f"{verdict(s['sweep_s']['median'] < t['sweep_s'])} (< 30 s) |",
+        f"| sweep queries per batch at {s['payouts']:,} / {s['payouts'] // 10:,} "
+        f"payouts | {s['queries_per_batch']} / {s['queries_per_batch_tenth']} "
+        f"({s['queries']:,} queries, {s['batches']} batches) | "
+        f"{verdict(abs(s['queries_per_batch'] - s['queries_per_batch_tenth']) < 1)}"
+        " (bounded) |",
+    ]
+    for name in ("first page", "filtered page"):
+        f = a[name]
+        lines.append(
+            f"| admin claim queue, {a['claims']:,} claims, {name} (`{f['path']}`), "
+            f"p95 of 20 | {fmt(f['p95_ms'], ' ms')} | "
+            f"{verdict(f['p95_ms']['median'] < t['admin_p95_ms'])} (< 300 ms) |"
+        )
+    lines += [
+        f"| pain.001 for {p['payouts']:,} payouts, built and validated | "
+        f"{fmt(p['build_s'], ' s', 2)} | "
+        f"{verdict(p['build_s']['median'] < t['pain_s'])} (< 5 s) |",
+        f"| peak memory of the import at {i['rows']:,} / {i['rows'] // 10:,} rows | "
+        f"{fmt(i['rss_mb'], ' MB', 0)} / {i['rss_mb_tenth']:.0f} MB | "
+        f"{verdict(i['rss_mb']['max'] < t['rss_mb'])} (< 300 MB, flat) |",
+        f"| peak memory of the sweep at {s['payouts']:,} / {s['payouts'] // 10:,} "
+        f"payouts | {fmt(s['rss_mb'], ' MB', 0)} / {s['rss_mb_tenth']:.0f} MB | "
+        f"{verdict(s['rss_mb']['max'] < t['rss_mb'])} (< 300 MB, flat) |",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    scale_name = (
+        sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SCALE")
+    ) or "small"
+    if scale_name not in SCALES:
+        raise SystemExit(f"SCALE must be one of {', '.join(SCALES)}")
+    scale = SCALES[scale_name]
+    began = time.monotonic()
+    work = Path(tempfile.mkdtemp(prefix="cashback-bench-"))
+    environment(str(work / "static"))
+    preflight()
+    log(f"scale {scale_name}: database {DB_NAME}, Redis {REDIS}")
+    database_create()
+    try:
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", verbosity=0, interactive=False)
+        call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        reseller, user = demo_reseller()
+        results = {
+            "scale": scale_name,
+            "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "settings": scale,
+            "machine": machine(),
+        }
+        # BENCH_ONLY=import,sweep runs a part (while working on it); the
+        # report needs them all.
+        only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
+        steps = {
+            "queries": lambda: measure_queries(reseller, user),
+            "pages": lambda: measure_pages(reseller, user, scale),
+            "pain001": lambda: measure_pain(scale),
+            "import": lambda: measure_import(scale, work),
+            "admin": lambda: measure_admin(scale),
+            "sweep": lambda: measure_sweep(scale),
+        }
+        for step, measure in steps.items():
+            if not only or step in only:
+                results[step] = measure()
+                log(f"{step}: {json.dumps(results[step])}")
+        results["seconds"] = time.monotonic() - began
+        results.setdefault("seconds", time.monotonic() - began)
+    finally:
+        if not os.environ.get("BENCH_KEEP_DB"):
+            database_drop()
+        shutil.rmtree(work, ignore_errors=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    if only:
+        # A part run keeps its figures, without the table that needs them all.
+        name = f"{scale_name}-{'-'.join(sorted(only))}.json"
+        (RESULTS / name).write_text(json.dumps(results, indent=2) + "\n")
+        log(f"wrote bench/results/{name}")
+        return
+    (RESULTS / f"{scale_name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    table = markdown(results)
+    (RESULTS / f"{scale_name}.md").write_text(table)
+    print(table)
+    log(f"wrote bench/results/{scale_name}.md and .json")
+
+
+if __name__ == "__main__":
+    main()
