@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0006_reviewers_group'),
+        ('claims', '0007_historicalclaim'),
         ('offers', '0002_initial'),
         ('resellers', '0002_pending_membership_and_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
