@@ -32,6 +32,7 @@ from .models import (
     InvoiceDocument,
     OpenAgreement,
 )
+from .queue import AGE_BUCKETS, waiting_age_q
 from .tasks import agreement_import_task
 
 REJECTION_REASONS = [
@@ -84,6 +85,21 @@ class AgeFilter(admin.SimpleListFilter):
             return queryset.filter(created_at__lt=week, created_at__gte=month)
         if self.value() == "older":
             return queryset.filter(created_at__lt=month)
+        return queryset
+
+
+class WaitingFilter(admin.SimpleListFilter):
+    """Claims waiting for a reviewer by age, as the admin dashboard counts them."""
+
+    title = _("waiting for review")
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, label, _start, _end in AGE_BUCKETS]
+
+    def queryset(self, request, queryset):
+        if self.value() in {key for key, *_rest in AGE_BUCKETS}:
+            return queryset.filter(waiting_age_q(self.value(), timezone.now()))
         return queryset
 
 
@@ -145,7 +161,14 @@ class ClaimAdmin(admin.ModelAdmin):
         "reward",
         "age",
     ]
-    list_filter = ["status", "validation_outcome", "offer", CountryFilter, AgeFilter]
+    list_filter = [
+        "status",
+        "validation_outcome",
+        "offer",
+        CountryFilter,
+        AgeFilter,
+        WaitingFilter,
+    ]
     search_fields = [
         "=reference",
         "=agreements__agreement_number",

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from offers.eligibility import program_today
 
 from . import services
+from .admin_dashboard import SCHEDULED_STATUSES, week_start
 from .models import (
     BankAccount,
     ExchangeRate,
@@ -114,6 +115,64 @@ class DeadlineRiskFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ScheduledFilter(admin.SimpleListFilter):
+    """Money on its way: scheduled or already in a payment batch."""
+
+    title = _("on its way")
+    parameter_name = "scheduled"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Scheduled or in a batch"))]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(status__in=SCHEDULED_STATUSES)
+        return queryset
+
+
+class ForfeitedThisWeekFilter(admin.SimpleListFilter):
+    """Payouts forfeited since Monday, as the dashboard counts them."""
+
+    title = _("forfeited")
+    parameter_name = "forfeited"
+
+    def lookups(self, request, model_admin):
+        return [("week", _("This week"))]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "week":
+            forfeited = PayoutEvent.objects.filter(
+                kind=PayoutEvent.Kind.FORFEITED, created_at__gte=week_start()
+            ).values("payout_id")
+            return queryset.filter(pk__in=forfeited)
+        return queryset
+
+
+class SentThisWeekFilter(admin.SimpleListFilter):
+    title = _("sent")
+    parameter_name = "sent"
+
+    def lookups(self, request, model_admin):
+        return [("week", _("This week"))]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "week":
+            return queryset.filter(sent_at__gte=week_start())
+        return queryset
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Bank-details reminders as sent (one row per payout, cycle and number)."""
+
+    list_display = ["payout", "cycle", "number", "sent_at"]
+    list_filter = [SentThisWeekFilter]
+    list_select_related = ["payout__claim"]
+    search_fields = ["=payout__claim__reference"]
+    ordering = ["-sent_at", "-pk"]
+    show_full_result_count = False
+
+
 class PayoutEventInline(admin.TabularInline):
     model = PayoutEvent
     extra = 0
@@ -170,7 +229,14 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "payment_deadline",
         "batch",
     ]
-    list_filter = ["status", "currency", "payout_currency", DeadlineRiskFilter]
+    list_filter = [
+        "status",
+        "currency",
+        "payout_currency",
+        DeadlineRiskFilter,
+        ScheduledFilter,
+        ForfeitedThisWeekFilter,
+    ]
     list_select_related = ["claim", "reseller", "batch"]
     search_fields = ["claim__reference", "reseller__legal_name", "payment_reference"]
     readonly_fields = [f.name for f in Payout._meta.fields]
