@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
+from cashback.exports import ExportMixin
 from cashback.tasks_util import enqueue_after_commit
 
 from . import services
@@ -149,8 +150,23 @@ class ClaimEventInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ExportMixin, admin.ModelAdmin):
     """The reviewers' queue: oldest first, validation outcome and age at a glance."""
+
+    export_fields = [
+        (_("reference"), "reference"),
+        (_("reseller"), "reseller__legal_name"),
+        (_("organisation number"), "reseller__org_number"),
+        (_("country"), "reseller__country"),
+        (_("offer"), "offer__slug"),
+        (_("status"), "status"),
+        (_("validation"), "validation_outcome"),
+        (_("reward"), "reward_amount"),
+        (_("reward currency"), "reward_currency"),
+        (_("filed at"), "created_at"),
+        (_("decided at"), "decided_at"),
+        (_("reviewer"), "reviewer__email"),
+    ]
 
     list_display = [
         "reference",

@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from cashback.exports import ExportMixin
 from offers.eligibility import program_today
 
 from . import services
@@ -212,8 +213,27 @@ def _run(request, modeladmin, action, items) -> None:
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Payouts are read-only: their states change through the actions."""
+
+    export_fields = [
+        (_("claim"), "claim__reference"),
+        (_("reseller"), "reseller__legal_name"),
+        (_("organisation number"), "reseller__org_number"),
+        (_("offer"), "offer__slug"),
+        (_("status"), "status"),
+        (_("amount"), "amount"),
+        (_("reward currency"), "currency"),
+        (_("payout amount"), "payout_amount"),
+        (_("payout currency"), "payout_currency"),
+        (_("bank details due at"), "bank_details_due_at"),
+        (_("reminders sent"), "reminders_sent"),
+        (_("release date"), "release_date"),
+        (_("payment deadline"), "payment_deadline"),
+        (_("paid at"), "paid_at"),
+        (_("payment reference"), "payment_reference"),
+        (_("payment batch"), "batch__message_id"),
+    ]
 
     list_display = [
         "claim",
