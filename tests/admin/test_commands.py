@@ -110,3 +110,27 @@ def test_send_reminders_shows_progress_and_dry_run_changes_nothing(time_machine)
     out, _err = run("send_reminders")
     assert out == "windows started 0, reminders 2, forfeited 0\n"
     assert Payout.objects.filter(reminders_sent=1).count() == 2
+
+
+def test_rotate_field_keys_reencrypts_with_the_newest_key(settings):
+    """After a new key goes in front, the command re-encrypts every account so
+    the old key can be dropped; the number still reads the same."""
+    from cryptography.fernet import Fernet
+
+    from payouts.crypto import account_number_decrypt
+    from tests.payouts.conftest import approve
+    from tests.payouts.factories import approved_claim
+    from tests.payouts.test_bank_details import IBAN, submit
+
+    account = submit(approve(approved_claim()))
+    old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
+    new_key = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new_key, *old_keys]
+    out, _err = run("rotate_field_keys", "--dry-run")
+    assert out == "Would re-encrypt 1 account number(s).\n"
+    out, err = run("rotate_field_keys")
+    assert out == "Re-encrypted 1 account number(s) with the newest key\n"
+    assert "1 / 1 accounts" in err
+    settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key is gone
+    account.refresh_from_db()
+    assert account_number_decrypt(account.account_number_encrypted) == IBAN
