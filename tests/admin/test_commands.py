@@ -129,7 +129,7 @@ def test_rotate_field_keys_reencrypts_with_the_newest_key(settings):
     out, _err = run("rotate_field_keys", "--dry-run")
     assert out == "Would re-encrypt 1 account number(s).\n"
     out, err = run("rotate_field_keys")
-    assert out == "Re-encrypted 1 account number(s) with the newest key\n"
+    assert out == "Re-encrypted 1 account number(s) with the newest key.\n"
     assert "1 / 1 accounts" in err
     settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key is gone
     account.refresh_from_db()
