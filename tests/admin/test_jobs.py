@@ -21,6 +21,27 @@ CHANGELIST = reverse("admin:django_celery_beat_periodictask_changelist")
 SCHEDULE = "Payouts: schedule released payouts"
 
 
+def ensure_schedules() -> list[PeriodicTask]:
+    """The payout schedules the migrations create (a flush by an earlier
+    transactional test would have removed them)."""
+    crontab, _created = CrontabSchedule.objects.get_or_create(minute="30", hour="5")
+    return [
+        PeriodicTask.objects.get_or_create(
+            name=name, defaults={"task": task, "crontab": crontab}
+        )[0]
+        for name, task in [
+            (SCHEDULE, "payouts.schedule_payouts"),
+            ("Payouts: bank-details reminders", "payouts.send_reminders"),
+            ("Payouts: daily deadline summary", "payouts.deadline_summary"),
+        ]
+    ]
+
+
+@pytest.fixture(autouse=True)
+def _schedules(db):
+    ensure_schedules()
+
+
 def run_url(job: PeriodicTask) -> str:
     return reverse("admin:django_celery_beat_periodictask_run", args=[job.pk])
 

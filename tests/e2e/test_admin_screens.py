@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from claims.models import Claim
+from tests.admin.test_jobs import ensure_schedules
 from tests.conftest import ROOT
 from tests.e2e.conftest import screenshot
 
@@ -29,6 +30,7 @@ def shoot(page, name: str) -> None:
 def staff_page(page, browser_context, admin_user, live_server):
     """The superuser signed in: the session made by Django's test client."""
     call_command("seed_demo", verbosity=0)
+    ensure_schedules()  # migration rows are gone after an earlier test's flush
     client = Client()
     client.force_login(admin_user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
