@@ -1,6 +1,17 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import PeriodicTask
 
-from .models import OutboxMessage
+from .jobs import JobNotFound, job_run_now
+from .models import JobRun, OutboxMessage
 
 
 @admin.register(OutboxMessage)
@@ -18,3 +29,145 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# admin: django-celery-beat's schedules with the last run of each job and a
+# "run now" button. Importing beat's admin (at the top) registers it, so it can
+# be replaced whatever the order of INSTALLED_APPS.
+
+
+if admin.site.is_registered(PeriodicTask):
+    admin.site.unregister(PeriodicTask)
+
+
+@admin.register(PeriodicTask)
+class ScheduledJobAdmin(beat_admin.PeriodicTaskAdmin):
+    """Beat's schedules, each with its last run, how it ended, and "run now"."""
+
+    list_display = [
+        "name",
+        "enabled",
+        "task",
+        "scheduler",
+        "last_run_started",
+        "last_run_outcome",
+        "run_now",
+    ]
+
+    def get_queryset(self, request):
+        runs = JobRun.objects.filter(periodic_task_name=OuterRef("name")).order_by(
+            "-started_at", "-pk"
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                last_started=Subquery(runs.values("started_at")[:1]),
+                last_outcome=Subquery(runs.values("outcome")[:1]),
+                last_summary=Subquery(runs.values("summary")[:1]),
+            )
+        )
+
+    @admin.display(description=_("last run"), ordering="last_started")
+    def last_run_started(self, job) -> str:
+        return job.last_started or "–"
+
+    @admin.display(description=_("outcome"))
+    def last_run_outcome(self, job):
+        if not job.last_outcome:
+            return "–"
+        label = JobRun.Outcome(job.last_outcome).label
+        return format_html(
+            '<span class="job-{}" title="{}">{}</span>',
+            job.last_outcome,
+            (job.last_summary or "")[:300],
+            label,
+        )
+
+    @admin.display(description=_("run now"))
+    def run_now(self, job):
+        url = reverse("admin:django_celery_beat_periodictask_run", args=[job.pk])
+        return format_html('<a class="button" href="{}">{}</a>', url, _("Run now"))
+
+    def get_urls(self):
+        run = path(
+            "<int:job_id>/run/",
+            self.admin_site.admin_view(self.run_view),
+            name="django_celery_beat_periodictask_run",
+        )
+        return [run, *super().get_urls()]
+
+    def run_view(self, request, job_id: int):
+        """Confirm, then send the job's task now (POST only does anything)."""
+        job = get_object_or_404(PeriodicTask, pk=job_id)
+        if not self.has_change_permission(request, job):
+            raise PermissionDenied
+        changelist = reverse("admin:django_celery_beat_periodictask_changelist")
+        if request.method == "POST":
+            try:
+                task_id = job_run_now(periodic_task=job)
+            except JobNotFound:
+                self.message_user(
+                    request,
+                    _("No task called %(task)s is registered.") % {"task": job.task},
+                    messages.ERROR,
+                )
+            except Exception as error:  # broker down, or the job failed eagerly
+                self.message_user(
+                    request,
+                    _("%(job)s could not be run: %(error)s")
+                    % {"job": job.name, "error": error},
+                    messages.ERROR,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("%(job)s was sent to the workers (task %(id)s).")
+                    % {"job": job.name, "id": task_id},
+                    messages.SUCCESS,
+                )
+            return HttpResponseRedirect(changelist)
+        return TemplateResponse(
+            request,
+            "admin/django_celery_beat/periodictask/run_now.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Run %(job)s now?") % {"job": job.name},
+                "job": job,
+                "opts": self.opts,
+                "changelist": changelist,
+            },
+        )
+
+
+@admin.register(JobRun)
+class JobRunAdmin(admin.ModelAdmin):
+    """Every recorded run of a scheduled job, newest first."""
+
+    list_display = [
+        "periodic_task_name",
+        "task_name",
+        "started_at",
+        "finished_at",
+        "outcome",
+    ]
+    list_filter = ["outcome", "periodic_task_name"]
+    readonly_fields = [
+        "periodic_task_name",
+        "task_name",
+        "task_id",
+        "started_at",
+        "finished_at",
+        "outcome",
+        "summary",
+    ]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+# end admin

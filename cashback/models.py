@@ -41,3 +41,41 @@ class OutboxMessage(models.Model):
     @property
     def is_sent(self) -> bool:
         return self.sent_at is not None
+
+
+class JobRun(models.Model):
+    """One run of a scheduled job (a django-celery-beat entry), and how it ended.
+
+    Written by the Celery signal handlers in cashback.jobs for tasks sent by beat
+    or by the admin's "run now", which both carry the entry's name in the
+    `periodic_task_name` header; operators read the last one beside each
+    schedule. Ordinary tasks (e-mails, validations) are not recorded.
+    """
+
+    class Outcome(models.TextChoices):
+        RUNNING = "running", _("Running")
+        SUCCEEDED = "succeeded", _("Succeeded")
+        FAILED = "failed", _("Failed")
+
+    periodic_task_name = models.CharField(_("job"), max_length=200)
+    task_name = models.CharField(_("task"), max_length=200)
+    task_id = models.CharField(_("task id"), max_length=255, unique=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, default=Outcome.RUNNING
+    )
+    summary = models.TextField(_("result or error"), blank=True)
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at", "-pk"]
+        indexes = [
+            models.Index(
+                fields=["periodic_task_name", "-started_at"], name="jobrun_last_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.periodic_task_name} @ {self.started_at:%Y-%m-%d %H:%M}"

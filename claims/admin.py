@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries
 
+from cashback.exports import ExportMixin
 from cashback.tasks_util import enqueue_after_commit
 
 from . import services
@@ -32,6 +33,7 @@ from .models import (
     InvoiceDocument,
     OpenAgreement,
 )
+from .queue import AGE_BUCKETS, waiting_age_q
 from .tasks import agreement_import_task
 
 REJECTION_REASONS = [
@@ -87,6 +89,21 @@ class AgeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class WaitingFilter(admin.SimpleListFilter):
+    """Claims waiting for a reviewer by age, as the admin dashboard counts them."""
+
+    title = _("waiting for review")
+    parameter_name = "waiting"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, label, _start, _end in AGE_BUCKETS]
+
+    def queryset(self, request, queryset):
+        if self.value() in {key for key, *_rest in AGE_BUCKETS}:
+            return queryset.filter(waiting_age_q(self.value(), timezone.now()))
+        return queryset
+
+
 class RejectForm(forms.Form):
     reason = forms.ChoiceField(label=_("Reason"), choices=REJECTION_REASONS)
     details = forms.CharField(
@@ -133,8 +150,23 @@ class ClaimEventInline(admin.TabularInline):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(ExportMixin, admin.ModelAdmin):
     """The reviewers' queue: oldest first, validation outcome and age at a glance."""
+
+    export_fields = [
+        (_("reference"), "reference"),
+        (_("reseller"), "reseller__legal_name"),
+        (_("organisation number"), "reseller__org_number"),
+        (_("country"), "reseller__country"),
+        (_("offer"), "offer__slug"),
+        (_("status"), "status"),
+        (_("validation"), "validation_outcome"),
+        (_("reward"), "reward_amount"),
+        (_("reward currency"), "reward_currency"),
+        (_("filed at"), "created_at"),
+        (_("decided at"), "decided_at"),
+        (_("reviewer"), "reviewer__email"),
+    ]
 
     list_display = [
         "reference",
@@ -145,7 +177,14 @@ class ClaimAdmin(admin.ModelAdmin):
         "reward",
         "age",
     ]
-    list_filter = ["status", "validation_outcome", "offer", CountryFilter, AgeFilter]
+    list_filter = [
+        "status",
+        "validation_outcome",
+        "offer",
+        CountryFilter,
+        AgeFilter,
+        WaitingFilter,
+    ]
     search_fields = [
         "=reference",
         "=agreements__agreement_number",

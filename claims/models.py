@@ -39,12 +39,12 @@ class PrivateStorage(FileSystemStorage):
         raise ValueError("Private files have no URL; use the download view.")
 
 
-_private_storage = PrivateStorage()
+def private_storage():
+    """The storage for invoice copies and ledger uploads (a callable for migrations):
+    STORAGES["private"], this folder class or S3 (settings block admin/storage)."""
+    from django.core.files.storage import storages
 
-
-def private_storage() -> PrivateStorage:
-    """The storage for invoice copies and ledger uploads (a callable for migrations)."""
-    return _private_storage
+    return storages["private"]
 
 
 def invoice_upload_to(instance: "InvoiceDocument", filename: str) -> str:

@@ -11,9 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from cashback.exports import ExportMixin
 from offers.eligibility import program_today
 
 from . import services
+from .admin_dashboard import SCHEDULED_STATUSES, week_start
 from .models import (
     BankAccount,
     ExchangeRate,
@@ -114,6 +116,64 @@ class DeadlineRiskFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ScheduledFilter(admin.SimpleListFilter):
+    """Money on its way: scheduled or already in a payment batch."""
+
+    title = _("on its way")
+    parameter_name = "scheduled"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Scheduled or in a batch"))]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(status__in=SCHEDULED_STATUSES)
+        return queryset
+
+
+class ForfeitedThisWeekFilter(admin.SimpleListFilter):
+    """Payouts forfeited since Monday, as the dashboard counts them."""
+
+    title = _("forfeited")
+    parameter_name = "forfeited"
+
+    def lookups(self, request, model_admin):
+        return [("week", _("This week"))]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "week":
+            forfeited = PayoutEvent.objects.filter(
+                kind=PayoutEvent.Kind.FORFEITED, created_at__gte=week_start()
+            ).values("payout_id")
+            return queryset.filter(pk__in=forfeited)
+        return queryset
+
+
+class SentThisWeekFilter(admin.SimpleListFilter):
+    title = _("sent")
+    parameter_name = "sent"
+
+    def lookups(self, request, model_admin):
+        return [("week", _("This week"))]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "week":
+            return queryset.filter(sent_at__gte=week_start())
+        return queryset
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Bank-details reminders as sent (one row per payout, cycle and number)."""
+
+    list_display = ["payout", "cycle", "number", "sent_at"]
+    list_filter = [SentThisWeekFilter]
+    list_select_related = ["payout__claim"]
+    search_fields = ["=payout__claim__reference"]
+    ordering = ["-sent_at", "-pk"]
+    show_full_result_count = False
+
+
 class PayoutEventInline(admin.TabularInline):
     model = PayoutEvent
     extra = 0
@@ -153,8 +213,27 @@ def _run(request, modeladmin, action, items) -> None:
 
 
 @admin.register(Payout)
-class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Payouts are read-only: their states change through the actions."""
+
+    export_fields = [
+        (_("claim"), "claim__reference"),
+        (_("reseller"), "reseller__legal_name"),
+        (_("organisation number"), "reseller__org_number"),
+        (_("offer"), "offer__slug"),
+        (_("status"), "status"),
+        (_("amount"), "amount"),
+        (_("reward currency"), "currency"),
+        (_("payout amount"), "payout_amount"),
+        (_("payout currency"), "payout_currency"),
+        (_("bank details due at"), "bank_details_due_at"),
+        (_("reminders sent"), "reminders_sent"),
+        (_("release date"), "release_date"),
+        (_("payment deadline"), "payment_deadline"),
+        (_("paid at"), "paid_at"),
+        (_("payment reference"), "payment_reference"),
+        (_("payment batch"), "batch__message_id"),
+    ]
 
     list_display = [
         "claim",
@@ -170,7 +249,14 @@ class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "payment_deadline",
         "batch",
     ]
-    list_filter = ["status", "currency", "payout_currency", DeadlineRiskFilter]
+    list_filter = [
+        "status",
+        "currency",
+        "payout_currency",
+        DeadlineRiskFilter,
+        ScheduledFilter,
+        ForfeitedThisWeekFilter,
+    ]
     list_select_related = ["claim", "reseller", "batch"]
     search_fields = ["claim__reference", "reseller__legal_name", "payment_reference"]
     readonly_fields = [f.name for f in Payout._meta.fields]

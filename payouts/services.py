@@ -9,7 +9,7 @@ same transaction as the change that causes them.
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -45,6 +45,9 @@ from .models import (
     Reminder,
 )
 from .pain001 import CreditTransfer, pain001_build
+
+# A command's progress bar: told how many payouts each batch handled.
+Progress = Callable[[int], None] | None
 
 logger = logging.getLogger(__name__)
 
@@ -482,7 +485,9 @@ class SweepResult:
     forfeited: int = 0
 
 
-def _windows_start(now: datetime, dry_run: bool, batch_size: int) -> int:
+def _windows_start(
+    now: datetime, dry_run: bool, batch_size: int, progress: Progress = None
+) -> int:
     """Start the window of each notice the outbox has actually sent (R11)."""
     started = 0
     last_pk = 0
@@ -501,6 +506,8 @@ def _windows_start(now: datetime, dry_run: bool, batch_size: int) -> int:
             if not payouts:
                 return started
             last_pk = payouts[-1].pk
+            if progress:
+                progress(len(payouts))
             keys = {key: p for p in payouts for key in notice_dedup_keys(p)}
             sent: dict[int, datetime] = {}
             for key, sent_at in OutboxMessage.objects.filter(
@@ -530,7 +537,13 @@ def _windows_start(now: datetime, dry_run: bool, batch_size: int) -> int:
             )
 
 
-def _due_sweep(now: datetime, dry_run: bool, batch_size: int, result: SweepResult):
+def _due_sweep(
+    now: datetime,
+    dry_run: bool,
+    batch_size: int,
+    result: SweepResult,
+    progress: Progress = None,
+):
     """Remind or forfeit each payout whose window has closed."""
     last_pk = 0
     while True:
@@ -548,6 +561,8 @@ def _due_sweep(now: datetime, dry_run: bool, batch_size: int, result: SweepResul
             if not payouts:
                 return
             last_pk = payouts[-1].pk
+            if progress:
+                progress(len(payouts))
             users = {} if dry_run else _company_users(p.reseller_id for p in payouts)
             reminders, events, emails, changed = [], [], [], []
             for payout in payouts:
@@ -640,16 +655,18 @@ def payouts_send_reminders(
     now: datetime | None = None,
     dry_run: bool = False,
     batch_size: int = SWEEP_BATCH_SIZE,
+    progress: Progress = None,
 ) -> SweepResult:
     """The periodic reminder job (R11): start windows, remind, forfeit.
 
     Works in batches of `batch_size` with a fixed number of queries each; rows
     another run holds are skipped, so concurrent runs share the work.
+    `progress` (for the command's bar) gets the number of payouts of each batch.
     """
     now = now or timezone.now()
     result = SweepResult()
-    result.windows_started = _windows_start(now, dry_run, batch_size)
-    _due_sweep(now, dry_run, batch_size, result)
+    result.windows_started = _windows_start(now, dry_run, batch_size, progress)
+    _due_sweep(now, dry_run, batch_size, result, progress)
     return result
 
 
@@ -657,9 +674,16 @@ def payouts_send_reminders(
 
 
 def payouts_schedule(
-    *, today: date | None = None, dry_run: bool = False, batch_size: int = 1000
+    *,
+    today: date | None = None,
+    dry_run: bool = False,
+    batch_size: int = 1000,
+    progress: Progress = None,
 ) -> int:
-    """Move ready payouts whose release date has come to scheduled (R14)."""
+    """Move ready payouts whose release date has come to scheduled (R14).
+
+    `progress` (for the command's bar) gets the number of payouts of each batch.
+    """
     today = today or program_today()
     moved = 0
     last_pk = 0
@@ -674,6 +698,8 @@ def payouts_schedule(
                 return moved
             last_pk = payouts[-1].pk
             moved += len(payouts)
+            if progress:
+                progress(len(payouts))
             if dry_run:
                 continue
             for payout in payouts:

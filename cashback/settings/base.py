@@ -4,6 +4,7 @@ The other modules (local, test, production) start from these and change only wha
 their environment needs.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -12,6 +13,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
+
+from cashback.storage import object_storage_settings  # admin/storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -241,6 +244,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# admin/storage: uploads on S3-compatible object storage when
+# AWS_STORAGE_BUCKET_NAME (and endpoint, region, credentials) are in the
+# environment, so web processes on several machines share them; local folders
+# otherwise. "private" holds invoice copies and ledger uploads (cashback/storage.py).
+STORAGES.update(object_storage_settings(os.environ))
+# end admin/storage
 # claims: invoice copies and ledger uploads live outside MEDIA_ROOT and have no
 # URL; only views that check access serve them.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")

@@ -217,10 +217,16 @@ def test_the_report_runs_a_fixed_number_of_queries(
 
 def test_lost_validations_are_swept_from_beat(time_machine):
     """A claim whose validation task never ran is validated by the periodic sweep."""
+    from importlib import import_module
+
+    from django.apps import apps
     from django_celery_beat.models import PeriodicTask
 
     from claims.tasks import claims_validate_pending
 
+    import_module("cashback.migrations.0004_validate_pending_schedule").create_schedule(
+        apps, None
+    )
     assert PeriodicTask.objects.get(task="claims.validate_pending").enabled
     time_machine.move_to("2026-11-26 10:00:00+00:00", tick=False)
     lost = ClaimFactory()

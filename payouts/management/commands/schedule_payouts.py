@@ -1,5 +1,8 @@
 from django.core.management.base import BaseCommand
 
+from cashback.progress import Progress
+from offers.eligibility import program_today
+from payouts.models import Payout
 from payouts.services import payouts_schedule
 
 
@@ -14,6 +17,15 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool = False, **options):
-        count = payouts_schedule(dry_run=dry_run)
+        today = program_today()
+        # The bar's total: what is due now (another run may take some of it).
+        due = Payout.objects.filter(
+            status=Payout.Status.READY, release_date__lte=today
+        ).count()
+        bar = Progress(
+            self.stderr, total=due, unit="payouts", enabled=options["verbosity"] > 0
+        )
+        with bar:
+            count = payouts_schedule(today=today, dry_run=dry_run, progress=bar.advance)
         prefix = "Would schedule" if dry_run else "Scheduled"
         self.stdout.write(f"{prefix} {count} payout(s).")

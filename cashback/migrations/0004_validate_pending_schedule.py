@@ -25,6 +25,6 @@ def remove_schedule(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cashback", "0002_outbox_relay_schedule")]
+    dependencies = [("cashback", "0003_jobrun")]
 
     operations = [migrations.RunPython(create_schedule, remove_schedule)]
