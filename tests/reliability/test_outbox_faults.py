@@ -59,3 +59,65 @@ def test_a_notice_written_while_redis_is_down_goes_out_once_it_is_back(
     finally:
         app.conf.task_always_eager = True
         worker.stop()
+
+
+def test_approving_while_redis_is_down_works_and_the_notices_go_out_once_back(
+    private_redis, settings, client
+):
+    """Approval commits and the claim page answers with Redis down; the approval
+    and bank-details notices are sent once when Redis is back."""
+    from django.utils import timezone
+
+    from cashback.celery import app
+    from claims.models import Claim
+    from claims.services import claim_approve
+    from payouts.models import Payout
+    from tests.claims.factories import ClaimFactory
+    from tests.resellers.factories import StaffUserFactory, UserFactory
+
+    user = UserFactory()
+    claim = ClaimFactory(reseller=user.reseller, submitted_by=user)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": private_redis.url,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.2,
+                "SOCKET_TIMEOUT": 0.2,
+            },
+        }
+    }
+    app.conf.task_always_eager = False
+    worker = CeleryWorker(
+        database_url=database_url_for_current_test_database(),
+        broker_url=private_redis.url,
+    )
+    try:
+        with broker(private_redis.url):
+            worker.start()
+            private_redis.stop()
+
+            claim_approve(claim=claim, actor=StaffUserFactory())  # must not raise
+            claim.refresh_from_db()
+            assert claim.status == Claim.Status.APPROVED
+            assert Payout.objects.filter(claim=claim).count() == 1
+            client.force_login(user)
+            page = client.get(claim.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+            assert page.status_code == 200
+            pending = OutboxMessage.objects.filter(sent_at__isnull=True)
+            keys = set(pending.values_list("dedup_key", flat=True))
+            assert len(keys) >= 2  # the decision and the bank-details invitation
+
+            private_redis.start()
+            worker.wait_until_ready(timeout=60)
+            pending.update(created_at=timezone.now().replace(year=2000))
+            outbox_relay_pending.apply_async(queue=worker.queue)
+            outbox_relay_pending.apply_async(queue=worker.queue)
+
+            sent = OutboxMessage.objects.filter(dedup_key__in=keys)
+            assert wait_for(lambda: not sent.filter(sent_at__isnull=True).exists())
+            assert set(sent.values_list("attempts", flat=True)) == {1}
+    finally:
+        app.conf.task_always_eager = True
+        worker.stop()
