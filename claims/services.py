@@ -535,6 +535,22 @@ def claim_upload_invoice(
     return document
 
 
+def _decide(claim: Claim, actor: User, *, to: str, kind: str, reason: str) -> None:
+    """Record a reviewer's decision on a locked claim: who, when, why, and the event."""
+    _review_if_new(claim, actor)
+    claim.reviewer = actor
+    claim.decided_at = timezone.now()
+    claim.decision_reason = (reason or "").strip()
+    _move(
+        claim,
+        to=to,
+        kind=kind,
+        actor=actor,
+        message=claim.decision_reason,
+        fields=["reviewer", "decided_at", "decision_reason"],
+    )
+
+
 def claim_approve(*, claim: Claim, actor: User, note: str = "") -> Claim:
     """Approve (R10); payouts opens the payout on the signal, in this transaction."""
     _require_reviewer(actor)
@@ -551,18 +567,7 @@ def claim_approve(*, claim: Claim, actor: User, note: str = "") -> Claim:
                 % {"reference": claim.reference},
                 code="no_reward",
             )
-        _review_if_new(claim, actor)
-        claim.reviewer = actor
-        claim.decided_at = timezone.now()
-        claim.decision_reason = (note or "").strip()
-        _move(
-            claim,
-            to=S.APPROVED,
-            kind=ClaimEvent.Kind.APPROVED,
-            actor=actor,
-            message=claim.decision_reason,
-            fields=["reviewer", "decided_at", "decision_reason"],
-        )
+        _decide(claim, actor, to=S.APPROVED, kind=ClaimEvent.Kind.APPROVED, reason=note)
         claim_approved.send(sender=Claim, claim=claim, actor=actor)
     return claim
 
@@ -577,17 +582,8 @@ def claim_reject(*, claim: Claim, actor: User, reason: str) -> Claim:
         )
     with transaction.atomic():
         claim = _lock(claim, "reject")
-        _review_if_new(claim, actor)
-        claim.reviewer = actor
-        claim.decided_at = timezone.now()
-        claim.decision_reason = reason
-        _move(
-            claim,
-            to=S.REJECTED,
-            kind=ClaimEvent.Kind.REJECTED,
-            actor=actor,
-            message=reason,
-            fields=["reviewer", "decided_at", "decision_reason"],
+        _decide(
+            claim, actor, to=S.REJECTED, kind=ClaimEvent.Kind.REJECTED, reason=reason
         )
     return claim
 
