@@ -202,7 +202,11 @@ def test_staff_cannot_edit_the_audit_trail(admin_user, rf):
     [
         ("Reviewers", {"claims.view_claim"}, {"payouts.change_paymentbatch"}),
         ("Operators", {"payouts.view_payout"}, {"claims.change_claim"}),
-        ("Program managers", {"offers.change_offer"}, {"payouts.change_payout"}),
+        (
+            "Program managers",
+            {"offers.change_offer", "claims.add_agreementimport"},
+            {"payouts.change_payout", "claims.change_claim"},
+        ),
     ],
 )
 def test_each_staff_group_has_only_what_it_needs(group, may, may_not):
