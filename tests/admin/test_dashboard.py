@@ -254,3 +254,68 @@ def test_staff_without_claims_or_payouts_see_no_dashboard(client):
     client.force_login(StaffUserFactory())
     response = client.get(reverse("admin:index"))
     assert "Claims waiting for review" not in response.content.decode()
+
+
+def test_reviewers_see_the_claims_part_without_payout_figures(program, client):
+    """The Reviewers group may not view payouts, so its members see the queue
+    and the claims figures but no payout figure, money, chart or link to the
+    payouts changelist, which they could not open anyway."""
+    from django.contrib.auth.models import Group
+
+    from tests.resellers.factories import StaffUserFactory
+
+    reviewer = StaffUserFactory()
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    client.force_login(reviewer)
+    assert client.get(reverse("admin:payouts_payout_changelist")).status_code == 403
+    html = client.get(reverse("admin:index")).content.decode()
+    dashboard = html.split('id="dashboard-title"')[1].split("</section>")[0]
+    assert "Claims waiting for review" in dashboard
+    assert "?waiting=gt7" in dashboard
+    assert 'id="dashboard-offers"' in dashboard
+    for payout_part in (
+        "dashboard-deadline",
+        "dashboard-week",
+        "dashboard-payouts",
+        "dashboard-money",
+        "paid-eur",
+        reverse("admin:payouts_payout_changelist"),
+        reverse("admin:payouts_reminder_changelist"),
+    ):
+        assert payout_part not in dashboard, payout_part
+
+
+def test_payout_viewers_without_claims_see_only_the_payout_part(program, client):
+    """The other way round: view_payout alone shows the money and the payouts,
+    not the claims queue."""
+    from django.contrib.auth.models import Permission
+
+    from tests.resellers.factories import StaffUserFactory
+
+    operator = StaffUserFactory()
+    operator.user_permissions.add(
+        Permission.objects.get(
+            content_type__app_label="payouts", codename="view_payout"
+        )
+    )
+    client.force_login(operator)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert 'id="dashboard-money"' in html and "?deadline=past" in html
+    assert 'id="dashboard-queue"' not in html
+    assert (
+        reverse("admin:claims_claim_changelist")
+        not in html.split('id="dashboard-title"')[1].split("</section>")[0]
+    )
+
+
+def test_dashboard_build_reads_only_the_parts_asked_for(now):
+    """Parts the viewer may not see are not even computed: fewer queries, and
+    their figures stay empty."""
+    with CaptureQueriesContext(connection) as claims_only:
+        board = dashboard_build(payouts=False)
+    assert board.queue and board.claims_per_day is not None
+    assert board.payouts_by_status == [] and board.money == []
+    assert board.deadline_soon is None and board.money_per_month == []
+    with CaptureQueriesContext(connection) as everything:
+        dashboard_build()
+    assert len(claims_only) < len(everything)
