@@ -106,6 +106,9 @@ class CeleryWorker:
             "DATABASE_URL": self.database_url,
             "REDIS_URL": self.broker_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
+            # Tasks the worker itself sends (an e-mail after a validation) come
+            # back to its own queue rather than to one no test worker consumes.
+            "CELERY_TASK_DEFAULT_QUEUE": self.queue,
             **self.extra_env,
         }
         self.process = subprocess.Popen(
@@ -187,6 +190,20 @@ def broker(url: str):
     finally:
         reset_pools()
         app.conf.broker_url = previous
+
+
+@contextmanager
+def default_queue(queue: str):
+    """Send this process's tasks, eagerly run until now, to `queue` for the duration."""
+    from cashback.celery import app
+
+    previous = app.conf.task_default_queue, app.conf.task_always_eager
+    app.conf.task_default_queue = queue
+    app.conf.task_always_eager = False
+    try:
+        yield
+    finally:
+        app.conf.task_default_queue, app.conf.task_always_eager = previous
 
 
 def wait_for(predicate, timeout: float = 30, interval: float = 0.2) -> bool:

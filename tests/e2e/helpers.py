@@ -6,9 +6,10 @@ import time
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from allauth.mfa.utils import encrypt
-from django.core import mail
 
+from cashback.models import OutboxMessage
 from tests.resellers.factories import StaffUserFactory
+from tests.services import wait_for
 
 PASSWORD = "correct-horse-battery"  # UserFactory's
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # base32, as allauth stores it
@@ -78,16 +79,50 @@ def log_out(page) -> None:
     click(page, "main form button[type=submit]")
 
 
-def link_in_last_mail(pattern: str, to: str | None = None) -> str:
-    """The path of the first link matching `pattern` in the newest matching mail."""
-    for message in reversed(mail.outbox):
-        if to and to not in message.to:
-            continue
-        found = re.search(rf"https?://[^/\s]+({pattern}[^\s\"<>]*)", message.body)
-        if found:
-            return found[1]
+def mails_to(to: str) -> list[OutboxMessage]:
+    """Every outbox message to `to`, sent or not, oldest first."""
+    rows = OutboxMessage.objects.order_by("created_at", "pk")
+    return [row for row in rows if to in row.recipients]
+
+
+def sent_mails(to: str, timeout: float = 30, count: int = 1) -> list[OutboxMessage]:
+    """The e-mails to `to` that went out, oldest first, once `count` of them have.
+
+    They are read from the outbox rows: with a real worker the mail is sent in
+    another process, so only sent_at (set when the mail server took it) shows it
+    went. Waits for `count` sent messages and for none of them still pending.
+    """
+
+    def all_sent() -> bool:
+        found = mails_to(to)
+        return len(found) >= count and all(row.sent_at for row in found)
+
+    wait_for(all_sent, timeout=timeout)
+    found = mails_to(to)
+    pending = [row.subject for row in found if row.sent_at is None]
+    assert not pending, f"not sent within {timeout} s: {pending}"
+    assert len(found) >= count, f"{len(found)} mails to {to}, expected {count}"
+    return found
+
+
+def link_in_last_mail(pattern: str, to: str) -> str:
+    """The path of the first link matching `pattern` in the newest sent mail to `to`."""
+    found_link: list[str] = []
+
+    def link() -> bool:
+        for message in reversed(mails_to(to)):
+            found = re.search(
+                rf"https?://[^/\s]+({pattern}[^\s\"<>]*)", message.text_body
+            )
+            if message.sent_at and found:
+                found_link.append(found[1])
+                return True
+        return False
+
+    if wait_for(link, timeout=30):
+        return found_link[0]
     raise AssertionError(
-        f"no mail with {pattern!r}: {[m.subject for m in mail.outbox]}"
+        f"no sent mail with {pattern!r}: {[m.subject for m in mails_to(to)]}"
     )
 
 

@@ -2,20 +2,32 @@
 
 Only the vendor side is set up in the database (offers, ledger rows, staff);
 every step a reseller or a member of staff takes goes through the pages.
+
+With PostgreSQL and Redis (CI) the tasks the app sends go through Redis to a
+real Celery worker process, which delivers the e-mails; without them they run
+in-process. Either way the e-mails are read from the outbox rows once sent.
 """
 
 import datetime as dt
 import re
+import zoneinfo
+from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core import mail
+from django.conf import settings
+from django.core.management import call_command
 
 from claims.models import Claim
 from claims.services import claim_approve, claim_file
 from payouts.models import Payout
 from payouts.services import payouts_schedule, payouts_send_reminders
 from tests.claims.factories import OpenAgreementFactory
+from tests.conftest import (
+    database_url_for_current_test_database,
+    uses_postgres,
+    uses_redis,
+)
 from tests.e2e.conftest import screenshot
 from tests.e2e.helpers import (
     SMALL_PDF,
@@ -25,15 +37,44 @@ from tests.e2e.helpers import (
     log_in,
     log_out,
     press_enter,
+    sent_mails,
     staff_log_in,
     staff_with_totp,
 )
 from tests.offers.factories import OfferFactory
 from tests.resellers.factories import ResellerFactory, UserFactory
+from tests.services import CeleryWorker, default_queue, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def task_worker(transactional_db):
+    """A real worker on Redis consuming every task the app sends, when there is one.
+
+    Time moved in this process (time-machine) does not move in the worker, so
+    journeys that need a later date run that job here; only delivery is the
+    worker's.
+    """
+    if not (uses_postgres() and uses_redis()):
+        yield None  # no broker: tasks run eagerly, in this process
+        return
+    # celery_worker_process's, with more time to start: the browser tests run
+    # beside Chromium and the other test processes.
+    worker = CeleryWorker(
+        database_url=database_url_for_current_test_database(),
+        broker_url=settings.REDIS_URL,
+    )
+    worker.start(timeout=180)
+    try:
+        with default_queue(worker.queue):
+            yield worker.queue
+    finally:
+        worker.stop()
+
+
 IBAN = "SE4550000000058398257466"
+STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
 
 
 @pytest.fixture
@@ -94,7 +135,7 @@ def test_a_visitor_signs_up_verifies_and_sees_the_offers(page):
     page.fill("#id_password2", fields["#id_password2"])
     click(page, page.locator("form button[type=submit]").last)
     screenshot(page, "journey1-04-verification-sent")
-    assert len(mail.outbox) == 1
+    assert len(sent_mails("anna@nordlicens.se")) == 1
 
     page.goto(link_in_last_mail("/accounts/confirm-email/", to="anna@nordlicens.se"))
     click(page, "main form button[type=submit]")
@@ -105,13 +146,13 @@ def test_a_visitor_signs_up_verifies_and_sees_the_offers(page):
 
 
 def test_a_claim_is_filed_reviewed_approved_and_paid_out_to_the_company(
-    page, staff_page, company
+    page, staff_page, company, time_machine
 ):
     """Two agreements on a one-claim offer; the reviewer (password + TOTP) asks
     for an invoice, the reseller uploads it, the reviewer approves; the link in
     the e-mail leads, after re-authentication, to the bank details, where a
     wrong IBAN and a person's name are refused and the company's account is
-    accepted."""
+    accepted; once the return period is over the payout is scheduled."""
     reseller, user = company
     offer = OfferFactory(title_sv="Cloud Open-vinter", title_en="Cloud Open Winter")
     first, second = sales(reseller, 2)
@@ -140,6 +181,11 @@ def test_a_claim_is_filed_reviewed_approved_and_paid_out_to_the_company(
     assert claim.status == Claim.Status.INFO_REQUESTED
 
     page.goto(claim.get_absolute_url())
+    steps = page.locator("ol.stepper li")
+    assert steps.count() == 3
+    assert "Inskickat" in steps.nth(0).inner_text()
+    assert steps.nth(1).get_attribute("aria-current") == "step"
+    assert "Faktura begärd" in steps.nth(1).inner_text()
     page.set_input_files(
         "input[type=file]",
         files=[
@@ -191,6 +237,21 @@ def test_a_claim_is_filed_reviewed_approved_and_paid_out_to_the_company(
     assert "Klar" in row.inner_text(), row.inner_text()
     screenshot(page, "journey2-09-payout-ready")
 
+    # The return period ends; the nightly job schedules the payment (R14).
+    time_machine.move_to(
+        dt.datetime.combine(payout.release_date, dt.time(6), tzinfo=STOCKHOLM),
+        tick=True,
+    )
+    call_command("schedule_payouts", stdout=StringIO())
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.SCHEDULED
+    # Weeks later the session has timed out: the reseller logs in again.
+    log_in(page, user.email, next_url="/payouts/")
+    row = page.locator("tr", has_text=claim.reference)
+    current = row.locator("[aria-current=step]")
+    assert "Schemalagd" in current.inner_text(), row.inner_text()
+    screenshot(page, "journey2-10-payout-scheduled")
+
 
 def test_a_reseller_who_never_gives_bank_details_is_reminded_then_forfeits(
     page, company, time_machine
@@ -213,8 +274,11 @@ def test_a_reseller_who_never_gives_bank_details_is_reminded_then_forfeits(
         accepted_terms=True,
         ip="127.0.0.1",
     )
+    # Validation computes the reward; with a worker it runs there, so wait.
+    assert wait_for(lambda: Claim.objects.get(pk=claim.pk).reward_amount is not None)
     claim_approve(claim=Claim.objects.get(pk=claim.pk), actor=reviewer)
     payout = Payout.objects.get()
+    sent_mails(user.email)  # the worker sends the notice asking for bank details
     payouts_send_reminders()  # starts the window from the sent notice
     payout.refresh_from_db()
     assert payout.bank_details_due_at is not None
@@ -229,7 +293,7 @@ def test_a_reseller_who_never_gives_bank_details_is_reminded_then_forfeits(
     payout.refresh_from_db()
     assert payout.reminders_sent == offer.max_reminders == 3
     assert payout.status == Payout.Status.FORFEITED
-    subjects = [m.subject for m in mail.outbox if user.email in m.to]
+    subjects = [m.subject for m in sent_mails(user.email, count=3)]
     reminders = [s for s in subjects if s.startswith("Påminnelse")]
     assert len(reminders) == 3, subjects
     assert reminders[-1].startswith("Påminnelse 3 av 3")
