@@ -26,7 +26,8 @@ from .stats import percentile, spread
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-DB_NAME = "cashback_benchmark"
+# BENCH_DB names another database, so two checkouts can run side by side.
+DB_NAME = os.environ.get("BENCH_DB", "cashback_benchmark")
 PG = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/13"
 SCALES = {
