@@ -398,7 +398,9 @@ def measure_pages(reseller, user, scale: dict) -> dict:
             request = urllib.request.Request(
                 url, headers={"Cookie": cookie, "X-Forwarded-Proto": "https"}
             )
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310  # nosec B310
+            # 60 s: a slow page's queued requests from the previous load run
+            # may still be in gunicorn's workers.
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # nosec B310
                 if response.status != 200 or response.url != url:
                     raise SystemExit(f"{path} did not answer 200 signed in")
             load(url, cookie, 1)  # warm-up
