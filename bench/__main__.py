@@ -26,7 +26,8 @@ from .stats import percentile, spread
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-DB_NAME = "cashback_benchmark"
+# BENCH_DB names another database, so two checkouts can run side by side.
+DB_NAME = os.environ.get("BENCH_DB", "cashback_benchmark")
 PG = "postgres://postgres@127.0.0.1:5432"
 REDIS = "redis://127.0.0.1:6379/13"
 SCALES = {
@@ -397,7 +398,9 @@ def measure_pages(reseller, user, scale: dict) -> dict:
             request = urllib.request.Request(
                 url, headers={"Cookie": cookie, "X-Forwarded-Proto": "https"}
             )
-            with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310  # nosec B310
+            # 60 s: a slow page's queued requests from the previous load run
+            # may still be in gunicorn's workers.
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # nosec B310
                 if response.status != 200 or response.url != url:
                     raise SystemExit(f"{path} did not answer 200 signed in")
             load(url, cookie, 1)  # warm-up

@@ -206,7 +206,9 @@ class Claim(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["status", "created_at"], name="claim_queue_idx"),
+            # A status filter in the queue's order (created_at, pk) without an
+            # incremental sort (make bench, 1,000,000 claims).
+            models.Index(fields=["status", "created_at", "id"], name="claim_queue_idx"),
             # The admin queue's default order (created_at, pk): without it the
             # first page sorted every claim (make bench, 1,000,000 claims).
             models.Index(fields=["created_at", "id"], name="claim_created_idx"),

@@ -605,6 +605,9 @@ def _due_sweep(
                 if dry_run:
                     continue
                 context = _payout_context(payout)
+                # Not used by these templates; dropping it lets the outbox
+                # render once per language and shared values (bench, issue 9).
+                del context["payout"]
                 context["number"] = payout.reminders_sent
                 context["max_reminders"] = offer.max_reminders
                 context["due_at"] = payout.bank_details_due_at
@@ -617,6 +620,7 @@ def _due_sweep(
                             "template": template,
                             "context": context,
                             "language": language,
+                            "verbatim": ("company", "reference", "link"),
                         }
                     )
             if dry_run:

@@ -84,3 +84,61 @@ def test_the_relay_is_scheduled_in_beat():
     task = PeriodicTask.objects.get(task="cashback.outbox_relay")
     assert task.enabled
     assert (task.interval.every, task.interval.period) == (1, "minutes")
+
+
+@pytest.mark.parametrize("language", ["en", "sv"])
+@pytest.mark.parametrize(
+    "template", ["emails/payout_reminder", "emails/payout_forfeited"]
+)
+def test_many_messages_render_as_one_at_a_time(template, language):
+    """Rendering a batch once per shared context and filling in the verbatim
+    values gives exactly what rendering each message on its own gives, markup
+    in a company name included (escaped in HTML, as is in text)."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from cashback.outbox import outbox_emails_enqueue_many
+
+    shared = {
+        "amount": Decimal("12345.50"),
+        "currency": "SEK",
+        "list_link": "https://cashback.example.com/payouts/",
+        "support_email": "support@example.com",
+        "program_name": "Cash Back",
+        "number": 2,
+        "max_reminders": 3,
+        "due_at": datetime(2026, 12, 1, 9, 30, tzinfo=UTC),
+    }
+    companies = ["Nordlicens AB", 'Smith & <Sons> "Ltd"']
+    items = [
+        {
+            "dedup_key": f"batch:{n}",
+            "recipients": ["kim@reseller.example"],
+            "template": template,
+            "context": {
+                **shared,
+                "company": company,
+                "reference": f"CB-{n}",
+                "link": f"https://cashback.example.com/x/{n}:a&b=c/",
+            },
+            "language": language,
+            "verbatim": ("company", "reference", "link"),
+        }
+        for n, company in enumerate(companies)
+    ]
+    outbox_emails_enqueue_many(items)
+    for item in items:
+        batch = OutboxMessage.objects.get(dedup_key=item["dedup_key"])
+        single = outbox_email_enqueue(
+            dedup_key=f"single:{item['dedup_key']}",
+            recipients=item["recipients"],
+            template=template,
+            context=item["context"],
+            language=language,
+        )
+        assert item["context"]["company"] in batch.text_body
+        assert (batch.subject, batch.text_body, batch.html_body) == (
+            single.subject,
+            single.text_body,
+            single.html_body,
+        )

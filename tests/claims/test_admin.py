@@ -121,3 +121,25 @@ def test_staff_without_the_review_permission_cannot_act(client, reviewer):
         reverse("admin:claims_claim_act", args=[claim.pk]), {"action": "approve"}
     )
     assert Claim.objects.get().status == "submitted"
+
+
+@pytest.mark.postgres
+def test_a_long_queue_takes_the_planners_estimate_instead_of_counting(
+    reviewer_client, monkeypatch
+):
+    """Above the threshold the queue's total is PostgreSQL's estimate (an
+    EXPLAIN), not a COUNT over every claim; the page still lists the claims."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from claims.admin import EstimatedCountPaginator
+
+    claims = ClaimFactory.create_batch(3)
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_BELOW", 0)
+    with CaptureQueriesContext(connection) as queries:
+        response = reviewer_client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert all(claim.reference in response.text for claim in claims)
+    statements = [q["sql"] for q in queries.captured_queries]
+    assert any(s.startswith("EXPLAIN") for s in statements)
+    assert not any("COUNT(*)" in s for s in statements)
