@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('claims', '0008_claim_created_index'),
+        ('claims', '0009_program_managers_ledger'),
         ('offers', '0003_program_managers_group'),
         ('resellers', '0002_pending_membership_and_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
