@@ -24,6 +24,8 @@ from payouts.models import Payout
 from resellers.models import Reseller
 
 RECENT = 5
+# The overview lists the most urgent tasks of each kind; the lists hold the rest.
+TASKS_PER_KIND = 5
 ON_THE_WAY = [
     Payout.Status.AWAITING_BANK_DETAILS,
     Payout.Status.READY,
@@ -47,6 +49,8 @@ class Task:
 @dataclass
 class Overview:
     tasks: list[Task] = field(default_factory=list)
+    # (text, url) links to the lists when a kind has more tasks than shown.
+    more: list[tuple[str, str]] = field(default_factory=list)
     open_offers: int = 0
     claims_by_status: dict[str, int] = field(default_factory=dict)
     claims_total: int = 0
@@ -56,16 +60,17 @@ class Overview:
     recent_payouts: list[Payout] = field(default_factory=list)
 
 
-def _payout_tasks(reseller: Reseller, now: dt.datetime) -> list[Task]:
+def _payout_tasks(reseller: Reseller, now: dt.datetime) -> tuple[list[Task], bool]:
     tasks = []
     awaiting = (
         Payout.objects.filter(
             reseller=reseller, status=Payout.Status.AWAITING_BANK_DETAILS
         )
         .select_related("claim")
-        .order_by("bank_details_due_at", "pk")
+        .order_by("bank_details_due_at", "pk")[: TASKS_PER_KIND + 1]
     )
-    for payout in awaiting:
+    awaiting = list(awaiting)
+    for payout in awaiting[:TASKS_PER_KIND]:
         due = payout.bank_details_due_at
         tasks.append(
             Task(
@@ -77,10 +82,10 @@ def _payout_tasks(reseller: Reseller, now: dt.datetime) -> list[Task]:
                 urgent=due is not None and due - now <= dt.timedelta(days=3),
             )
         )
-    return tasks
+    return tasks, len(awaiting) > TASKS_PER_KIND
 
 
-def _claim_tasks(reseller: Reseller, now: dt.datetime) -> list[Task]:
+def _claim_tasks(reseller: Reseller, now: dt.datetime) -> tuple[list[Task], bool]:
     tasks = []
     needing = (
         Claim.objects.filter(reseller=reseller)
@@ -92,9 +97,10 @@ def _claim_tasks(reseller: Reseller, now: dt.datetime) -> list[Task]:
                 decided_at__gte=now - dt.timedelta(days=DISPUTE_DAYS),
             )
         )
-        .order_by("created_at", "pk")
+        .order_by("created_at", "pk")[: TASKS_PER_KIND + 1]
     )
-    for claim in needing:
+    needing = list(needing)
+    for claim in needing[:TASKS_PER_KIND]:
         url = reverse("claims:detail", kwargs={"reference": claim.reference})
         if claim.status == Claim.Status.INFO_REQUESTED:
             tasks.append(
@@ -119,7 +125,7 @@ def _claim_tasks(reseller: Reseller, now: dt.datetime) -> list[Task]:
                     due=claim.decided_at + dt.timedelta(days=DISPUTE_DAYS),
                 )
             )
-    return tasks
+    return tasks, len(needing) > TASKS_PER_KIND
 
 
 def _sums_by_currency(rows) -> dict[str, Decimal]:
@@ -135,7 +141,14 @@ def reseller_overview(
     """Everything the overview shows for one company, in a fixed number of queries."""
     now = now or timezone.now()
     today = program_today(now)
-    tasks = _payout_tasks(reseller, now) + _claim_tasks(reseller, now)
+    payout_tasks, more_payouts = _payout_tasks(reseller, now)
+    claim_tasks, more_claims = _claim_tasks(reseller, now)
+    tasks = payout_tasks + claim_tasks
+    more = []
+    if more_payouts:
+        more.append((_("More payouts wait for bank details"), reverse("payouts:list")))
+    if more_claims:
+        more.append((_("More claims need you"), reverse("claims:list")))
     far_future = now + dt.timedelta(days=3650)
     tasks.sort(key=lambda task: (not task.urgent, task.due or far_future))
 
@@ -146,6 +159,7 @@ def reseller_overview(
     payouts = Payout.objects.filter(reseller=reseller)
     return Overview(
         tasks=tasks,
+        more=more,
         open_offers=offers_visible(reseller=reseller)
         .filter(claim_opens_on__lte=today, claim_closes_on__gte=today)
         .count(),

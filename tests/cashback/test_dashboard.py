@@ -133,3 +133,22 @@ def test_staff_land_in_admin_after_logging_in(client):
     )
     assert response.status_code == 302
     assert response.url == reverse("admin:index")
+
+
+def test_a_long_task_list_shows_the_first_few_and_links_to_the_rest(signed_in, user):
+    """Thousands of waiting payouts do not make a page of thousands of rows."""
+    from cashback.dashboard import TASKS_PER_KIND
+
+    payouts = [
+        PayoutFactory(
+            claim__reseller=user.reseller,
+            status=Payout.Status.AWAITING_BANK_DETAILS,
+            bank_details_due_at=NOW + dt.timedelta(days=4 + index),
+        )
+        for index in range(TASKS_PER_KIND + 2)
+    ]
+    html = page(signed_in)
+    shown = [p for p in payouts if f"bank details for {p.claim.reference}" in html]
+    assert shown == payouts[:TASKS_PER_KIND]  # the soonest due first
+    assert "More payouts wait for bank details" in html
+    assert reverse("payouts:list") in html
