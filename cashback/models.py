@@ -1,5 +1,6 @@
 """Models of the shared kernel."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -79,3 +80,27 @@ class JobRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.periodic_task_name} @ {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class StateChangeEvent(models.Model):
+    """One step of a timeline: who moved what from which state to which, and why.
+
+    Claims and payouts each keep their own event table (with their own kinds
+    and foreign key); the shared columns live here.
+    """
+
+    from_status = models.CharField(_("from"), max_length=24, blank=True)
+    to_status = models.CharField(_("to"), max_length=24, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "pk"]

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cashback.models import StateChangeEvent
 from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
 from resellers.models import Reseller
 
@@ -276,7 +277,7 @@ class DuplicateAttempt(models.Model):
         return f"{self.agreement_number} ({self.reseller})"
 
 
-class ClaimEvent(models.Model):
+class ClaimEvent(StateChangeEvent):
     """One step of a claim's timeline: who did what, when and why."""
 
     class Kind(models.TextChoices):
@@ -292,22 +293,10 @@ class ClaimEvent(models.Model):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
-    from_status = models.CharField(_("from"), max_length=16, blank=True)
-    to_status = models.CharField(_("to"), max_length=16, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    message = models.TextField(_("message"), blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StateChangeEvent.Meta):
         verbose_name = _("claim event")
         verbose_name_plural = _("claim events")
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.claim}: {self.get_kind_display()}"

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from cashback.models import StateChangeEvent
 from claims.models import Claim
 from offers.models import Offer
 from resellers.models import Reseller
@@ -262,7 +263,7 @@ class Reminder(models.Model):
         return f"{self.payout_id} #{self.cycle}.{self.number}"
 
 
-class PayoutEvent(models.Model):
+class PayoutEvent(StateChangeEvent):
     """One step in a payout's history, shown to the reseller in plain words."""
 
     class Kind(models.TextChoices):
@@ -279,22 +280,10 @@ class PayoutEvent(models.Model):
 
     payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
-    from_status = models.CharField(_("from"), max_length=24, blank=True)
-    to_status = models.CharField(_("to"), max_length=24, blank=True)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    message = models.TextField(_("message"), blank=True)
-    created_at = models.DateTimeField(_("at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(StateChangeEvent.Meta):
         verbose_name = _("payout event")
         verbose_name_plural = _("payout events")
-        ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.payout_id}: {self.get_kind_display()}"
