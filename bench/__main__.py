@@ -2,9 +2,10 @@
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Redis on
 127.0.0.1:6379; starts neither. It creates and drops its own database
-(cashback_benchmark), uses Redis database 13 (flushed), starts its own
-gunicorn and load generator (wrk, or a threaded Python client without it),
-and writes bench/results/<scale>.md and .json. See docs/performance.md.
+(cashback_benchmark, or BENCH_DB), uses Redis database 13 (or BENCH_REDIS;
+flushed), starts its own gunicorn and load generator (wrk, or a threaded
+Python client without it), and writes bench/results/<scale>.md and .json.
+See docs/performance.md.
 """
 
 import json
@@ -29,7 +30,8 @@ RESULTS = ROOT / "bench" / "results"
 # BENCH_DB names another database, so two checkouts can run side by side.
 DB_NAME = os.environ.get("BENCH_DB", "cashback_benchmark")
 PG = "postgres://postgres@127.0.0.1:5432"
-REDIS = "redis://127.0.0.1:6379/13"
+# BENCH_REDIS likewise names another Redis database (it is flushed).
+REDIS = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/13")
 SCALES = {
     # runs: how many times each figure is measured (median, min, max).
     "small": {
