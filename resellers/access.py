@@ -18,6 +18,10 @@ from .models import User
 
 
 def has_verified_email(user: User) -> bool:
+    # The request's user arrives with the answer (PortalAuthenticationBackend).
+    known = getattr(user, "has_verified_email", None)
+    if known is not None:
+        return known
     return EmailAddress.objects.filter(user=user, verified=True).exists()
 
 

@@ -163,12 +163,15 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# How long a reseller page's fragments are kept (cashback.pagecache): writes
+# render them afresh at once; this bounds what changes with the clock alone.
+PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=120)
+
 # Accounts ----------------------------------------------------------------------
 
-AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
-]
+# One backend: allauth's log-in by e-mail address (a ModelBackend), loading the
+# session's user with the company and the verified flag in one query.
+AUTHENTICATION_BACKENDS = ["resellers.auth_backends.PortalAuthenticationBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
