@@ -11,7 +11,7 @@ class CashbackConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from . import checks, jobs  # noqa: F401  (checks registers system checks)
+        from . import checks, jobs, pagecache  # noqa: F401  (checks registers checks)
         from .middleware import mark_session_activity
 
         user_logged_in.connect(
@@ -20,3 +20,4 @@ class CashbackConfig(AppConfig):
             dispatch_uid="cashback.mark_session_activity",
         )
         jobs.connect()  # admin: the last run of each scheduled job
+        pagecache.connect()  # reseller pages: a write renders them afresh

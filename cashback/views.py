@@ -2,13 +2,16 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
+from offers.eligibility import program_today
 from resellers.access import reseller_required
 from resellers.services import user_set_language
 
 from .dashboard import reseller_overview
+from .pagecache import page_version
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -18,9 +21,21 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @reseller_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Where a signed-in reseller lands: what needs doing next, then the state."""
-    overview = reseller_overview(reseller=request.reseller)
-    return render(request, "dashboard.html", {"overview": overview})
+    """Where a signed-in reseller lands: what needs doing next, then the state.
+
+    The overview is computed only when its cached fragment is missing.
+    """
+    reseller = request.reseller
+    return render(
+        request,
+        "dashboard.html",
+        {
+            "overview": SimpleLazyObject(lambda: reseller_overview(reseller=reseller)),
+            "page_version": page_version(
+                reseller_id=reseller.pk, today=program_today()
+            ),
+        },
+    )
 
 
 @require_POST

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from cashback.models import StateChangeEvent
+from cashback.pagecache import CompanyRowsQuerySet
 from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
 from resellers.models import Reseller
 
@@ -188,6 +189,8 @@ class Claim(models.Model):
 
     # Audit trail (who changed what in admin or a service's save()); the event
     # rows record every state change, including bulk ones history cannot see.
+    # Set-based writes bump the company's cached pages (cashback.pagecache).
+    objects = CompanyRowsQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:

@@ -5,10 +5,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from offers.eligibility import offer_eligibility
+from cashback.pagecache import page_version
+from offers.eligibility import offer_eligibility, program_today
 from resellers.access import reseller_required
 
 from . import selectors, services
@@ -78,13 +80,33 @@ def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
 
 @reseller_required
 def claim_list(request: HttpRequest) -> HttpResponse:
-    """The company's claims with their status and next step."""
-    paginator = Paginator(
-        selectors.claims_of_reseller(reseller=request.reseller), CLAIMS_PER_PAGE
+    """The company's claims with their status and next step.
+
+    The page of claims is read only when its cached fragment is missing.
+    """
+    page_number = request.GET.get("page")
+
+    def listing() -> dict:
+        paginator = Paginator(
+            selectors.claims_of_reseller(reseller=request.reseller), CLAIMS_PER_PAGE
+        )
+        page = paginator.get_page(page_number)
+        return {
+            "page": page,
+            "rows": [(claim, next_step(claim)) for claim in page.object_list],
+        }
+
+    return render(
+        request,
+        "claims/claim_list.html",
+        {
+            "listing": SimpleLazyObject(listing),
+            "page_number": page_number,
+            "page_version": page_version(
+                reseller_id=request.reseller.pk, today=program_today()
+            ),
+        },
     )
-    page = paginator.get_page(request.GET.get("page"))
-    rows = [(claim, next_step(claim)) for claim in page.object_list]
-    return render(request, "claims/claim_list.html", {"page": page, "rows": rows})
 
 
 @reseller_required
@@ -95,12 +117,28 @@ def claim_detail(
     upload_form: InvoiceUploadForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """One claim: agreements, terms accepted, amount, timeline and what to do."""
+    """One claim: agreements, terms accepted, amount, timeline and what to do.
+
+    Its agreements, invoices and timeline are read only when their cached
+    fragments are missing; the forms are rendered on every request.
+    """
     claim = selectors.claim_of_reseller(reseller=request.reseller, reference=reference)
+
+    def history() -> dict:
+        selectors.claim_history_load(claim)
+        return {
+            "agreements": claim.agreements.all(),
+            "invoices": claim.invoices.all(),
+            "timeline": timeline(claim),
+        }
+
     context = {
         "claim": claim,
         "next_step": next_step(claim),
-        "timeline": timeline(claim),
+        "history": SimpleLazyObject(history),
+        "page_version": page_version(
+            reseller_id=request.reseller.pk, today=program_today()
+        ),
         "can_withdraw": services.claim_can_withdraw(claim),
         "can_dispute": services.claim_can_dispute(claim),
         "dispute_until": services.claim_dispute_until(claim),

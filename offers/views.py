@@ -2,23 +2,43 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject
 
+from cashback.pagecache import page_version
 from resellers.access import reseller_required
 
 from . import selectors
+from .eligibility import program_today
 
 
 @reseller_required
 def offer_list(request: HttpRequest) -> HttpResponse:
-    """Offers open or coming in the reseller's territory, soonest deadline first."""
+    """Offers open or coming in the reseller's territory, soonest deadline first.
+
+    The cards are computed only when their cached fragment is missing.
+    """
     closed = request.GET.get("show") == "closed"
-    page, cards = selectors.offer_list_page(
-        reseller=request.reseller, page_number=request.GET.get("page"), closed=closed
-    )
+    page_number = request.GET.get("page")
+    today = program_today()
+
+    def listing() -> dict:
+        page, cards = selectors.offer_list_page(
+            reseller=request.reseller,
+            page_number=page_number,
+            closed=closed,
+            today=today,
+        )
+        return {"page": page, "cards": cards}
+
     return render(
         request,
         "offers/offer_list.html",
-        {"page": page, "cards": cards, "closed": closed},
+        {
+            "listing": SimpleLazyObject(listing),
+            "closed": closed,
+            "page_number": page_number,
+            "page_version": page_version(reseller_id=request.reseller.pk, today=today),
+        },
     )
 
 

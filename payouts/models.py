@@ -8,6 +8,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from cashback.models import StateChangeEvent
+from cashback.pagecache import CompanyRowsQuerySet
 from claims.models import Claim
 from offers.models import Offer
 from resellers.models import Reseller
@@ -210,6 +211,8 @@ class Payout(models.Model):
 
     # Audit trail (who changed what in admin or a service's save()); the event
     # rows record every state change, including bulk ones history cannot see.
+    # Set-based writes bump the company's cached pages (cashback.pagecache).
+    objects = CompanyRowsQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
