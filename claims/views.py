@@ -134,7 +134,7 @@ def claim_detail(
 
     context = {
         "claim": claim,
-        "next_step": next_step(claim),
+        "next_step": SimpleLazyObject(lambda: next_step(claim)),
         "history": SimpleLazyObject(history),
         "page_version": page_version(
             reseller_id=request.reseller.pk, today=program_today()
