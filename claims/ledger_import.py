@@ -364,7 +364,10 @@ def _import_postgresql(
     table = connection.ops.quote_name(OpenAgreement._meta.db_table)
     columns = ", ".join(TARGET)
     data_columns = TARGET[1:]
-    staged_bad = 0
+    staged = staged_bad = 0
+    # Ledgers are usually exported in number order: then no number can repeat
+    # and the search for repeats is skipped.
+    ascending, last = True, ""
     with connection.cursor() as cursor:
         # An import is whole or nothing; losing the last one to a crash before
         # the WAL is flushed is fine (it is simply run again).
@@ -383,6 +386,9 @@ def _import_postgresql(
                 except ValueError as error:
                     result.reject(line, str(error))
                     continue
+                if ascending:
+                    ascending, last = number > last, number
+                staged += 1
                 try:
                     values = parser.values(number, fields)
                 except ValueError as error:
@@ -406,11 +412,12 @@ def _import_postgresql(
                 lines.append("")
                 copy.write("\n".join(lines))
         cursor.execute("ANALYZE ledger_staging")
-        rejected = _staged_rejects(cursor, staged_bad)
-        result.rejected += rejected[0]
-        result.errors = sorted(result.errors + rejected[1])[:MAX_ERRORS_KEPT]
-        cursor.execute("SELECT count(*) FROM ledger_staging")
-        staged = cursor.fetchone()[0]
+        rejected, errors = _staged_rejects(
+            cursor, staged_bad=staged_bad, may_repeat=not ascending
+        )
+        result.rejected += rejected
+        result.errors = sorted(result.errors + errors)[:MAX_ERRORS_KEPT]
+        staged -= rejected
         # Imports (and anything else writing the ledger) take turns from here
         # to commit; readers are not blocked.
         cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
@@ -454,13 +461,17 @@ def _copy_escaped(values: tuple[str, ...]) -> list[str]:
     ]
 
 
-def _staged_rejects(cursor, staged_bad: int) -> tuple[int, list[tuple[int, str]]]:
+def _staged_rejects(
+    cursor, *, staged_bad: int, may_repeat: bool
+) -> tuple[int, list[tuple[int, str]]]:
     """Count and report (first lines first) the staged rows that are not
     written, and leave only the good first occurrences in the staging table.
 
     A row repeats when an earlier line with the same number was good; the
     first good one is kept.
     """
+    if not may_repeat and not staged_bad:
+        return 0, []
     cursor.execute(
         """
         CREATE TEMP TABLE ledger_repeat ON COMMIT DROP AS
@@ -471,8 +482,9 @@ def _staged_rejects(cursor, staged_bad: int) -> tuple[int, list[tuple[int, str]]
                 AS first_line
             FROM ledger_staging GROUP BY agreement_number HAVING count(*) > 1
         ) AS f USING (agreement_number)
-        WHERE s.line > f.first_line
-        """
+        WHERE s.line > f.first_line AND %s
+        """,
+        [may_repeat],
     )
     repeats = cursor.rowcount
     if not repeats and not staged_bad:

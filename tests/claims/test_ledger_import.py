@@ -181,6 +181,27 @@ def check_repeats_and_free_text() -> None:
     assert OpenAgreement.objects.get(agreement_number="87000002").seats == 5
 
 
+def check_a_file_in_number_order() -> None:
+    """A file in number order (repeats are not searched for) still rejects a
+    bad row with its reason and writes the rest."""
+    text = HEADER + GOOD[0] + GOOD[1].replace("sek", "SEKK") + MALFORMED[0]
+    result = run(text.replace("87000001", "87000000"))
+    assert (result.inserted, result.rejected) == (1, 2)
+    assert result.errors == [
+        (3, "currency 'SEKK' is not an ISO 4217 code"),
+        (4, "agreement_number must be 7 to 15 letters and digits"),
+    ]
+
+
+def test_a_file_in_number_order_batched(codes):
+    check_a_file_in_number_order()
+
+
+@pytest.mark.postgres
+def test_a_file_in_number_order_copy(codes):
+    check_a_file_in_number_order()
+
+
 def test_repeats_and_free_text_batched(codes):
     check_repeats_and_free_text()
 
