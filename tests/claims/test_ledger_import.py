@@ -153,3 +153,110 @@ def test_admin_upload_runs_the_same_import(codes, settings, tmp_path):
     assert upload.status == AgreementImport.Status.DONE
     assert (upload.rows_read, upload.rows_written) == (2, 2)
     assert OpenAgreement.objects.count() == 2
+
+
+def check_repeats_and_free_text() -> None:
+    """A repeat of an earlier good row is reported as a repeat even when it is
+    also wrong otherwise; a row repeating a bad row is judged on its own; free
+    text keeps tabs, backslashes and line breaks."""
+    bad_first = GOOD[1].replace(",5,", ",-5,")
+    text = (
+        HEADER + '87000001,5567037485,"Nord\tlicens\\AB\nline two",C-1,COMMERCIAL,'
+        "OPEN_LICENSE,SKU-1,10,10000.00,SEK,2026-08-15,true,x\n"
+        + bad_first
+        + DUPLICATE.replace("COMMERCIAL", "NOPE")
+        + GOOD[1]
+        + GOOD[1].replace(",5,", ",6,")
+    )
+    result = run(text)
+    assert (result.inserted, result.rejected) == (2, 3)
+    # The quoted name spans two lines: the next record is on line 4.
+    assert result.errors == [
+        (4, "seats '-5' is not a whole number of 0 or more"),
+        (5, "agreement_number 87000001 repeats line 3; the first is kept"),
+        (7, "agreement_number 87000002 repeats line 6; the first is kept"),
+    ]
+    first = OpenAgreement.objects.get(agreement_number="87000001")
+    assert first.reseller_name == "Nord\tlicens\\AB\nline two"
+    assert OpenAgreement.objects.get(agreement_number="87000002").seats == 5
+
+
+def check_a_file_in_number_order() -> None:
+    """A file in number order (repeats are not searched for) still rejects a
+    bad row with its reason and writes the rest."""
+    text = HEADER + GOOD[0] + GOOD[1].replace("sek", "SEKK") + MALFORMED[0]
+    result = run(text.replace("87000001", "87000000"))
+    assert (result.inserted, result.rejected) == (1, 2)
+    assert result.errors == [
+        (3, "currency 'SEKK' is not an ISO 4217 code"),
+        (4, "agreement_number must be 7 to 15 letters and digits"),
+    ]
+
+
+def test_a_file_in_number_order_batched(codes):
+    check_a_file_in_number_order()
+
+
+@pytest.mark.postgres
+def test_a_file_in_number_order_copy(codes):
+    check_a_file_in_number_order()
+
+
+def test_repeats_and_free_text_batched(codes):
+    check_repeats_and_free_text()
+
+
+@pytest.mark.postgres
+def test_repeats_and_free_text_copy(codes):
+    check_repeats_and_free_text()
+
+
+@pytest.mark.postgres
+def test_reimport_of_an_unchanged_file_writes_nothing(codes):
+    """Re-importing the same file counts every row unchanged and leaves the
+    rows as they were (not even imported_at moves)."""
+    run(HEADER + "".join(GOOD))
+    before = dict(OpenAgreement.objects.values_list("agreement_number", "imported_at"))
+    result = run(HEADER + "".join(GOOD))
+    assert (result.inserted, result.updated, result.unchanged) == (0, 0, 2)
+    after = dict(OpenAgreement.objects.values_list("agreement_number", "imported_at"))
+    assert after == before
+
+
+@pytest.mark.postgres
+def test_new_changed_and_unchanged_rows_are_counted_apart(codes):
+    """One file with a new row, a changed row and an unchanged row."""
+    run(HEADER + "".join(GOOD))
+    new = GOOD[0].replace("87000001", "87000003")
+    changed = GOOD[1].replace("250.5", "251")
+    result = run(HEADER + GOOD[0] + changed + new)
+    assert (result.inserted, result.updated, result.unchanged) == (1, 1, 1)
+    assert OpenAgreement.objects.get(agreement_number="87000002").revenue == 251
+    assert OpenAgreement.objects.count() == 3
+
+
+def check_odd_but_valid_values() -> None:
+    """Revenues Decimal reads (1e2, 1_000), ISO week dates and digits of other
+    scripts are accepted and stored as their values."""
+    row = (
+        GOOD[0]
+        .replace(",10,10000.00,", ",\u0663,1e2,")
+        .replace("2026-08-15", "2026-W33-6")
+    )
+    other = GOOD[1].replace("250.5", "1_000.5")
+    result = run(HEADER + row + other)
+    assert (result.inserted, result.rejected) == (2, 0)
+    first = OpenAgreement.objects.get(agreement_number="87000001")
+    assert (first.seats, first.revenue) == (3, Decimal("100"))
+    assert first.sale_date.isoformat() == "2026-08-15"
+    second = OpenAgreement.objects.get(agreement_number="87000002")
+    assert second.revenue == Decimal("1000.50")
+
+
+def test_odd_but_valid_values_batched(codes):
+    check_odd_but_valid_values()
+
+
+@pytest.mark.postgres
+def test_odd_but_valid_values_copy(codes):
+    check_odd_but_valid_values()

@@ -6,8 +6,14 @@ licence_type,product_sku,seats,revenue,currency,sale_date,new_customer
 
 A missing column stops before anything is written. Bad rows are listed by line
 number and skipped; re-importing a file updates only the rows that changed.
-On PostgreSQL the rows go through COPY and one set-based upsert; the figure
-for 1,000,000 rows on 2 cores is measured by the benchmark (`make bench`).
+On PostgreSQL the rows go through COPY into a staging table, then one UPDATE
+of the changed rows and one INSERT of the new ones, under a lock that makes
+concurrent imports take turns (readers are not blocked). Measured on a
+2-core AMD EPYC VM with PostgreSQL 15: 1,000,000 new rows in ~37 s (psql
+\\copy of the file into a bare table: ~2 s), 100,000 in ~3-3.5 s, with
+flat peak memory of ~90 MB; most of the time is PostgreSQL's index upkeep
+and foreign-key checks (see claims/ledger_import.py). `make bench` measures
+it again.
 """
 
 import time
@@ -22,7 +28,10 @@ from claims.ledger_import import LedgerImportError, ledger_import
 
 
 class Command(BaseCommand):
-    help = "Import the Open agreement ledger from a CSV file."
+    help = (
+        "Import the Open agreement ledger from a CSV file (whole or nothing; "
+        "about 37 s per million new rows on 2 cores)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", type=Path)
