@@ -597,9 +597,24 @@ def payouts_due(count: int) -> None:
     sql("ANALYZE payouts_payout")
 
 
+def sweep_claims_ensure(count: int) -> None:
+    """Enough BENCH- claims to clone `count` payouts from (one per claim): a
+    part run (BENCH_ONLY=sweep) has not had the earlier steps add them."""
+    from resellers.models import Reseller
+
+    [(have, last)] = sql(
+        "SELECT count(*), max(reference) FROM claims_claim"
+        " WHERE reference LIKE 'BENCH-%%'"
+    )
+    # Number on after the last one (a kept database has them from a run before).
+    _claim_sequence[0] = max(_claim_sequence[0], int(last[6:]) if last else 0)
+    claims_add(count - have, list(Reseller.objects.values_list("pk", flat=True)))
+
+
 def measure_sweep(scale: dict) -> dict:
     count = scale["sweep_payouts"]
     log(f"reminder sweep of {count:,} payouts awaiting bank details")
+    sweep_claims_ensure(count)
     runs = []
     for _ in range(scale["runs"]):
         payouts_due(count)
@@ -614,10 +629,12 @@ def measure_sweep(scale: dict) -> dict:
         "forfeited": last["forfeited"],
         "queries": last["queries"],
         "batches": last["batches"],
-        "queries_per_batch": round(last["queries"] / max(last["batches"], 1), 1),
-        "queries_per_batch_tenth": round(
-            small["queries"] / max(small["batches"], 1), 1
-        ),
+        "queries_per_batch_max": last["per_batch_max"],
+        "queries_fixed": last["fixed"],
+        "queries_tenth": small["queries"],
+        "batches_tenth": small["batches"],
+        "queries_per_batch_max_tenth": small["per_batch_max"],
+        "queries_fixed_tenth": small["fixed"],
         "rss_mb": spread([r["rss_mb"] for r in runs]),
         "rss_mb_tenth": round(small["rss_mb"], 1),
     }
@@ -749,11 +766,14 @@ def markdown(results: dict) -> str:
         f"| reminder sweep, {s['payouts']:,} payouts due ({s['reminded']:,} reminded, "
         f"{s['forfeited']:,} forfeited) | {fmt(s['sweep_s'], ' s')} | "
         f"{verdict(s['sweep_s']['median'] < t['sweep_s'])} (< 30 s) |",
-        f"| sweep queries per batch at {s['payouts']:,} / {s['payouts'] // 10:,} "
-        f"payouts | {s['queries_per_batch']} / {s['queries_per_batch_tenth']} "
-        f"({s['queries']:,} queries, {s['batches']} batches) | "
-        f"{verdict(abs(s['queries_per_batch'] - s['queries_per_batch_tenth']) < 1)}"
-        " (bounded) |",
+        f"| sweep queries per batch (most in any batch) at {s['payouts']:,} / "
+        f"{s['payouts'] // 10:,} payouts | {s['queries_per_batch_max']} / "
+        f"{s['queries_per_batch_max_tenth']} ({s['queries']:,} queries in "
+        f"{s['batches']} batches + {s['queries_fixed']} per run / "
+        f"{s['queries_tenth']:,} in {s['batches_tenth']} + "
+        f"{s['queries_fixed_tenth']}) | "
+        f"{verdict(s['queries_per_batch_max'] <= s['queries_per_batch_max_tenth'])}"
+        " (bounded: no more per batch at 10x the data) |",
     ]
     for name in ("first page", "filtered page"):
         f = a[name]

@@ -154,24 +154,115 @@ def test_confirming_after_the_second_reminder_still_counts(payout, time_machine)
     assert result.forfeited == 0
 
 
-def _sweep_queries(count: int) -> int:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def _due(offer, reminders_sent=0, **claim):
+    """A payout of `offer` whose bank-details window closed an hour ago."""
     from tests.payouts.factories import PayoutFactory
 
     due = timezone.now() - dt.timedelta(hours=1)
-    for _ in range(count):
-        PayoutFactory(notified_at=due, bank_details_due_at=due)
+    return PayoutFactory(
+        claim__offer=offer,
+        notified_at=due - dt.timedelta(days=5),
+        bank_details_due_at=due,
+        reminders_sent=reminders_sent,
+        **{f"claim__{key}": value for key, value in claim.items()},
+    )
+
+
+def _queries_per_batch(count: int, batch_size: int) -> list[int]:
+    """The statements of each batch of the due sweep over `count` payouts of
+    two offers (different reminder intervals), every third one forfeited."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.offers.factories import OfferFactory
+
+    offers = [
+        OfferFactory(reminder_interval_days=5, max_reminders=3),
+        OfferFactory(reminder_interval_days=7, max_reminders=2),
+    ]
+    for n in range(count):
+        offer = offers[n % 2]
+        _due(offer, reminders_sent=offer.max_reminders if n % 3 == 0 else 0)
     with CaptureQueriesContext(connection) as captured:
-        result = payouts_send_reminders(now=timezone.now())
-    assert result.reminders == count
-    return len(captured.captured_queries)
+        result = payouts_send_reminders(now=timezone.now(), batch_size=batch_size)
+    assert result.reminders + result.forfeited == count
+    batches: list[int] = []
+    for query in captured.captured_queries:
+        if "SAVEPOINT" in query["sql"]:
+            continue  # the test's transaction makes each batch's a savepoint
+        if "SKIP LOCKED" in query["sql"]:
+            batches.append(0)
+        batches[-1] += 1
+    return batches
 
 
+@pytest.mark.postgres  # batches are told apart by their SKIP LOCKED select
 def test_the_sweep_runs_a_fixed_number_of_queries_per_batch():
-    """Set-based: 3 or 15 due payouts in one batch cost the same queries."""
-    few = _sweep_queries(3)
+    """Set-based: a batch of a mix of offers, reminders and forfeitures runs
+    six statements (lock, reminders, events, one UPDATE, users, outbox), no
+    more for a bigger batch or more batches."""
+    few = _queries_per_batch(3, batch_size=3)
     Reminder.objects.all().delete()
     Payout.objects.all().delete()
-    assert _sweep_queries(15) == few
+    many = _queries_per_batch(24, batch_size=8)
+    assert max(few) == max(many) == 6
+    assert len(many) == 1 + 3 + 1  # the windows' empty batch, 3 full, the last
+
+
+def test_a_mixed_batch_writes_each_payout_its_own_change():
+    """One batch: each payout gets its own reminder number, due date by its
+    offer's interval, event and e-mail (with a working signed link, in the
+    company's language when the user has none); the last one is forfeited."""
+    from payouts.services import bank_details_link_payout_id
+    from tests.offers.factories import OfferFactory
+    from tests.resellers.factories import ResellerFactory
+
+    now = timezone.now()
+    five = OfferFactory(reminder_interval_days=5, max_reminders=3)
+    seven = OfferFactory(reminder_interval_days=7, max_reminders=2)
+    swedish = ResellerFactory(preferred_language="sv")
+    first = _due(five, reseller=swedish, submitted_by__preferred_language="")
+    second = _due(seven, reminders_sent=1)
+    lapsed = _due(seven, reminders_sent=2)
+    result = payouts_send_reminders(now=now)
+    assert (result.reminders, result.forfeited) == (2, 1)
+    for payout in (first, second, lapsed):
+        payout.refresh_from_db()
+    assert (first.reminders_sent, first.bank_details_due_at) == (
+        1,
+        now + dt.timedelta(days=5),
+    )
+    assert (second.reminders_sent, second.bank_details_due_at) == (
+        2,
+        now + dt.timedelta(days=7),
+    )
+    assert (lapsed.status, lapsed.reminders_sent) == (Payout.Status.FORFEITED, 2)
+    assert set(Reminder.objects.values_list("payout", "cycle", "number")) == {
+        (first.pk, 1, 1),
+        (second.pk, 1, 2),
+    }
+    events = {
+        e.payout_id: (e.kind, e.from_status, e.to_status, e.message, e.created_at)
+        for e in PayoutEvent.objects.all()
+    }
+    waiting = Payout.Status.AWAITING_BANK_DETAILS
+    assert events == {
+        first.pk: (PayoutEvent.Kind.REMINDER_SENT, "", waiting, "1/3", now),
+        second.pk: (PayoutEvent.Kind.REMINDER_SENT, "", waiting, "2/2", now),
+        lapsed.pk: (
+            PayoutEvent.Kind.FORFEITED,
+            waiting,
+            Payout.Status.FORFEITED,
+            "",
+            now,
+        ),
+    }
+    mail = OutboxMessage.objects.get(
+        dedup_key=f"payout:{first.pk}:cycle:1:reminder:1:sv"
+    )
+    assert first.claim.reference in mail.subject
+    token = mail.text_body.split("/payouts/bank-details/")[1].split("/")[0]
+    assert bank_details_link_payout_id(token) == first.pk
+    assert OutboxMessage.objects.filter(
+        dedup_key=f"payout:{lapsed.pk}:cycle:1:forfeited:en"
+    ).exists()
