@@ -84,6 +84,12 @@ class CompanyRowsQuerySet(models.QuerySet):
         resellers_pages_changed(set(self.values_list("reseller_id", flat=True)))
         return super().update(**kwargs)
 
+    def update_for_resellers(self, reseller_ids: Iterable[int], **kwargs):
+        """`update` when the caller already knows the rows' companies (the
+        sweep read them with the rows): no query to find them."""
+        resellers_pages_changed(set(reseller_ids))
+        return super().update(**kwargs)
+
     def bulk_update(self, objs, fields, batch_size=None):
         objs = list(objs)
         resellers_pages_changed({obj.reseller_id for obj in objs})

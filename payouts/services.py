@@ -755,7 +755,8 @@ def _sweep_write(
     offers_by_interval: dict[int, set[int]] = defaultdict(set)
     for row in reminded:
         offers_by_interval[row.offer__reminder_interval_days].add(row.offer_id)
-    batch.update(
+    batch.update_for_resellers(
+        {row.reseller_id for row in (*reminded, *forfeited)},
         status=Case(When(is_forfeited, then=text(S.FORFEITED)), default=F("status")),
         reminders_sent=Case(
             When(is_forfeited, then=F("reminders_sent")),

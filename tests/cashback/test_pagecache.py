@@ -18,6 +18,7 @@ from cashback.pagecache import (
 )
 from claims.services import claim_request_invoice
 from payouts.models import Payout
+from payouts.services import payouts_send_reminders
 from tests.claims.factories import ClaimFactory
 from tests.offers.factories import OfferFactory
 from tests.payouts.factories import PayoutFactory
@@ -191,3 +192,21 @@ def test_the_day_is_part_of_the_key(user):
         reseller_id=user.reseller_id, today=TODAY + dt.timedelta(days=1)
     )
     assert cache.get(PROGRAM_KEY)
+
+
+def test_the_reminder_sweep_shows_at_once(signed_in, user):
+    """The sweep writes set-based, behind no signal: its update bumps."""
+    payout = PayoutFactory(
+        claim__reseller=user.reseller,
+        status=Payout.Status.AWAITING_BANK_DETAILS,
+        bank_details_due_at=NOW - dt.timedelta(hours=1),
+        reminders_sent=3,
+        offer__max_reminders=3,
+    )
+    assert f"bank details for {payout.claim.reference}" in html(
+        signed_in, reverse("dashboard")
+    )
+    assert payouts_send_reminders(now=NOW).forfeited == 1
+    assert f"bank details for {payout.claim.reference}" not in html(
+        signed_in, reverse("dashboard")
+    )
