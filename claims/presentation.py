@@ -1,9 +1,15 @@
 """Claim states and events in the plain words a reseller reads."""
 
+import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from resellers.models import Reseller
+
+from . import selectors, services
 from .models import Claim, ClaimEvent
 
 S = Claim.Status
@@ -62,3 +68,36 @@ def timeline(claim: Claim) -> list[TimelineEntry]:
             TimelineEntry(event.created_at, str(EVENT_WORDS[event.kind]), message, by)
         )
     return entries
+
+
+@dataclass(frozen=True)
+class ClaimActions:
+    """What a claim page's forms need: which of them to show, and to where."""
+
+    pk: int
+    reference: str
+    can_withdraw: bool
+    can_upload: bool
+    dispute_until: dt.datetime | None
+
+    def can_dispute(self, now: dt.datetime) -> bool:
+        return self.dispute_until is not None and now <= self.dispute_until
+
+
+def claim_actions(*, reseller: Reseller, reference: str, version: str) -> ClaimActions:
+    """The claim's actions from the page cache, or from the claim (404 when it
+    is not the company's). Kept under the company's page version, so any
+    change to the claim reads it afresh; a 404 is never cached."""
+    key = f"claims:actions:{version}:{reference}"
+    actions = cache.get(key)
+    if actions is None:
+        claim = selectors.claim_of_reseller(reseller=reseller, reference=reference)
+        actions = ClaimActions(
+            pk=claim.pk,
+            reference=claim.reference,
+            can_withdraw=services.claim_can_withdraw(claim),
+            can_upload=claim.status == S.INFO_REQUESTED,
+            dispute_until=services.claim_dispute_until(claim),
+        )
+        cache.set(key, actions, settings.PAGE_CACHE_SECONDS)
+    return actions

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -15,7 +16,7 @@ from resellers.access import reseller_required
 
 from . import selectors, services
 from .forms import ClaimFileForm, DisputeForm, InvoiceUploadForm
-from .presentation import next_step, timeline
+from .presentation import claim_actions, next_step, timeline
 
 CLAIMS_PER_PAGE = 20
 
@@ -119,10 +120,16 @@ def claim_detail(
 ) -> HttpResponse:
     """One claim: agreements, terms accepted, amount, timeline and what to do.
 
-    Its agreements, invoices and timeline are read only when their cached
-    fragments are missing; the forms are rendered on every request.
+    Served from the company's page cache, the page reads no claim at all: its
+    forms need only the claim's actions, also cached; the claim, agreements,
+    invoices and timeline are read only when the fragment is missing.
     """
-    claim = selectors.claim_of_reseller(reseller=request.reseller, reference=reference)
+    reseller = request.reseller
+    version = page_version(reseller_id=reseller.pk, today=program_today())
+    actions = claim_actions(reseller=reseller, reference=reference, version=version)
+    claim = SimpleLazyObject(
+        lambda: selectors.claim_of_reseller(reseller=reseller, reference=reference)
+    )
 
     def history() -> dict:
         selectors.claim_history_load(claim)
@@ -134,15 +141,11 @@ def claim_detail(
 
     context = {
         "claim": claim,
+        "actions": actions,
         "next_step": SimpleLazyObject(lambda: next_step(claim)),
         "history": SimpleLazyObject(history),
-        "page_version": page_version(
-            reseller_id=request.reseller.pk, today=program_today()
-        ),
-        "can_withdraw": services.claim_can_withdraw(claim),
-        "can_dispute": services.claim_can_dispute(claim),
-        "dispute_until": services.claim_dispute_until(claim),
-        "can_upload": claim.status == claim.Status.INFO_REQUESTED,
+        "page_version": version,
+        "can_dispute": actions.can_dispute(timezone.now()),
         "dispute_form": dispute_form or DisputeForm(),
         "upload_form": upload_form or InvoiceUploadForm(),
     }

@@ -66,17 +66,36 @@ def test_a_second_view_reads_only_the_session_and_the_user(
     assert second == first
 
 
-def test_a_claim_page_reads_only_the_claim_once_cached(
+def test_a_claim_page_reads_no_claim_once_cached(
     signed_in, user, django_assert_num_queries
 ):
+    """Its forms need only the claim's cached actions (claims.presentation)."""
     claim = ClaimFactory(
         reseller=user.reseller, submitted_by=user, agreement_numbers=["87000001"]
     )
     first = html(signed_in, claim.get_absolute_url())
-    with django_assert_num_queries(3):  # session, user, the claim for its forms
+    with django_assert_num_queries(2):  # the session, the user with the company
         second = html(signed_in, claim.get_absolute_url())
     assert "87000001" in second
+    assert "Withdraw the claim" in second
     assert second == first
+
+
+def test_another_companys_reference_is_404_even_when_cached(signed_in, user, client):
+    claim = ClaimFactory(reseller=user.reseller, submitted_by=user)
+    assert signed_in.get(claim.get_absolute_url()).status_code == 200
+    stranger = UserFactory()
+    client.force_login(stranger)
+    assert client.get(claim.get_absolute_url()).status_code == 404
+
+
+def test_the_forms_follow_the_claims_state_at_once(signed_in, user):
+    claim = ClaimFactory(reseller=user.reseller, submitted_by=user)
+    assert "Upload the customer invoice" not in html(
+        signed_in, claim.get_absolute_url()
+    )
+    claim_request_invoice(claim=claim, actor=StaffUserFactory(), message="Send it.")
+    assert "Upload the customer invoice" in html(signed_in, claim.get_absolute_url())
 
 
 def test_a_reviewers_request_shows_on_every_page_at_once(signed_in, user):
