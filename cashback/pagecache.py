@@ -26,6 +26,7 @@ stored the old rows under it.
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -46,16 +47,29 @@ def page_version(*, reseller_id: int, today) -> str:
     under. When the cache cannot be reached the token is new on every call, so
     nothing is read back.
     """
+    return page_version_and_value(reseller_id=reseller_id, today=today)[0]
+
+
+def page_version_and_value(*, reseller_id: int, today, key: str | None = None):
+    """`page_version`, and a value stored with `versioned_set` under `key` if
+    it was stored at this version: one round trip to the cache for both."""
     keys = [PROGRAM_KEY, RESELLER_KEY.format(reseller_id)]
-    versions = cache.get_many(keys)
-    missing = [key for key in keys if key not in versions]
+    found = cache.get_many([*keys, key] if key else keys)
+    missing = [name for name in keys if name not in found]
     if missing:
-        for key in missing:
-            cache.add(key, _token(), timeout=None)
-        versions.update(cache.get_many(missing))
-    program = versions.get(PROGRAM_KEY) or _token()
-    company = versions.get(keys[1]) or _token()
-    return f"{reseller_id}.{company}.{program}.{today.isoformat()}"
+        for name in missing:
+            cache.add(name, _token(), timeout=None)
+        found.update(cache.get_many(missing))
+    program = found.get(PROGRAM_KEY) or _token()
+    company = found.get(keys[1]) or _token()
+    version = f"{reseller_id}.{company}.{program}.{today.isoformat()}"
+    stored_version, value = found.get(key) or (None, None)
+    return version, value if stored_version == version else None
+
+
+def versioned_set(key: str, version: str, value) -> None:
+    """Keep `value` for `page_version_and_value`, valid at `version` only."""
+    cache.set(key, (version, value), settings.PAGE_CACHE_SECONDS)
 
 
 def resellers_pages_changed(reseller_ids: Iterable[int | None]) -> None:

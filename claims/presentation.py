@@ -3,10 +3,9 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from cashback.pagecache import page_version_and_value, versioned_set
 from resellers.models import Reseller
 
 from . import selectors, services
@@ -84,12 +83,17 @@ class ClaimActions:
         return self.dispute_until is not None and now <= self.dispute_until
 
 
-def claim_actions(*, reseller: Reseller, reference: str, version: str) -> ClaimActions:
-    """The claim's actions from the page cache, or from the claim (404 when it
-    is not the company's). Kept under the company's page version, so any
-    change to the claim reads it afresh; a 404 is never cached."""
-    key = f"claims:actions:{version}:{reference}"
-    actions = cache.get(key)
+def claim_actions(
+    *, reseller: Reseller, reference: str, today: dt.date
+) -> tuple[ClaimActions, str]:
+    """The claim's actions and the company's page version, both from the page
+    cache in one round trip, or the actions from the claim (404 when it is not
+    the company's). Kept at the company's page version, so any change to the
+    claim reads it afresh; a 404 is never cached."""
+    key = f"claims:actions:{reseller.pk}:{reference}"
+    version, actions = page_version_and_value(
+        reseller_id=reseller.pk, today=today, key=key
+    )
     if actions is None:
         claim = selectors.claim_of_reseller(reseller=reseller, reference=reference)
         actions = ClaimActions(
@@ -99,5 +103,5 @@ def claim_actions(*, reseller: Reseller, reference: str, version: str) -> ClaimA
             can_upload=claim.status == S.INFO_REQUESTED,
             dispute_until=services.claim_dispute_until(claim),
         )
-        cache.set(key, actions, settings.PAGE_CACHE_SECONDS)
-    return actions
+        versioned_set(key, version, actions)
+    return actions, version

@@ -125,8 +125,9 @@ def claim_detail(
     invoices and timeline are read only when the fragment is missing.
     """
     reseller = request.reseller
-    version = page_version(reseller_id=reseller.pk, today=program_today())
-    actions = claim_actions(reseller=reseller, reference=reference, version=version)
+    actions, version = claim_actions(
+        reseller=reseller, reference=reference, today=program_today()
+    )
     claim = SimpleLazyObject(
         lambda: selectors.claim_of_reseller(reseller=reseller, reference=reference)
     )
