@@ -95,7 +95,8 @@ class CompanyRowsQuerySet(models.QuerySet):
 
     def update(self, **kwargs):
         # Read before writing: the update may change what the filter matches.
-        resellers_pages_changed(set(self.values_list("reseller_id", flat=True)))
+        companies = self.order_by().values_list("reseller_id", flat=True).distinct()
+        resellers_pages_changed(list(companies))
         return super().update(**kwargs)
 
     def update_for_resellers(self, reseller_ids: Iterable[int], **kwargs):
