@@ -1,6 +1,7 @@
 """Claim states and events in the plain words a reseller reads."""
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -84,18 +85,27 @@ class ClaimActions:
 
 
 def claim_actions(
-    *, reseller: Reseller, reference: str, today: dt.date
+    *,
+    reseller: Reseller,
+    reference: str,
+    today: dt.date,
+    load_claim: Callable[[], Claim] | None = None,
 ) -> tuple[ClaimActions, str]:
     """The claim's actions and the company's page version, both from the page
     cache in one round trip, or the actions from the claim (404 when it is not
     the company's). Kept at the company's page version, so any change to the
-    claim reads it afresh; a 404 is never cached."""
+    claim reads it afresh; a 404 is never cached. `load_claim` lets the page
+    read the claim once for its actions and its fragment."""
     key = f"claims:actions:{reseller.pk}:{reference}"
     version, actions = page_version_and_value(
         reseller_id=reseller.pk, today=today, key=key
     )
     if actions is None:
-        claim = selectors.claim_of_reseller(reseller=reseller, reference=reference)
+        claim = (
+            load_claim()
+            if load_claim
+            else selectors.claim_of_reseller(reseller=reseller, reference=reference)
+        )
         actions = ClaimActions(
             pk=claim.pk,
             reference=claim.reference,

@@ -1,5 +1,7 @@
 """Reseller pages for claims: thin, parse the request, call a service or selector."""
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -16,6 +18,7 @@ from resellers.access import reseller_required
 
 from . import selectors, services
 from .forms import ClaimFileForm, DisputeForm, InvoiceUploadForm
+from .models import Claim
 from .presentation import claim_actions, next_step, timeline
 
 CLAIMS_PER_PAGE = 20
@@ -125,15 +128,20 @@ def claim_detail(
     invoices and timeline are read only when the fragment is missing.
     """
     reseller = request.reseller
+
+    @functools.cache
+    def the_claim() -> Claim:
+        return selectors.claim_of_reseller(reseller=reseller, reference=reference)
+
     actions, version = claim_actions(
-        reseller=reseller, reference=reference, today=program_today()
-    )
-    claim = SimpleLazyObject(
-        lambda: selectors.claim_of_reseller(reseller=reseller, reference=reference)
+        reseller=reseller,
+        reference=reference,
+        today=program_today(),
+        load_claim=the_claim,
     )
 
     def history() -> dict:
-        selectors.claim_history_load(claim)
+        claim = selectors.claim_history_load(the_claim())
         return {
             "agreements": claim.agreements.all(),
             "invoices": claim.invoices.all(),
@@ -141,9 +149,9 @@ def claim_detail(
         }
 
     context = {
-        "claim": claim,
+        "claim": SimpleLazyObject(the_claim),
         "actions": actions,
-        "next_step": SimpleLazyObject(lambda: next_step(claim)),
+        "next_step": SimpleLazyObject(lambda: next_step(the_claim())),
         "history": SimpleLazyObject(history),
         "page_version": version,
         "can_dispute": actions.can_dispute(timezone.now()),

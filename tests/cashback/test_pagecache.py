@@ -14,6 +14,7 @@ from cashback.pagecache import (
     PROGRAM_KEY,
     RESELLER_KEY,
     page_version,
+    program_pages_changed,
     resellers_pages_changed,
 )
 from claims.services import claim_request_invoice
@@ -229,3 +230,23 @@ def test_the_reminder_sweep_shows_at_once(signed_in, user):
     assert f"bank details for {payout.claim.reference}" not in html(
         signed_in, reverse("dashboard")
     )
+
+
+def test_a_claim_page_reads_the_claim_once_when_nothing_is_cached(
+    signed_in, user, django_assert_num_queries
+):
+    """Session, user, the claim (for its actions and its fragment alike), its
+    offer and terms, agreements, invoices, events: whatever their number."""
+    few = ClaimFactory(
+        reseller=user.reseller, submitted_by=user, agreement_numbers=["87000001"]
+    )
+    many = ClaimFactory(
+        reseller=user.reseller,
+        submitted_by=user,
+        agreement_numbers=[f"8700100{n}" for n in range(5)],
+    )
+    claim_request_invoice(claim=many, actor=StaffUserFactory(), message="Send it.")
+    for claim in (few, many):
+        program_pages_changed()
+        with django_assert_num_queries(8):
+            html(signed_in, claim.get_absolute_url())
