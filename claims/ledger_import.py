@@ -113,6 +113,11 @@ class ImportResult:
             self.errors.append((line, reason))
 
 
+def _repeat_message(number: str, first_line: int) -> str:
+    """The one reason for a repeated number, found in SQL or (SQLite) in Python."""
+    return f"agreement_number {number} repeats line {first_line}; the first is kept"
+
+
 class _RowParser:
     """Turns one CSV record into the model's values, or says what is wrong.
 
@@ -517,9 +522,7 @@ def _staged_rejects(
     errors = [
         (
             line,
-            f"agreement_number {number} repeats line {first_line}; the first is kept"
-            if first_line is not None
-            else error,
+            _repeat_message(number, first_line) if first_line is not None else error,
         )
         for line, number, error, first_line, _total in rows
     ]
@@ -564,10 +567,7 @@ def _import_batched(
         try:
             number, fields = parser.number(record)
             if number in seen:
-                raise ValueError(
-                    f"agreement_number {number} repeats line {seen[number]}; "
-                    "the first is kept"
-                )
+                raise ValueError(_repeat_message(number, seen[number]))
             values = parser.values(number, fields)
         except ValueError as error:
             result.reject(line, str(error))
