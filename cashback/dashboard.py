@@ -26,13 +26,6 @@ from resellers.models import Reseller
 RECENT = 5
 # The overview lists the most urgent tasks of each kind; the lists hold the rest.
 TASKS_PER_KIND = 5
-ON_THE_WAY = [
-    Payout.Status.AWAITING_BANK_DETAILS,
-    Payout.Status.READY,
-    Payout.Status.SCHEDULED,
-    Payout.Status.IN_BATCH,
-    Payout.Status.FAILED,
-]
 
 
 @dataclass(frozen=True)
@@ -170,7 +163,7 @@ def reseller_overview(
         },
         claims_total=sum(by_status.values()),
         on_the_way=_sums_by_currency(
-            payouts.filter(status__in=ON_THE_WAY)
+            payouts.open()
             .values_list("currency")
             .annotate(total=Sum("amount"))
             .order_by()

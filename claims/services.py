@@ -20,6 +20,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cashback.errors import PortalError
 from cashback.outbox import outbox_email_enqueue
 from cashback.tasks_util import enqueue_after_commit
 from offers.eligibility import offer_eligibility, program_today
@@ -69,7 +70,7 @@ ACTION_LABELS = {
 }
 
 
-class ClaimError(ValidationError):
+class ClaimError(PortalError):
     """A refusal with messages by form field (NON_FIELD_ERRORS for the rest)."""
 
 

@@ -1,7 +1,6 @@
 """Admin for operators: read-only payouts and accounts, rates, batches and their
 actions. Every action calls a service; nothing here writes a status itself."""
 
-from datetime import timedelta
 
 from django import forms
 from django.contrib import admin, messages
@@ -24,7 +23,7 @@ from .models import (
     PayoutEvent,
     Reminder,
 )
-from .selectors import DEADLINE_WARNING_DAYS, OPEN_STATUSES
+from .queue import DEADLINE_PAST, DEADLINE_SOON, deadline_q
 
 
 class ReadOnlyAdminMixin:
@@ -99,20 +98,14 @@ class DeadlineRiskFilter(admin.SimpleListFilter):
 
     def lookups(self, request, model_admin):
         return [
-            ("soon", _("Within 7 days of deadline")),
-            ("past", _("Past deadline")),
+            (DEADLINE_SOON, _("Within 7 days of deadline")),
+            (DEADLINE_PAST, _("Past deadline")),
         ]
 
     def queryset(self, request, queryset: QuerySet) -> QuerySet:
         today = program_today()
-        if self.value() == "soon":
-            return queryset.filter(
-                status__in=OPEN_STATUSES,
-                payment_deadline__gte=today,
-                payment_deadline__lte=today + timedelta(days=DEADLINE_WARNING_DAYS),
-            )
-        if self.value() == "past":
-            return queryset.filter(status__in=OPEN_STATUSES, payment_deadline__lt=today)
+        if self.value() in (DEADLINE_SOON, DEADLINE_PAST):
+            return queryset.filter(deadline_q(self.value(), today))
         return queryset
 
 

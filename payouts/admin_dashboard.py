@@ -21,7 +21,7 @@ from claims.queue import AGE_BUCKETS, waiting_age_q
 from offers.eligibility import program_today
 
 from .models import Payout, PayoutEvent, Reminder
-from .selectors import DEADLINE_WARNING_DAYS, OPEN_STATUSES
+from .queue import DEADLINE_PAST, DEADLINE_SOON, deadline_q, open_q
 
 SCHEDULED_STATUSES = [Payout.Status.SCHEDULED, Payout.Status.IN_BATCH]
 CLAIM_CHART_DAYS = 30
@@ -260,23 +260,21 @@ def money_by_currency() -> list[CurrencyTotals]:
 
 def deadline_risk(today: dt.date) -> tuple[Figure, Figure]:
     """Open payouts due within 7 days of the payment deadline, and past it (1 query)."""
-    counts = Payout.objects.filter(status__in=OPEN_STATUSES).aggregate(
-        soon=Count(
-            "pk",
-            filter=Q(
-                payment_deadline__gte=today,
-                payment_deadline__lte=today + dt.timedelta(days=DEADLINE_WARNING_DAYS),
-            ),
-        ),
-        past=Count("pk", filter=Q(payment_deadline__lt=today)),
+    counts = Payout.objects.filter(open_q()).aggregate(
+        soon=Count("pk", filter=deadline_q(DEADLINE_SOON, today)),
+        past=Count("pk", filter=deadline_q(DEADLINE_PAST, today)),
     )
     return (
         Figure(
             _("Within 7 days of the deadline"),
             counts["soon"],
-            payouts_url(deadline="soon"),
+            payouts_url(deadline=DEADLINE_SOON),
         ),
-        Figure(_("Past the deadline"), counts["past"], payouts_url(deadline="past")),
+        Figure(
+            _("Past the deadline"),
+            counts["past"],
+            payouts_url(deadline=DEADLINE_PAST),
+        ),
     )
 
 

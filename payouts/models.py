@@ -147,6 +147,22 @@ class PaymentBatch(models.Model):
         return f"{self.message_id} ({self.currency})"
 
 
+class PayoutQuerySet(CompanyRowsQuerySet):
+    """Payouts, with the queue's buckets (payouts/queue.py) as methods."""
+
+    def open(self) -> "PayoutQuerySet":
+        """Payouts still open (neither paid nor forfeited)."""
+        from .queue import open_q  # the queue reads Payout.Status
+
+        return self.filter(open_q())
+
+    def deadline(self, key: str, today) -> "PayoutQuerySet":
+        """Open payouts near (`soon`) or past (`past`) their payment deadline."""
+        from .queue import deadline_q
+
+        return self.filter(deadline_q(key, today))
+
+
 class Payout(models.Model):
     """The money for one approved claim, from notice to payment."""
 
@@ -212,7 +228,7 @@ class Payout(models.Model):
     # Audit trail (who changed what in admin or a service's save()); the event
     # rows record every state change, including bulk ones history cannot see.
     # Set-based writes bump the company's cached pages (cashback.pagecache).
-    objects = CompanyRowsQuerySet.as_manager()
+    objects = PayoutQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:

@@ -1,6 +1,6 @@
 """Reads of payouts, always scoped to the asking reseller (a foreign id is a 404)."""
 
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
@@ -9,15 +9,7 @@ from offers.eligibility import program_today
 from resellers.models import Reseller
 
 from .models import BankAccount, Payout
-
-DEADLINE_WARNING_DAYS = 7
-OPEN_STATUSES = [
-    Payout.Status.AWAITING_BANK_DETAILS,
-    Payout.Status.READY,
-    Payout.Status.SCHEDULED,
-    Payout.Status.IN_BATCH,
-    Payout.Status.FAILED,
-]
+from .queue import DEADLINE_PAST, DEADLINE_SOON, deadline_q
 
 
 def payouts_for_reseller(*, reseller: Reseller) -> QuerySet[Payout]:
@@ -47,12 +39,9 @@ def payouts_at_deadline_risk(
 ) -> tuple[QuerySet[Payout], QuerySet[Payout]]:
     """Open payouts within 7 days of their payment deadline, and past it (R16)."""
     today = today or program_today()
-    base = Payout.objects.filter(status__in=OPEN_STATUSES).select_related(
-        "claim", "reseller"
+    base = Payout.objects.select_related("claim", "reseller").order_by(
+        "payment_deadline", "pk"
     )
-    soon = base.filter(
-        payment_deadline__gte=today,
-        payment_deadline__lte=today + timedelta(days=DEADLINE_WARNING_DAYS),
-    ).order_by("payment_deadline", "pk")
-    past = base.filter(payment_deadline__lt=today).order_by("payment_deadline", "pk")
+    soon = base.filter(deadline_q(DEADLINE_SOON, today))
+    past = base.filter(deadline_q(DEADLINE_PAST, today))
     return soon, past

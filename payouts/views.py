@@ -2,13 +2,13 @@
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from cashback.errors import PortalError
 from resellers.access import reseller_required
 
 from . import selectors, services
@@ -49,7 +49,8 @@ def bank_details_link(request: HttpRequest, token: str) -> HttpResponse:
     return redirect("payouts:bank_details", payout_id=payout_id)
 
 
-def _apply_errors(form, error: ValidationError) -> None:
+def _apply_errors(form, error: PortalError) -> None:
+    """Each message of a refusal on its form field (the form's top otherwise)."""
     for field, problems in error.message_dict.items():
         target = field if field in form.fields else None
         for problem in problems:
@@ -68,7 +69,7 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
         messages.info(request, _("This payout needs no bank details now."))
         return redirect("payouts:list")
     current = selectors.current_bank_account(reseller=reseller)
-    currencies = list(payout.offer.payout_currencies or []) or [payout.currency]
+    currencies = services.payout_currencies(payout)
     initial = {
         "beneficiary_name": reseller.legal_name,
         "bank_country": reseller.country.code,
@@ -90,10 +91,8 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
                     payout=payout,
                     address_confirmed=confirm_form.cleaned_data["address_confirmed"],
                 )
-            except ValidationError as error:
-                _apply_errors(confirm_form, error)
             except services.PayoutError as error:
-                confirm_form.add_error(None, str(error))
+                _apply_errors(confirm_form, error)
             else:
                 messages.success(
                     request, _("Thank you: the bank details are confirmed.")
@@ -119,10 +118,8 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
                     payout=payout,
                     address_confirmed=data["address_confirmed"],
                 )
-            except ValidationError as error:
-                _apply_errors(account_form, error)
             except services.PayoutError as error:
-                account_form.add_error(None, str(error))
+                _apply_errors(account_form, error)
             else:
                 messages.success(request, _("Thank you: the bank details are saved."))
                 return redirect("payouts:list")

@@ -4,9 +4,13 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from payouts.bank_results import BankResultsError, bank_results_apply
 from payouts.models import PaymentBatch, Payout
-from payouts.services import batch_create, batch_release
+from payouts.services import (
+    BankResultsError,
+    bank_results_apply,
+    batch_create,
+    batch_release,
+)
 from tests.payouts.test_batches import scheduled_payout
 
 pytestmark = pytest.mark.django_db

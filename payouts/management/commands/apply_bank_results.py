@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from payouts.bank_results import BankResultsError, bank_results_apply
 from payouts.models import PaymentBatch
+from payouts.services import BankResultsError, bank_results_apply
 from resellers.models import User
 
 

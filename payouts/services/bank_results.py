@@ -1,12 +1,14 @@
-"""The bank's results file for a released batch: each payout paid or failed.
+"""The bank's answer per payout: paid, or failed for the company's side (a
+new bank-details cycle), one payout at a time or from the bank's results
+file for a released batch.
 
-Banks report per transfer by the end-to-end id we sent in the pain.001 file
-(the claim reference). The file is UTF-8 CSV with a header row:
+The results file is UTF-8 CSV with a header row:
 
     end_to_end_id,status,bank_reference,reason
 
-`status` is `paid` or `failed`, or the ISO 20022 codes ACSC/ACCP (paid) and
-RJCT (failed). Each row goes through payout_mark_paid / payout_mark_failed, so
+`end_to_end_id` is the claim reference we sent in the pain.001 file; `status`
+is `paid` or `failed`, or the ISO 20022 codes ACSC/ACCP (paid) and RJCT
+(failed). Each row goes through payout_mark_paid / payout_mark_failed, so
 applying the same file twice changes nothing the second time.
 """
 
@@ -14,16 +16,102 @@ import csv
 import io
 from dataclasses import dataclass, field
 
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resellers.models import User
 
-from .models import PaymentBatch, Payout
-from .services import PayoutError, payout_mark_failed, payout_mark_paid
+from ..models import PaymentBatch, Payout, PayoutEvent
+from .batches import _batch_close_if_done
+from .errors import PayoutError
+from .notifications import FAILED_TEMPLATE
+from .transitions import S, _lock, _move
 
 REQUIRED_COLUMNS = ["end_to_end_id", "status", "bank_reference", "reason"]
 PAID = {"paid", "acsc", "accp"}
 FAILED = {"failed", "rjct"}
+
+
+def payout_mark_paid(*, payout: Payout, reference: str, actor: User) -> Payout:
+    """The bank paid it; a second call changes nothing."""
+    with transaction.atomic():
+        locked = _lock(
+            payout,
+            to=S.PAID,
+            refusal=_("Only a payout in a released batch can be marked paid."),
+            done=S.PAID,
+        )
+        if locked.status == S.PAID:
+            return locked
+        locked.paid_at = timezone.now()
+        locked.payment_reference = (reference or locked.claim.reference)[:35]
+        _move(
+            locked,
+            to=S.PAID,
+            kind=PayoutEvent.Kind.PAID,
+            actor=actor,
+            message=locked.payment_reference,
+            fields=["paid_at", "payment_reference"],
+        )
+        _batch_close_if_done(locked.batch_id)
+    return locked
+
+
+def payout_mark_failed(*, payout: Payout, reason: str, actor: User) -> Payout:
+    """The bank refused the payment for the company's side (R13): the payout
+    is failed, with the bank's reason, then starts a new bank-details cycle
+    and the company is told (DESIGN.md "Payout states")."""
+    if not (reason or "").strip():
+        raise PayoutError(
+            _("Give the bank's reason for the failure."),
+            code=PayoutError.Code.REASON_REQUIRED,
+        )
+    with transaction.atomic():
+        locked = _lock(
+            payout,
+            to=S.FAILED,
+            refusal=_("Only a payout in a released batch can be marked failed."),
+        )
+        batch_id = locked.batch_id
+        locked.failure_reason = reason.strip()
+        _move(
+            locked,
+            to=S.FAILED,
+            kind=PayoutEvent.Kind.FAILED,
+            actor=actor,
+            message=locked.failure_reason,
+            fields=["failure_reason"],
+        )
+        payout_cycle_restart(payout=locked, actor=actor)
+        _batch_close_if_done(batch_id)
+    return locked
+
+
+def payout_cycle_restart(*, payout: Payout, actor: User | None) -> Payout:
+    """failed -> awaiting bank details: a new cycle of notice and reminders,
+    out of its batch. `payout` is locked by the caller, in its transaction."""
+    payout.cycle += 1
+    payout.reminders_sent = 0
+    payout.notified_at = None
+    payout.bank_details_due_at = None
+    payout.batch = None
+    _move(
+        payout,
+        to=S.AWAITING_BANK_DETAILS,
+        kind=PayoutEvent.Kind.OPENED,
+        actor=actor,
+        message=_("New bank-details cycle %(cycle)s") % {"cycle": payout.cycle},
+        fields=[
+            "cycle",
+            "reminders_sent",
+            "notified_at",
+            "bank_details_due_at",
+            "batch",
+        ],
+        notice=FAILED_TEMPLATE,
+    )
+    return payout
 
 
 class BankResultsError(Exception):

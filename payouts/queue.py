@@ -1,0 +1,40 @@
+"""Payouts still open, near their payment deadline and past it (R16): shared by
+the reseller pages, the admin filter, the staff dashboard and the operators'
+daily summary, so a figure and the list behind it count the same payouts."""
+
+import datetime as dt
+
+from django.db.models import Q
+
+from .models import Payout
+
+# Payouts whose money has not reached the company nor lapsed.
+OPEN_STATUSES = [
+    Payout.Status.AWAITING_BANK_DETAILS,
+    Payout.Status.READY,
+    Payout.Status.SCHEDULED,
+    Payout.Status.IN_BATCH,
+    Payout.Status.FAILED,
+]
+DEADLINE_WARNING_DAYS = 7
+# The deadline buckets, by the value of the admin filter's parameter.
+DEADLINE_SOON = "soon"
+DEADLINE_PAST = "past"
+
+
+def open_q() -> Q:
+    """Payouts still open."""
+    return Q(status__in=OPEN_STATUSES)
+
+
+def deadline_q(key: str, today: dt.date) -> Q:
+    """Open payouts in deadline bucket `key`: within the warning days of their
+    payment deadline (`soon`), or past it (`past`)."""
+    if key == DEADLINE_SOON:
+        return open_q() & Q(
+            payment_deadline__gte=today,
+            payment_deadline__lte=today + dt.timedelta(days=DEADLINE_WARNING_DAYS),
+        )
+    if key == DEADLINE_PAST:
+        return open_q() & Q(payment_deadline__lt=today)
+    raise KeyError(key)

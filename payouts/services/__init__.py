@@ -1,0 +1,75 @@
+"""Every write on payouts, one module per concern (R3, R11-R16):
+
+- `transitions`: the state machine (`TRANSITIONS`, `_lock`, `_move`), the
+  set-based `_move_set` and the keyset loop `locked_batches`;
+- `opening`: the payout of an approved claim;
+- `bank_details`: account versions, confirmation, conversion, key rotation;
+- `reminders`: notice windows, reminders and forfeiture;
+- `scheduling`: release dates and the operators' deadline summary;
+- `batches`: payment batches and their pain.001 file;
+- `bank_results`: paid, failed and a new cycle, the bank's results file;
+- `notifications`: the link, the e-mail context, the recipients, the notice.
+
+Each function is one transaction; rows two actors can race for are locked;
+every state change writes a PayoutEvent; e-mails go through the outbox in the
+same transaction as the change that causes them. The names below are the
+public ones: `from payouts.services import X`.
+"""
+
+from .bank_details import (
+    bank_account_confirm,
+    bank_account_submit,
+    bank_accounts_reencrypt,
+    payout_currencies,
+)
+from .bank_results import (
+    BankResults,
+    BankResultsError,
+    bank_results_apply,
+    payout_cycle_restart,
+    payout_mark_failed,
+    payout_mark_paid,
+)
+from .batches import batch_create, batch_release
+from .errors import PayoutError
+from .notifications import (
+    bank_details_link,
+    bank_details_link_payout_id,
+    notice_dedup_keys,
+)
+from .opening import on_claim_approved, payout_open
+from .reminders import SweepResult, payouts_send_reminders
+from .scheduling import (
+    OPERATORS_GROUP,
+    operators_deadline_summary_send,
+    payouts_schedule,
+)
+from .transitions import TRANSITIONS, transition_allowed
+
+__all__ = [
+    "OPERATORS_GROUP",
+    "TRANSITIONS",
+    "BankResults",
+    "BankResultsError",
+    "PayoutError",
+    "SweepResult",
+    "bank_account_confirm",
+    "bank_account_submit",
+    "bank_accounts_reencrypt",
+    "bank_details_link",
+    "bank_details_link_payout_id",
+    "bank_results_apply",
+    "batch_create",
+    "batch_release",
+    "notice_dedup_keys",
+    "on_claim_approved",
+    "operators_deadline_summary_send",
+    "payout_currencies",
+    "payout_cycle_restart",
+    "payout_mark_failed",
+    "payout_mark_paid",
+    "payout_open",
+    "payouts_schedule",
+    "payouts_send_reminders",
+    "transition_allowed",
+]

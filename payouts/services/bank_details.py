@@ -1,0 +1,273 @@
+"""Bank details: a new account version, the one-click confirmation, the
+conversion to the payout currency and key rotation (R3, R12)."""
+
+import logging
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from resellers.models import Reseller, User
+
+from ..banking import account_check, beneficiary_check
+from ..crypto import (
+    account_number_encrypt,
+    account_number_fingerprint,
+)
+from ..models import BankAccount, ExchangeRate, Payout, PayoutEvent
+from .errors import PayoutError
+from .transitions import S, _lock, _move, locked_batches
+
+logger = logging.getLogger(__name__)
+
+
+def payout_currencies(payout: Payout) -> list[str]:
+    """The currencies the company may be paid this payout in."""
+    return list(payout.offer.payout_currencies or []) or [payout.currency]
+
+
+def _currency_check(payout: Payout, currency: str) -> None:
+    if currency not in payout_currencies(payout):
+        raise PayoutError(
+            _("This offer pays in %(currencies)s: choose one of them.")
+            % {"currencies": ", ".join(payout_currencies(payout))},
+            code=PayoutError.Code.CURRENCY_NOT_OFFERED,
+            field="currency",
+        )
+
+
+def _address_complete(reseller: Reseller) -> bool:
+    return bool(reseller.street_address and reseller.postal_code and reseller.city)
+
+
+def _address_check(reseller: Reseller, address_confirmed: bool) -> None:
+    if not _address_complete(reseller):
+        raise PayoutError(
+            _(
+                "The company's postal address is incomplete: complete it on "
+                "the company page first."
+            ),
+            code=PayoutError.Code.ADDRESS_INCOMPLETE,
+            field="address_confirmed",
+        )
+    if not address_confirmed:
+        raise PayoutError(
+            _("Confirm that the company's postal address is correct."),
+            code=PayoutError.Code.ADDRESS_NOT_CONFIRMED,
+            field="address_confirmed",
+        )
+
+
+def _convert(payout: Payout, currency: str) -> tuple[Decimal, Decimal]:
+    """The payout amount in `currency` and the rate (R12: rate recorded)."""
+    if currency == payout.currency:
+        return payout.amount, Decimal(1)
+    rate = (
+        ExchangeRate.objects.filter(
+            base_currency=payout.currency,
+            quote_currency=currency,
+            rate_date=payout.offer.calculation_date,
+        )
+        .values_list("rate", flat=True)
+        .first()
+    )
+    if rate is None:
+        raise PayoutError(
+            _(
+                "Payment in %(currency)s is not possible yet: no exchange rate "
+                "from %(reward)s for %(date)s. Choose %(reward)s or contact "
+                "support."
+            )
+            % {
+                "currency": currency,
+                "reward": payout.currency,
+                "date": payout.offer.calculation_date.isoformat(),
+            },
+            code=PayoutError.Code.NO_EXCHANGE_RATE,
+            field="currency",
+        )
+    converted = (payout.amount * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return converted, rate
+
+
+def _lock_awaiting(payout: Payout, reseller: Reseller) -> Payout:
+    """The company's payout, locked, when it may still take bank details."""
+    return _lock(
+        payout,
+        to=S.READY,
+        reseller=reseller,
+        refusal=lambda locked: (
+            _("Bank details are not needed for this payout any more (%(status)s).")
+            % {"status": locked.get_status_display()}
+        ),
+    )
+
+
+def _payout_make_ready(
+    payout: Payout, account: BankAccount, user: User, kind: str
+) -> None:
+    """awaiting_bank_details -> ready with the account and converted amount."""
+    _currency_check(payout, account.currency)
+    payout.payout_amount, payout.exchange_rate = _convert(payout, account.currency)
+    payout.bank_account = account
+    payout.payout_currency = account.currency
+    _move(
+        payout,
+        to=S.READY,
+        kind=kind,
+        actor=user,
+        message=_("Account %(account)s") % {"account": account.masked_account},
+        fields=["bank_account", "payout_currency", "payout_amount", "exchange_rate"],
+    )
+
+
+def bank_account_submit(
+    *,
+    reseller: Reseller,
+    user: User,
+    beneficiary_name: str,
+    iban: str = "",
+    account_number: str = "",
+    bank_code: str = "",
+    bic: str = "",
+    bank_country: str = "",
+    currency: str,
+    payout: Payout | None = None,
+    address_confirmed: bool = True,
+) -> BankAccount:
+    """Store a new version of the company's bank account (R3, R12).
+
+    Validates everything first; raises PayoutError with every problem on its
+    form field. The previous version is kept and stops being current. With
+    `payout`, that payout moves to ready on the new account.
+    """
+    errors: dict[str, list[ValidationError]] = {}
+
+    def collect(check, *args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except ValidationError as error:
+            # The account checks carry no code of their own: they are all
+            # about invalid bank details.
+            for field, problems in error.error_dict.items():
+                errors[field] = [
+                    ValidationError(
+                        problem.message,
+                        code=problem.code or PayoutError.Code.INVALID_BANK_DETAILS,
+                        params=problem.params,
+                    )
+                    for problem in problems
+                ]
+            return None
+
+    beneficiary = collect(
+        beneficiary_check,
+        beneficiary_name=beneficiary_name,
+        legal_name=reseller.legal_name,
+    )
+    clean = collect(
+        account_check,
+        iban=iban,
+        account_number=account_number,
+        bank_code=bank_code,
+        bic=bic,
+        bank_country=bank_country,
+    )
+    collect(_address_check, reseller, address_confirmed)
+    if payout is not None:
+        collect(_currency_check, payout, currency)
+    if errors:
+        raise PayoutError(errors)
+    assert clean is not None
+    fingerprint = account_number_fingerprint(clean.number)
+    with transaction.atomic():
+        # Lock the company's versions so two submissions number them in turn.
+        versions = list(
+            BankAccount.objects.select_for_update()
+            .filter(reseller=reseller)
+            .order_by("-version")
+            .values_list("pk", "version")
+        )
+        locked_payout = _lock_awaiting(payout, reseller) if payout else None
+        BankAccount.objects.filter(reseller=reseller, is_current=True).update(
+            is_current=False
+        )
+        shared = (
+            BankAccount.objects.filter(account_fingerprint=fingerprint)
+            .exclude(reseller=reseller)
+            .update(shared_with_other_reseller=True)
+            > 0
+        )
+        account = BankAccount.objects.create(
+            reseller=reseller,
+            version=(versions[0][1] + 1) if versions else 1,
+            is_current=True,
+            beneficiary_name=beneficiary,
+            account_number_encrypted=account_number_encrypt(clean.number),
+            account_fingerprint=fingerprint,
+            account_last4=clean.number[-4:],
+            is_iban=clean.is_iban,
+            bank_code=clean.bank_code,
+            bic=clean.bic,
+            bank_country=clean.bank_country,
+            currency=currency,
+            shared_with_other_reseller=shared,
+            created_by=user,
+        )
+        if shared:
+            logger.warning(
+                "Bank account %s of reseller %s is also used by another reseller",
+                account.masked_account,
+                reseller.pk,
+            )
+        if locked_payout is not None:
+            _payout_make_ready(
+                locked_payout, account, user, PayoutEvent.Kind.BANK_DETAILS_SUBMITTED
+            )
+    return account
+
+
+def bank_account_confirm(
+    *, reseller: Reseller, user: User, payout: Payout, address_confirmed: bool = True
+) -> Payout:
+    """One click: pay this payout to the company's current account."""
+    _address_check(reseller, address_confirmed)
+    with transaction.atomic():
+        locked = _lock_awaiting(payout, reseller)
+        account = BankAccount.objects.filter(reseller=reseller, is_current=True).first()
+        if account is None:
+            raise PayoutError(
+                _("No bank account is on file: enter one."),
+                code=PayoutError.Code.NO_CURRENT_ACCOUNT,
+            )
+        if locked.cycle > 1 and locked.bank_account_id == account.pk:
+            raise PayoutError(
+                _(
+                    "The bank refused this account: enter corrected bank details "
+                    "instead."
+                ),
+                code=PayoutError.Code.ACCOUNT_REFUSED_BEFORE,
+            )
+        _payout_make_ready(
+            locked, account, user, PayoutEvent.Kind.BANK_DETAILS_CONFIRMED
+        )
+    return locked
+
+
+def bank_accounts_reencrypt(*, batch_size: int = 500) -> int:
+    """Re-encrypt every account number with the newest key (after a rotation)."""
+    from ..crypto import account_number_rotate
+
+    changed = 0
+    # Every row, waiting for any a submission holds: a rotation leaves none.
+    for rows in locked_batches(
+        BankAccount.objects.all(), batch_size=batch_size, skip_locked=False
+    ):
+        for row in rows:
+            row.account_number_encrypted = account_number_rotate(
+                row.account_number_encrypted
+            )
+        BankAccount.objects.bulk_update(rows, ["account_number_encrypted"])
+        changed += len(rows)
+    return changed

@@ -1,0 +1,161 @@
+"""Payment batches: built by one operator, released by another (four eyes)
+as a validated pain.001 file, closed when the bank has settled every payout."""
+
+import secrets
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from offers.eligibility import program_today
+from resellers.models import User
+
+from ..crypto import account_number_decrypt
+from ..models import PaymentBatch, Payout, PayoutEvent
+from ..pain001 import CreditTransfer, pain001_build
+from .errors import PayoutError
+from .transitions import S, SetStep, _move_set
+
+
+def batch_create(
+    *, currency: str, payouts: Sequence[Payout] | Iterable[int], operator: User
+) -> PaymentBatch:
+    """A draft batch of scheduled payouts of one currency, built by `operator`."""
+    ids = [p.pk if isinstance(p, Payout) else int(p) for p in payouts]
+    if not ids:
+        raise PayoutError(
+            _("Select at least one scheduled payout."),
+            code=PayoutError.Code.EMPTY_SELECTION,
+        )
+    with transaction.atomic():
+        locked = list(
+            Payout.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        )
+        for payout in locked:
+            if payout.status != S.SCHEDULED:
+                raise PayoutError(
+                    _("Payout %(id)s is not scheduled (%(status)s).")
+                    % {"id": payout.pk, "status": payout.get_status_display()},
+                    code=PayoutError.Code.NOT_SCHEDULED,
+                )
+            if payout.payout_currency != currency:
+                raise PayoutError(
+                    _("Payout %(id)s is paid in %(currency)s, not %(batch)s.")
+                    % {
+                        "id": payout.pk,
+                        "currency": payout.payout_currency,
+                        "batch": currency,
+                    },
+                    code=PayoutError.Code.WRONG_CURRENCY,
+                )
+            if payout.batch_id is not None:
+                raise PayoutError(
+                    _("Payout %(id)s is already in batch %(batch)s.")
+                    % {"id": payout.pk, "batch": payout.batch_id},
+                    code=PayoutError.Code.ALREADY_IN_BATCH,
+                )
+        stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+        batch = PaymentBatch.objects.create(
+            currency=currency,
+            message_id=f"CB-{stamp}-{secrets.token_hex(4)}",
+            created_by=operator,
+            total_amount=sum((p.payout_amount for p in locked), Decimal(0)),
+        )
+        Payout.objects.filter(pk__in=[p.pk for p in locked]).update(
+            batch=batch, updated_at=timezone.now()
+        )
+    return batch
+
+
+def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
+    """Release a draft batch (four eyes): write its validated pain.001 file.
+
+    The batch row is locked, so two releases at once produce one file.
+    """
+    with transaction.atomic():
+        locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
+        if locked.status != PaymentBatch.Status.DRAFT:
+            raise PayoutError(
+                _("This batch has already been released."),
+                code=PayoutError.Code.BATCH_RELEASED,
+            )
+        if locked.created_by_id == operator.pk:
+            raise PayoutError(
+                _("Four eyes: the batch must be released by another operator."),
+                code=PayoutError.Code.FOUR_EYES,
+            )
+        payouts = list(
+            Payout.objects.select_for_update(of=("self",))
+            .filter(batch=locked)
+            .select_related("bank_account", "claim", "reseller")
+            .order_by("pk")
+        )
+        if not payouts:
+            raise PayoutError(
+                _("The batch is empty."), code=PayoutError.Code.BATCH_EMPTY
+            )
+        transfers = [
+            CreditTransfer(
+                end_to_end_id=p.claim.reference,
+                name=p.bank_account.beneficiary_name,
+                account_number=account_number_decrypt(
+                    p.bank_account.account_number_encrypted
+                ).split(":")[-1],
+                is_iban=p.bank_account.is_iban,
+                bic=p.bank_account.bic,
+                amount=p.payout_amount,
+                currency=p.payout_currency,
+                remittance=f"{settings.PROGRAM_NAME} {p.claim.reference}",
+            )
+            for p in payouts
+        ]
+        execution_date = max(program_today(), max(p.release_date for p in payouts))
+        xml = pain001_build(
+            message_id=locked.message_id,
+            currency=locked.currency,
+            execution_date=execution_date,
+            transfers=transfers,
+        )
+        now = timezone.now()
+        locked.payment_file = xml.decode()
+        locked.status = PaymentBatch.Status.RELEASED
+        locked.released_by = operator
+        locked.released_at = now
+        locked.total_amount = sum((p.payout_amount for p in payouts), Decimal(0))
+        locked.save(
+            update_fields=[
+                "payment_file",
+                "status",
+                "released_by",
+                "released_at",
+                "total_amount",
+            ]
+        )
+        _move_set(
+            Payout.objects.filter(pk__in=[p.pk for p in payouts]),
+            steps=[
+                SetStep(
+                    kind=PayoutEvent.Kind.BATCHED,
+                    from_status=S.SCHEDULED,
+                    to=S.IN_BATCH,
+                )
+            ],
+            reseller_ids={p.reseller_id for p in payouts},
+            now=now,
+            actor=operator,
+            message=locked.message_id,
+        )
+    return locked
+
+
+def _batch_close_if_done(batch_id: int | None) -> None:
+    """Close a released batch once none of its payouts waits for the bank."""
+    if batch_id is None:
+        return
+    if not Payout.objects.filter(batch_id=batch_id, status=S.IN_BATCH).exists():
+        PaymentBatch.objects.filter(
+            pk=batch_id, status=PaymentBatch.Status.RELEASED
+        ).update(status=PaymentBatch.Status.CLOSED)

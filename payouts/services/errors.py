@@ -1,0 +1,28 @@
+"""The payouts app's refusal: a PortalError with a code from `Code`."""
+
+from cashback.errors import PortalError
+
+
+class PayoutError(PortalError):
+    """A payout action that is not allowed now; the message says why, the code
+    says which rule refused it (`PayoutError.Code`)."""
+
+    class Code:
+        TRANSITION_NOT_ALLOWED = "transition_not_allowed"
+        OTHER_COMPANY = "other_company"
+        NO_REWARD_AMOUNT = "no_reward_amount"
+        INVALID_BANK_DETAILS = "invalid_bank_details"
+        ADDRESS_INCOMPLETE = "address_incomplete"
+        ADDRESS_NOT_CONFIRMED = "address_not_confirmed"
+        CURRENCY_NOT_OFFERED = "currency_not_offered"
+        NO_EXCHANGE_RATE = "no_exchange_rate"
+        NO_CURRENT_ACCOUNT = "no_current_account"
+        ACCOUNT_REFUSED_BEFORE = "account_refused_before"
+        EMPTY_SELECTION = "empty_selection"
+        NOT_SCHEDULED = "not_scheduled"
+        WRONG_CURRENCY = "wrong_currency"
+        ALREADY_IN_BATCH = "already_in_batch"
+        BATCH_RELEASED = "batch_released"
+        FOUR_EYES = "four_eyes"
+        BATCH_EMPTY = "batch_empty"
+        REASON_REQUIRED = "reason_required"

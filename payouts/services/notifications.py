@@ -1,0 +1,136 @@
+"""What payouts tell the company and how: the signed bank-details link, the
+e-mail context, the recipients by language and the notice of a cycle. Each is
+built here once, for one payout (a notice) and for thousands (the sweep)."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from cashback.outbox import outbox_email_enqueue
+from resellers.models import User
+
+from ..models import Payout
+
+LINK_SALT = "payouts.bank-details-link"
+NOTICE_TEMPLATE = "emails/payout_notice"
+FAILED_TEMPLATE = "emails/payout_failed"
+
+
+class BankDetailsLinks:
+    """Absolute, signed (expiring) links to payouts' bank-details pages. The
+    URL is reversed once and only the token differs per payout (reverse() per
+    payout cost more than the signature in the sweep)."""
+
+    PLACEHOLDER = "0:TOKEN:PLACEHOLDER"
+
+    def __init__(self) -> None:
+        self.signer = signing.TimestampSigner(salt=LINK_SALT)
+        path = reverse("payouts:bank_details_link", kwargs={"token": self.PLACEHOLDER})
+        self.prefix, self.suffix = (settings.PORTAL_URL.rstrip("/") + path).split(
+            self.PLACEHOLDER
+        )
+
+    def __call__(self, payout_id: int) -> str:
+        # Tokens are digits, ":" and URL-safe base64: reverse() leaves them as
+        # they are, so putting one in place of the placeholder is the same URL.
+        return self.prefix + self.signer.sign(str(payout_id)) + self.suffix
+
+
+def bank_details_link(payout: Payout) -> str:
+    """An absolute, signed link to the payout's bank-details page (expires)."""
+    return BankDetailsLinks()(payout.pk)
+
+
+def bank_details_link_payout_id(token: str) -> int | None:
+    """The payout id in a link token, or None when forged or expired."""
+    try:
+        value = signing.TimestampSigner(salt=LINK_SALT).unsign(
+            token, max_age=timedelta(days=settings.PAYOUT_LINK_MAX_AGE_DAYS)
+        )
+    except signing.BadSignature:
+        return None
+    return int(value) if value.isdigit() else None
+
+
+def payouts_list_link() -> str:
+    """The absolute link to the company's list of payouts."""
+    return settings.PORTAL_URL.rstrip("/") + reverse("payouts:list")
+
+
+def payout_email_context(
+    *,
+    reference: str,
+    amount: Decimal,
+    currency: str,
+    company: str,
+    link: str,
+    list_link: str,
+    **extra,
+) -> dict:
+    """The context every payout e-mail to a company is rendered with."""
+    return {
+        "reference": reference,
+        "amount": amount,
+        "currency": currency,
+        "company": company,
+        "link": link,
+        "list_link": list_link,
+        "support_email": settings.SUPPORT_EMAIL,
+        "program_name": settings.PROGRAM_NAME,
+        **extra,
+    }
+
+
+def recipients_by_language(reseller_ids: Iterable[int]) -> dict[int, dict]:
+    """{reseller id: {language: [e-mail, ...]}} of the companies' active users,
+    read as plain values (one query for any number of companies)."""
+    groups: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for reseller_id, own, company, email in (
+        User.objects.filter(reseller_id__in=set(reseller_ids), is_active=True)
+        .order_by("pk")
+        .values_list(
+            "reseller_id", "preferred_language", "reseller__preferred_language", "email"
+        )
+    ):
+        # User.language, from the values instead of two model instances.
+        groups[reseller_id][own or company or "en"].append(email)
+    return groups
+
+
+def notice_dedup_key(payout: Payout, language: str) -> str:
+    """The outbox key of this cycle's notice in one language."""
+    return f"payout:{payout.pk}:cycle:{payout.cycle}:notice:{language}"
+
+
+def notice_dedup_keys(payout: Payout) -> list[str]:
+    """The outbox keys of this cycle's notice, one per language."""
+    return [notice_dedup_key(payout, code) for code, _name in settings.LANGUAGES]
+
+
+def notice_enqueue(payout: Payout, *, template: str = NOTICE_TEMPLATE) -> None:
+    """Queue this cycle's bank-details notice (or the failed-payment one) to
+    the company's users, once per language (the outbox sends after commit)."""
+    context = payout_email_context(
+        reference=payout.claim.reference,
+        amount=payout.amount,
+        currency=payout.currency,
+        company=payout.reseller.legal_name,
+        link=bank_details_link(payout),
+        list_link=payouts_list_link(),
+        payout=payout,
+        failure_reason=payout.failure_reason,
+    )
+    languages = recipients_by_language([payout.reseller_id])[payout.reseller_id]
+    for language, emails in languages.items():
+        outbox_email_enqueue(
+            dedup_key=notice_dedup_key(payout, language),
+            recipients=emails,
+            template=template,
+            context=context,
+            language=language,
+        )

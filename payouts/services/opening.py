@@ -1,0 +1,84 @@
+"""Opening the payout of an approved claim (R11, R14)."""
+
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from claims.models import Claim, ClaimAgreement, OpenAgreement
+from offers.models import ReturnPeriod
+
+from ..models import Payout, PayoutEvent
+from .errors import PayoutError
+from .notifications import notice_enqueue
+
+
+def _return_period_days(claim: Claim) -> int:
+    """The offer's return period for the company's country, in days."""
+    days = (
+        ReturnPeriod.objects.filter(offer=claim.offer, country=claim.reseller.country)
+        .values_list("days", flat=True)
+        .first()
+    )
+    return claim.offer.return_period_days if days is None else days
+
+
+def _release_date(claim: Claim) -> date:
+    """The later of the calculation date and last sale + return period (R14)."""
+    offer = claim.offer
+    numbers = ClaimAgreement.objects.filter(claim=claim, is_active=True).values(
+        "agreement_number"
+    )
+    last_sale = OpenAgreement.objects.filter(agreement_number__in=numbers).aggregate(
+        last=Max("sale_date")
+    )["last"]
+    if last_sale is None:
+        return offer.calculation_date
+    days = _return_period_days(claim)
+    return max(offer.calculation_date, last_sale + timedelta(days=days))
+
+
+def payout_open(*, claim: Claim) -> Payout:
+    """Open the one payout of an approved claim and queue the bank-details notice.
+
+    Idempotent: a second call (or a concurrent one) returns the existing payout;
+    the one-to-one constraint on the claim decides races.
+    """
+    if claim.reward_amount is None:
+        raise PayoutError(
+            _("The approved claim has no reward amount."),
+            code=PayoutError.Code.NO_REWARD_AMOUNT,
+        )
+    with transaction.atomic():
+        existing = Payout.objects.filter(claim=claim).first()
+        if existing is not None:
+            return existing
+        offer = claim.offer
+        try:
+            with transaction.atomic():
+                payout = Payout.objects.create(
+                    claim=claim,
+                    reseller=claim.reseller,
+                    offer=offer,
+                    amount=claim.reward_amount,
+                    currency=claim.reward_currency or offer.reward_currency,
+                    release_date=_release_date(claim),
+                    payment_deadline=offer.calculation_date
+                    + timedelta(days=offer.payment_term_days),
+                )
+        except IntegrityError:
+            # Another transaction opened it first; it has committed by now.
+            return Payout.objects.get(claim=claim)
+        PayoutEvent.objects.create(
+            payout=payout,
+            kind=PayoutEvent.Kind.OPENED,
+            to_status=payout.status,
+        )
+        notice_enqueue(payout)
+    return payout
+
+
+def on_claim_approved(sender, *, claim: Claim, actor=None, **kwargs) -> None:
+    """Receiver of claims.signals.claim_approved: runs in the approving transaction."""
+    payout_open(claim=claim)
