@@ -1,5 +1,7 @@
 """The reseller's payout pages: scoping, re-authentication, no-store, queries."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -55,13 +57,19 @@ def test_the_list_runs_a_fixed_number_of_queries(
 
 
 def test_another_company_gets_404(client, payout):
-    """A foreign payout id is not found, on both pages."""
+    """A foreign payout id is not found, on both pages; the other company's
+    list shows its own payout and nothing of this one."""
     stranger = UserFactory()
+    own = PayoutFactory(claim__reseller=stranger.reseller, amount=Decimal("2500.00"))
     sign_in_fresh(client, stranger)
     assert client.get(bank_url(payout)).status_code == 404
     token_url = bank_details_link(payout).split("8000", 1)[-1]
     assert client.get(token_url).status_code == 404
-    assert "1000.00" not in client.get(reverse("payouts:list")).content.decode()
+    html = client.get(reverse("payouts:list")).content.decode()
+    # The amounts as the list's money filter prints them.
+    assert "SEK\xa02,500" in html and own.claim.reference in html
+    assert "SEK\xa01,000" not in html
+    assert payout.claim.reference not in html
 
 
 def test_the_bank_details_page_needs_fresh_reauthentication(client, member, payout):
