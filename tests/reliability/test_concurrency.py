@@ -1,5 +1,6 @@
 """Nothing done twice under real concurrency on PostgreSQL: threads, processes
-and a worker killed with SIGKILL in the middle of a job."""
+and a worker killed with SIGKILL in the middle of a job. (The one set of
+concurrency tests of claims and payouts.)"""
 
 import datetime as dt
 import os
@@ -11,20 +12,27 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from cashback.models import OutboxMessage
 from claims.models import Claim, ClaimEvent
 from claims.services import ClaimError, claim_approve
+from claims.signals import claim_approved
 from offers.models import Offer
 from payouts.models import PaymentBatch, Payout, PayoutEvent, Reminder
-from payouts.services import PayoutError, batch_create, batch_release
+from payouts.services import (
+    PayoutError,
+    batch_create,
+    batch_release,
+    payouts_send_reminders,
+)
 from payouts.tasks import send_reminders
 from tests.claims.factories import ClaimFactory
 from tests.conftest import ROOT, database_url_for_current_test_database
 from tests.offers.factories import OfferFactory
+from tests.payouts.factories import PayoutFactory, approved_claim
 from tests.payouts.test_batches import scheduled_payout
 from tests.resellers.factories import ResellerFactory, StaffUserFactory, UserFactory
 from tests.services import CeleryWorker, broker, wait_for
@@ -131,6 +139,46 @@ def test_fifty_concurrent_approvals_of_one_claim_make_one_payout():
     payout = Payout.objects.get(claim=claim)
     assert payout.events.filter(kind=PayoutEvent.Kind.OPENED).count() == 1
     assert OutboxMessage.objects.filter(dedup_key__contains=":notice:").count() == 1
+
+
+def test_twenty_concurrent_approval_signals_open_one_payout():
+    """20 claim_approved signals for one claim at once (bypassing the claim's
+    row lock): the payout's one-to-one constraint decides, every sender gets
+    the same payout, one notice per language is queued."""
+    claim = approved_claim()
+    reviewer = StaffUserFactory()
+
+    def send():
+        with transaction.atomic():
+            claim_approved.send(
+                sender=Claim, claim=Claim.objects.get(pk=claim.pk), actor=reviewer
+            )
+        return Payout.objects.get(claim=claim).pk
+
+    results = run_together(20, send)
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert Payout.objects.filter(claim=claim).count() == 1
+    assert len(set(results)) == 1
+    assert OutboxMessage.objects.filter(dedup_key__contains=":notice:").count() == 1
+
+
+def test_two_concurrent_sweeps_in_small_batches_send_each_reminder_once():
+    """Two reminder jobs in threads, batches of 7: they share the 30 due
+    payouts; a run right after finds the new windows open and sends nothing."""
+    due = timezone.now() - dt.timedelta(minutes=1)
+    payouts = [
+        PayoutFactory(notified_at=due, bank_details_due_at=due) for _ in range(30)
+    ]
+
+    results = run_together(2, lambda: payouts_send_reminders(batch_size=7))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sum(r.reminders for r in results) == 30
+    assert Reminder.objects.count() == 30
+    assert OutboxMessage.objects.filter(dedup_key__contains=":reminder:1").count() == 30
+    for payout in payouts:
+        payout.refresh_from_db()
+        assert payout.reminders_sent == 1
+    assert payouts_send_reminders().reminders == 0
 
 
 def test_a_batch_released_by_ten_operators_at_once_gets_one_file():
