@@ -1,7 +1,6 @@
 """Admin for operators: read-only payouts and accounts, rates, batches and their
 actions. Every action calls a service; nothing here writes a status itself."""
 
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
