@@ -4,14 +4,11 @@ DEFAULT_FROM_EMAIL, and the recipient's language; never the request's host."""
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import allauth
 import pytest
-from allauth.account.adapter import get_adapter
-from allauth.account.internal import flows
-from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+from allauth.account.models import EmailAddress
 from allauth.core import context as allauth_context
 from django.conf import settings
 from django.core import mail
@@ -20,6 +17,7 @@ from django.test import RequestFactory
 from django.urls import resolve, reverse
 from django.utils import translation
 
+from .account_emails import EMAILS, account_email_send
 from .factories import UserFactory
 from .test_signup import signup_data
 
@@ -38,30 +36,6 @@ FORBIDDEN_HOSTS = [
 ]
 ADDRESS = "kim@nordlicens.se"
 
-# Every e-mail allauth can send with our apps, and the page its link opens.
-NOTICE_LINK = "account_reset_password"
-EMAILS = {
-    "account/email/email_confirmation_signup": "account_confirm_email",
-    "account/email/email_confirmation": "account_confirm_email",
-    "account/email/password_reset_key": "account_reset_password_from_key",
-    "account/email/password_reset_code": "account_reset_password",
-    "account/email/login_code": "account_login",
-    "account/email/unknown_account": "account_signup",
-    "account/email/account_already_exists": "account_reset_password",
-    "account/email/password_changed": NOTICE_LINK,
-    "account/email/password_set": NOTICE_LINK,
-    "account/email/password_reset": NOTICE_LINK,
-    "account/email/email_changed": NOTICE_LINK,
-    "account/email/email_confirm": NOTICE_LINK,
-    "account/email/email_deleted": NOTICE_LINK,
-    "mfa/email/totp_activated": NOTICE_LINK,
-    "mfa/email/totp_deactivated": NOTICE_LINK,
-    "mfa/email/recovery_codes_generated": NOTICE_LINK,
-    "mfa/email/webauthn_added": NOTICE_LINK,
-    "mfa/email/webauthn_removed": NOTICE_LINK,
-    "socialaccount/email/account_connected": NOTICE_LINK,
-    "socialaccount/email/account_disconnected": NOTICE_LINK,
-}
 # What each language's frame says, and the other's must not.
 GREETING = {"en": "Hello,", "sv": "Hej!"}
 QUESTIONS = {"en": "Questions:", "sv": "Frågor:"}
@@ -86,36 +60,6 @@ def request_on_internal_host():
     return request
 
 
-def send(prefix: str, user) -> None:
-    """Make allauth send `prefix` to `user` the way its own flows do."""
-    adapter = get_adapter()
-    request = adapter.request
-    name = prefix.rsplit("/", 1)[-1]
-    address = EmailAddress.objects.get(user=user, primary=True)
-    if name.startswith("email_confirmation"):
-        adapter.send_confirmation_mail(
-            request, EmailConfirmationHMAC(address), signup=name.endswith("signup")
-        )
-    elif name == "password_reset_key":
-        flows.password_reset.request_password_reset(
-            request, user.email, [user], token_generator=None
-        )
-    elif name == "unknown_account":
-        flows.signup.send_unknown_account_mail(request, "nobody@nordlicens.se")
-    elif name == "account_already_exists":
-        adapter.send_account_already_exists_mail(user.email)
-    elif name.endswith("_code"):
-        adapter.send_mail(prefix, user.email, {"user": user, "code": "7K2QX9"})
-    else:
-        extra = {
-            "email_changed": {"from_email": user.email, "to_email": "kl@nordlicens.se"},
-            "email_deleted": {"deleted_email": "old@nordlicens.se"},
-            "account_connected": {"provider": SimpleNamespace(name="Microsoft")},
-            "account_disconnected": {"provider": SimpleNamespace(name="Microsoft")},
-        }.get(name, {})
-        adapter.send_notification_mail(prefix, user, extra)
-
-
 def sent(prefix, user, capture, page_language="en"):
     """The one message `prefix` sends to `user` (or to the unknown address),
     from a page in `page_language`."""
@@ -124,7 +68,7 @@ def sent(prefix, user, capture, page_language="en"):
         allauth_context.request_context(request_on_internal_host()),
         translation.override(page_language),
     ):
-        send(prefix, user)
+        account_email_send(prefix, user)
     assert len(mail.outbox) == 1, [m.subject for m in mail.outbox]
     return mail.outbox[0]
 
