@@ -75,11 +75,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_email_confirmation_url(
         self, request: HttpRequest, emailconfirmation: EmailConfirmation
     ) -> str:
+        """allauth's confirmation link, on PORTAL_URL."""
         return portal_link(
             super().get_email_confirmation_url(request, emailconfirmation)
         )
 
     def get_reset_password_from_key_url(self, key: str) -> str:
+        """allauth's password-reset link, on PORTAL_URL."""
         return portal_link(super().get_reset_password_from_key_url(key))
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
