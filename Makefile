@@ -86,6 +86,7 @@ lint: install
 	  DJANGO_ALLOWED_HOSTS=cashback.example.com PORTAL_URL=https://cashback.example.com \
 	  FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  BANK_ACCOUNT_FINGERPRINT_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))') \
+	  DEFAULT_FROM_EMAIL='Cash Back <cashback@vendor.test>' \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
 # SCALE=small (default, a few minutes) or SCALE=full (the figures in docs/performance.md).

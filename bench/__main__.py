@@ -70,6 +70,7 @@ def environment(static_root: str) -> None:
         PORTAL_URL="https://cashback.example.com",
         FIELD_ENCRYPTION_KEYS="ZmDfcTF7_60GrrY167zsiPd67pEvs0aGOv2oasOM1Pg=",
         BANK_ACCOUNT_FINGERPRINT_KEY=secrets.token_urlsafe(32),
+        DEFAULT_FROM_EMAIL="Cash Back <cashback@vendor.test>",
         DJANGO_SECURE_SSL_REDIRECT="false",
         BENCH_STATIC_ROOT=static_root,
     )

@@ -5,6 +5,7 @@ their environment needs.
 """
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -44,6 +45,19 @@ def database_from_env(default: str) -> dict:
     return config
 
 
+# Domains reserved for examples (RFC 2606): no real mailbox lives there.
+EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+
+
+def is_example_address(value: str) -> bool:
+    """Whether an address such as 'Name <x@example.com>' is on an example domain."""
+    domain = parseaddr(value)[1].rpartition("@")[2].lower()
+    return any(
+        domain == example or domain.endswith(f".{example}")
+        for example in EXAMPLE_DOMAINS
+    )
+
+
 def redis_url_from_env() -> str:
     url = env.str("REDIS_URL", default="")
     if url and urlparse(url).scheme not in {"redis", "rediss", "unix"}:
@@ -65,6 +79,7 @@ PROGRAM_NAME = env.str("PROGRAM_NAME", default="Cash Back")
 SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="cashback-support@example.com")
 # The portal's public address, for links in e-mails.
 PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000")
+# The sender of every e-mail; production refuses the example default.
 DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default=f"{PROGRAM_NAME} <no-reply@example.com>"
 )
@@ -202,7 +217,6 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PROGRAM_NAME}] "
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",

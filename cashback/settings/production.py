@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, env, is_example_address
 
 DEBUG = False
 try:
@@ -33,6 +33,18 @@ BANK_ACCOUNT_FINGERPRINT_KEY = required_secret(
     "BANK_ACCOUNT_FINGERPRINT_KEY", "the key that fingerprints bank accounts"
 )
 PORTAL_URL = required_secret("PORTAL_URL", "the portal's public https address")
+DEFAULT_FROM_EMAIL = required_secret(
+    "DEFAULT_FROM_EMAIL", "the sender of the portal's e-mails"
+)
+if is_example_address(DEFAULT_FROM_EMAIL):
+    # Mail from a reserved example domain is refused or filtered as spam by the
+    # resellers' mail servers, and replies to it go nowhere.
+    raise ImproperlyConfigured(
+        f"DEFAULT_FROM_EMAIL {DEFAULT_FROM_EMAIL!r} is an example address; "
+        "production needs the program's own sender, e.g. "
+        "'Cash Back <cashback@vendor.com>'."
+    )
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's own psycopg 3 pool; it replaces persistent connections.

@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "PORTAL_URL": "https://cashback.example.com",
     "FIELD_ENCRYPTION_KEYS": "bG9jYWwtb25seS1rZXktbmV2ZXItcHJvZHVjdGlvbiE=",
     "BANK_ACCOUNT_FINGERPRINT_KEY": "a-fingerprint-key-from-the-environment",
+    "DEFAULT_FROM_EMAIL": "Cash Back <cashback@vendor.test>",
 }
 
 
@@ -80,7 +81,13 @@ def test_production_settings_pass_the_deploy_check():
 
 
 @pytest.mark.parametrize(
-    "missing", ["FIELD_ENCRYPTION_KEYS", "BANK_ACCOUNT_FINGERPRINT_KEY", "PORTAL_URL"]
+    "missing",
+    [
+        "FIELD_ENCRYPTION_KEYS",
+        "BANK_ACCOUNT_FINGERPRINT_KEY",
+        "PORTAL_URL",
+        "DEFAULT_FROM_EMAIL",
+    ],
 )
 def test_production_without_a_key_is_one_clear_line(missing):
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
@@ -91,4 +98,22 @@ def test_production_without_a_key_is_one_clear_line(missing):
     assert "Traceback" not in result.stderr
     assert result.stderr.strip().startswith(
         f"Configuration error: {missing} is not set"
+    )
+
+
+@pytest.mark.parametrize(
+    "sender",
+    ["Cash Back <no-reply@example.com>", "no-reply@mail.example.org"],
+)
+def test_production_refuses_an_example_sender_in_one_clear_line(sender):
+    """The example address of the defaults never becomes the sender of real mail."""
+    result = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="cashback.settings.production",
+        **{**PRODUCTION_ENV, "DEFAULT_FROM_EMAIL": sender},
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith(
+        f"Configuration error: DEFAULT_FROM_EMAIL {sender!r} is an example address"
     )

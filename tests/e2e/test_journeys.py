@@ -145,6 +145,48 @@ def test_a_visitor_signs_up_verifies_and_sees_the_offers(page):
     screenshot(page, "journey1-05-offers-en")
 
 
+def test_a_swedish_visitor_signs_up_and_verifies_from_the_swedish_email(page):
+    """The browser asks for Swedish: the sign-up form, then the verification
+    e-mail in Swedish, naming the program, its support address and how long the
+    link works; the link verifies the address and the offers are there."""
+    offer = OfferFactory(title_en="Cloud Open Winter", title_sv="Cloud Open-vinter")
+
+    page.goto("/accounts/signup/")
+    assert page.locator("html").get_attribute("lang") == "sv"
+    for selector, value in {
+        "#id_email": "anna@nordlicens.se",
+        "#id_first_name": "Anna",
+        "#id_last_name": "Berg",
+        "#id_password1": "a-Long-enough-passw0rd",
+        "#id_password2": "a-Long-enough-passw0rd",
+        "#id_legal_name": "Nordlicens AB",
+        "#id_org_number": "559123-4561",
+        "#id_vat_number": "SE559123456101",
+    }.items():
+        page.fill(selector, value)
+    page.select_option("#id_country", "SE")
+    click(page, page.locator("form button[type=submit]").last)
+    screenshot(page, "journey1-sv-01-verification-sent")
+
+    [message] = sent_mails("anna@nordlicens.se")
+    program = settings.PROGRAM_NAME
+    assert message.subject == f"Bekräfta din e-postadress för {program}"
+    for text in (
+        "Hej!",
+        f"Du har registrerat dig i {program}, leverantörens återbäringsprogram",
+        "Bekräfta adressen inom 3\xa0dagar på den här sidan:",
+        "Om du inte har registrerat dig kan du bortse från meddelandet",
+        f"Frågor: {settings.SUPPORT_EMAIL}",
+    ):
+        assert text in message.text_body, (text, message.text_body)
+    assert "Bekräfta adressen</a>" in message.html_body
+
+    page.goto(link_in_last_mail("/accounts/confirm-email/", to="anna@nordlicens.se"))
+    click(page, "main form button[type=submit]")
+    page.goto("/offers/")
+    assert page.get_by_role("link", name=offer.title_sv).first.is_visible()
+
+
 def test_a_claim_is_filed_reviewed_approved_and_paid_out_to_the_company(
     page, staff_page, company, time_machine
 ):

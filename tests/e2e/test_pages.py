@@ -7,17 +7,22 @@ from dataclasses import dataclass
 from functools import cache
 
 import pytest
+from allauth.core import context as allauth_context
 from django.core import mail
+from django.test import RequestFactory, override_settings
+from django.utils import translation
 
 from claims.models import Claim
 from claims.services import claim_approve, claim_file, claim_request_invoice
 from payouts.models import Payout
 from payouts.services import payouts_send_reminders
+from resellers.models import User
 from tests.claims.factories import OpenAgreementFactory
 from tests.conftest import ROOT
 from tests.e2e.conftest import screenshot, serious_violations
 from tests.e2e.helpers import click, log_in, press_enter
 from tests.offers.factories import OfferFactory
+from tests.resellers.account_emails import EMAILS, account_email_send
 from tests.resellers.factories import ResellerFactory, StaffUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -205,9 +210,32 @@ ENGLISH_MONTHS = re.compile(
 )
 
 
+def send_every_account_email(page, email: str) -> None:
+    """The account e-mails in Swedish: a password reset asked for on the
+    Swedish page, then every other e-mail allauth can send, each as its own
+    flow sends it (tests/resellers/account_emails.py)."""
+    page.goto("/accounts/password/reset/")
+    page.fill("input[name=email]", email)
+    press_enter(page, "input[name=email]")
+    assert any(m.subject.startswith("Välj ett nytt lösenord") for m in mail.outbox)
+    user = User.objects.get(email=email)
+    before = len(mail.outbox)
+    request = RequestFactory().get("/", REMOTE_ADDR="127.0.0.1")
+    request.session = {}
+    with (
+        override_settings(ACCOUNT_EMAIL_NOTIFICATIONS=True),
+        allauth_context.request_context(request),
+        translation.override("sv"),
+    ):
+        for prefix in EMAILS:
+            account_email_send(prefix, user)
+    # The reset key may repeat the browser's (one second, one token): one mail.
+    assert len(mail.outbox) - before >= len(EMAILS) - 1
+
+
 def test_every_page_and_email_is_swedish_with_swedish_numbers(page):
-    """In Swedish nothing English is left on the pages or in the e-mails, and
-    money and dates are written the Swedish way."""
+    """In Swedish nothing English is left on the pages or in the e-mails (the
+    account e-mails too), and money and dates are written the Swedish way."""
     english, formats, amounts = {}, {}, []
     for path in walk(page, "sv"):
         text = page.locator("body").inner_text()
@@ -218,6 +246,7 @@ def test_every_page_and_email_is_swedish_with_swedish_numbers(page):
             formats[path] = wrong
         if path == "/payouts/":
             assert SWEDISH_MONEY.search(text), text
+    send_every_account_email(page, email="kim@nordlicens.se")
     for message in mail.outbox:
         bodies = [message.subject, message.body]
         bodies += [content for content, _ in getattr(message, "alternatives", [])]
