@@ -112,6 +112,17 @@ def provider_reported_mfa(claims: dict) -> bool:
     return "mfa" in (claims.get("amr") or [])
 
 
+def expected_issuer(discovery_issuer: str, id_token: str) -> str:
+    """The issuer an ID token must name: the discovery document's, for its tenant.
+
+    The token's `tid` is read before its signature is checked only to build
+    this value; the signature, audience and expiry are then checked against
+    it, so a token naming another tenant than its issuer fails.
+    """
+    unverified = jwt.decode(id_token, options={"verify_signature": False})
+    return discovery_issuer.replace("{tenantid}", str(unverified.get("tid", "")))
+
+
 # The provider --------------------------------------------------------------
 
 
@@ -138,12 +149,16 @@ class MicrosoftProvider(OpenIDConnectProvider):
 
     def extract_email_addresses(self, data: dict) -> list[EmailAddress]:
         claims = data.get("id_token") or data
-        email = claims.get("email") or claims.get("preferred_username")
+        if claims.get("email"):
+            verified = email_is_verified(claims)
+            email = claims["email"]
+        else:
+            # The sign-in name is not a verified mailbox: the portal checks it.
+            verified = False
+            email = claims.get("preferred_username")
         if not email:
             return []
-        return [
-            EmailAddress(email=email, verified=email_is_verified(claims), primary=True)
-        ]
+        return [EmailAddress(email=email, verified=verified, primary=True)]
 
 
 class MicrosoftOAuth2Adapter(OpenIDConnectOAuth2Adapter):
@@ -154,14 +169,10 @@ class MicrosoftOAuth2Adapter(OpenIDConnectOAuth2Adapter):
     """
 
     def _decode_id_token(self, app: SocialApp, id_token: str) -> dict:
-        unverified = jwt.decode(id_token, options={"verify_signature": False})
-        issuer = self.openid_config["issuer"].replace(
-            "{tenantid}", str(unverified.get("tid", ""))
-        )
         return jwtkit.verify_and_decode(
             credential=id_token,
             keys_url=self.openid_config["jwks_uri"],
-            issuer=issuer,
+            issuer=expected_issuer(self.openid_config["issuer"], id_token),
             audience=app.client_id,
             lookup_kid=jwtkit.lookup_kid_jwk,
         )

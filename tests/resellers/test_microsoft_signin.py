@@ -9,6 +9,7 @@ import re
 import uuid
 from urllib.parse import urlsplit
 
+import jwt
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -16,7 +17,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.core import mail
 from django.urls import reverse
 
-from resellers.microsoft import CONSUMER_TENANT_ID
+from resellers.microsoft import CONSUMER_TENANT_ID, expected_issuer
 from resellers.models import Reseller, User
 
 from .factories import ResellerFactory, StaffUserFactory, UserFactory
@@ -244,6 +245,8 @@ def test_an_existing_password_account_is_linked_only_after_its_password(
         {"login": "anna@nordlicens.se", "password": "correct-horse-battery"},
     )
     assert logged_in.status_code == 302
+    connect_page = client.get(logged_in["Location"])
+    assert connect_page.status_code == 200  # "Connect Microsoft?", then the provider
     connect_query = "?" + urlsplit(logged_in["Location"]).query
     linked = microsoft_sign_in(
         client, microsoft_provider, user_claims=user_claims, query=connect_query
@@ -357,3 +360,57 @@ def test_the_company_admin_sees_who_signs_in_with_microsoft(
     client.force_login(colleague)
     html = client.get(reverse("resellers:company")).content.decode()
     assert "Signs in with Microsoft" not in html  # only admins see it
+
+
+def test_each_token_is_checked_against_its_own_tenants_issuer():
+    """Entra's multi-tenant issuer is filled in with the token's tenant."""
+    token = jwt.encode({"tid": TENANT}, "k" * 32, algorithm="HS256")
+    assert (
+        expected_issuer("https://login.microsoftonline.com/{tenantid}/v2.0", token)
+        == f"https://login.microsoftonline.com/{TENANT}/v2.0"
+    )
+    assert expected_issuer("http://127.0.0.1:9400", token) == "http://127.0.0.1:9400"
+
+
+def test_a_token_from_another_issuer_is_refused(client, microsoft_provider, settings):
+    """An ID token whose issuer is not the authority's signs nobody in."""
+    openid_connect = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]
+    app = openid_connect["APPS"][0]
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            **openid_connect,
+            "APPS": [
+                {
+                    **app,
+                    "settings": {
+                        **app["settings"],
+                        "openid_configuration_overrides": {
+                            "issuer": "https://login.microsoftonline.com/{tenantid}/v2.0"
+                        },
+                    },
+                }
+            ],
+        }
+    }
+    response = microsoft_sign_in(
+        client, microsoft_provider, user_claims=claims("anna@nordlicens.se")
+    )
+    assert response["Location"] == reverse("account_login")
+    page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="en")
+    assert any("did not work" in message for message in messages_of(page))
+    assert not User.objects.exists()
+    assert not client.session.get("socialaccount_sociallogin")
+
+
+def test_a_sign_in_name_without_an_email_claim_is_verified_by_the_portal(
+    client, microsoft_provider, django_capture_on_commit_callbacks
+):
+    """Without an `email` claim the sign-in name is used, never as verified."""
+    no_email = claims("anna@nordlicens.se", xms_edov=True)
+    del no_email["email"]
+    microsoft_sign_in(client, microsoft_provider, user_claims=no_email)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("socialaccount_signup"), COMPANY)
+    address = EmailAddress.objects.get(email="anna@nordlicens.se")
+    assert not address.verified
+    assert [message.to for message in mail.outbox] == [["anna@nordlicens.se"]]
