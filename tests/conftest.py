@@ -150,7 +150,7 @@ def microsoft_provider(oidc_provider, settings) -> OidcProvider:
     The settings are those `MICROSOFT_*` gives in production, with the test
     provider's address as the authority.
     """
-    from cashback.settings.base import microsoft_app
+    from cashback.settings.base import csp_allowing_authority, microsoft_app
 
     openid_connect = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]
     settings.SOCIALACCOUNT_PROVIDERS = {
@@ -165,4 +165,5 @@ def microsoft_provider(oidc_provider, settings) -> OidcProvider:
             ],
         }
     }
+    settings.SECURE_CSP = csp_allowing_authority(settings.SECURE_CSP, oidc_provider.url)
     return oidc_provider

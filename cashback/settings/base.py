@@ -250,6 +250,17 @@ def microsoft_app(*, client_id: str, secret: str, authority: str) -> dict:
     }
 
 
+def csp_allowing_authority(csp: dict, authority: str) -> dict:
+    """The policy, with the authority's origin allowed as a form target.
+
+    The button's form is answered with a redirect to the authority, and
+    browsers check that redirect against `form-action`.
+    """
+    parts = urlparse(authority)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return {**csp, "form-action": [*csp["form-action"], origin]}
+
+
 SOCIALACCOUNT_PROVIDERS = {
     "openid_connect": {
         "APPS": [
@@ -390,6 +401,8 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+if MICROSOFT_CLIENT_ID:  # microsoft
+    SECURE_CSP = csp_allowing_authority(SECURE_CSP, MICROSOFT_AUTHORITY)
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # Idle timeout: a session unused for this long ends (SessionActivityMiddleware

@@ -17,6 +17,24 @@ from tests.offers.factories import OfferFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture
+def page(browser, live_server):
+    """A Swedish browser that enforces the portal's Content-Security-Policy.
+
+    The shared fixture bypasses it for axe-core; here it must hold, since the
+    browser checks the redirect to the provider against `form-action`.
+    """
+    context = browser.new_context(
+        base_url=live_server.url,
+        locale="sv-SE",
+        viewport={"width": 1280, "height": 900},
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
 def test_a_reseller_signs_up_with_microsoft_in_swedish(page, microsoft_provider):
     """Button, the provider's sign-in, the Swedish company form, then the offers."""
     offer = OfferFactory(title_en="Cloud Open Winter", title_sv="Cloud Open-vinter")

@@ -5,7 +5,10 @@ authorization form (oidc-provider-mock, a separate process with the claims the
 test chose), the callback, and the portal's pages after it.
 """
 
+import os
 import re
+import subprocess
+import sys
 import uuid
 from urllib.parse import urlsplit
 
@@ -19,12 +22,14 @@ from django.urls import reverse
 
 from resellers.microsoft import CONSUMER_TENANT_ID, expected_issuer
 from resellers.models import Reseller, User
+from tests.conftest import ROOT
 
 from .factories import ResellerFactory, StaffUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 TENANT = "5f1c2f0e-8d33-4a57-9c35-0c6f3c7b2a11"  # Nordlicens AB's Entra tenant
+TENANT_AUTHORITY = f"https://login.microsoftonline.com/{TENANT}/v2.0"
 COMPANY = {
     "first_name": "Anna",
     "last_name": "Berg",
@@ -414,3 +419,42 @@ def test_a_sign_in_name_without_an_email_claim_is_verified_by_the_portal(
     address = EmailAddress.objects.get(email="anna@nordlicens.se")
     assert not address.verified
     assert [message.to for message in mail.outbox] == [["anna@nordlicens.se"]]
+
+
+SETTINGS_PROBE = (
+    "from django.conf import settings; "
+    "apps = settings.SOCIALACCOUNT_PROVIDERS['openid_connect']['APPS']; "
+    "print(len(apps), apps and apps[0]['settings']['server_url'], "
+    "settings.SECURE_CSP['form-action'][-1])"
+)
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "0 [] 'self'"),
+        (
+            {"MICROSOFT_CLIENT_ID": "client", "MICROSOFT_CLIENT_SECRET": "secret"},
+            "1 https://login.microsoftonline.com/organizations/v2.0 "
+            "https://login.microsoftonline.com",
+        ),
+        (
+            {"MICROSOFT_CLIENT_ID": "client", "MICROSOFT_AUTHORITY": TENANT_AUTHORITY},
+            f"1 {TENANT_AUTHORITY} https://login.microsoftonline.com",
+        ),
+    ],
+    ids=["no-client-id", "multi-tenant-default", "one-tenant"],
+)
+def test_the_environment_configures_the_provider_and_the_form_policy(env, expected):
+    """MICROSOFT_* configure the app; the browser may then be sent to the authority."""
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("MICROSOFT_")}
+    probe = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", SETTINGS_PROBE],
+        cwd=ROOT,
+        env={**clean_env, "DJANGO_SETTINGS_MODULE": "cashback.settings.test", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert probe.returncode == 0, probe.stderr
+    assert probe.stdout.strip() == expected
