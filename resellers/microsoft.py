@@ -20,7 +20,6 @@ import jwt
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
-from allauth.core.internal.datakit import parse_bool_safely
 from allauth.mfa.stages import AuthenticateStage
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.forms import SignupForm as SocialSignupForm
@@ -28,6 +27,7 @@ from allauth.socialaccount.internal import jwtkit
 from allauth.socialaccount.models import SocialApp, SocialLogin
 from allauth.socialaccount.providers.base import AuthProcess
 from allauth.socialaccount.providers.base.constants import AuthError
+from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.oauth2.views import (
     OAuth2CallbackView,
     OAuth2LoginView,
@@ -51,6 +51,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .domain_policy import email_domain, email_domain_validate
 from .domain_policy import email_domain_refusal as domain_policy_refusal
+from .forms import CompanySignupFields
 from .models import User
 from .services import reseller_member_join_pending
 
@@ -102,9 +103,14 @@ def work_account_message():
 
 def email_is_verified(claims: dict) -> bool:
     """Entra vouches for the address only when the domain owner verified it."""
-    return parse_bool_safely(claims.get("xms_edov")) or parse_bool_safely(
+    return _claim_true(claims.get("xms_edov")) or _claim_true(
         claims.get("email_verified")
     )
+
+
+def _claim_true(value) -> bool:
+    # Entra sends booleans; "true" and "1" are the same answer in string form.
+    return value is True or str(value).lower() in {"true", "1"}
 
 
 def provider_reported_mfa(claims: dict) -> bool:
@@ -119,7 +125,10 @@ def expected_issuer(discovery_issuer: str, id_token: str) -> str:
     this value; the signature, audience and expiry are then checked against
     it, so a token naming another tenant than its issuer fails.
     """
-    unverified = jwt.decode(id_token, options={"verify_signature": False})
+    try:
+        unverified = jwt.decode(id_token, options={"verify_signature": False})
+    except jwt.PyJWTError as error:
+        raise OAuth2Error("Invalid id_token") from error
     return discovery_issuer.replace("{tenantid}", str(unverified.get("tid", "")))
 
 
@@ -306,15 +315,7 @@ def _address_in_use(email: str) -> bool:
 # The company form ------------------------------------------------------------
 
 
-def _company_fields():
-    # Imported here: resellers.forms loads allauth's account forms, which must
-    # not be imported while allauth reads this adapter module at start-up.
-    from .forms import CompanySignupFields
-
-    return CompanySignupFields
-
-
-class MicrosoftSignupForm(_company_fields(), SocialSignupForm):
+class MicrosoftSignupForm(CompanySignupFields, SocialSignupForm):
     """A first Microsoft sign-in: the person's name and their company (R1)."""
 
     field_order = [

@@ -17,10 +17,15 @@ import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
+from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from django.core import mail
 from django.urls import reverse
 
-from resellers.microsoft import CONSUMER_TENANT_ID, expected_issuer
+from resellers.microsoft import (
+    CONSUMER_TENANT_ID,
+    email_is_verified,
+    expected_issuer,
+)
 from resellers.models import Reseller, User
 from tests.conftest import ROOT
 
@@ -375,6 +380,18 @@ def test_each_token_is_checked_against_its_own_tenants_issuer():
         == f"https://login.microsoftonline.com/{TENANT}/v2.0"
     )
     assert expected_issuer("http://127.0.0.1:9400", token) == "http://127.0.0.1:9400"
+    with pytest.raises(OAuth2Error):  # the callback's error page, not a 500
+        expected_issuer("https://login.microsoftonline.com/{tenantid}/v2.0", "x.y")
+
+
+@pytest.mark.parametrize(
+    ("claim", "verified"),
+    [(True, True), ("true", True), ("1", True), (False, False), (None, False)],
+)
+def test_only_a_true_verified_domain_claim_verifies_the_address(claim, verified):
+    """xms_edov (or email_verified) true in any form Entra sends it; else not."""
+    assert email_is_verified({"xms_edov": claim}) is verified
+    assert email_is_verified({"email_verified": claim}) is verified
 
 
 def test_a_token_from_another_issuer_is_refused(client, microsoft_provider, settings):
