@@ -26,8 +26,12 @@ from .selectors import Registration, registration_plan
 from .services import org_number_taken_message, reseller_register_user
 
 
-class ResellerSignupForm(SignupForm):
-    """Sign-up of a person and their company in one form (R1)."""
+class CompanySignupFields(forms.Form):
+    """The person and company fields every sign-up asks, by e-mail or Microsoft.
+
+    `company_clean` checks the numbers for the country and whether the company
+    can be registered; `company_register` attaches the new user to it.
+    """
 
     first_name = forms.CharField(label=_("First name"), max_length=150)
     last_name = forms.CharField(label=_("Last name"), max_length=150)
@@ -50,6 +54,53 @@ class ResellerSignupForm(SignupForm):
         required=False,
         help_text=_("Required in the EU, Norway, Switzerland and the UK."),
     )
+
+    def company_clean(self, cleaned: dict) -> None:
+        """Normalise the numbers for the country; refuse a taken number."""
+        country = cleaned.get("country")
+        if not country:
+            return
+        if "org_number" in cleaned:
+            try:
+                cleaned["org_number"] = org_number_normalise(
+                    country=country, value=cleaned["org_number"]
+                )
+            except forms.ValidationError as error:
+                self.add_error("org_number", error)
+        vat = cleaned.get("vat_number", "")
+        if vat:
+            try:
+                cleaned["vat_number"] = vat_number_normalise(country=country, value=vat)
+            except forms.ValidationError as error:
+                self.add_error("vat_number", error)
+        elif vat_required(country) and "vat_number" not in self.errors:
+            self.add_error(
+                "vat_number",
+                _("Enter the company's VAT number: companies in %(country)s have one.")
+                % {"country": countries.name(country)},
+            )
+        email = cleaned.get("email")
+        if email and "org_number" in cleaned and not self.errors:
+            plan = registration_plan(
+                email=email, country=country, org_number=cleaned["org_number"]
+            )
+            if plan.outcome == Registration.TAKEN:
+                self.add_error("org_number", org_number_taken_message())
+
+    def company_register(self, user) -> None:
+        """Attach the new user to their company (call inside the user's transaction)."""
+        reseller_register_user(
+            user=user,
+            legal_name=self.cleaned_data["legal_name"],
+            country=self.cleaned_data["country"],
+            org_number=self.cleaned_data["org_number"],
+            vat_number=self.cleaned_data.get("vat_number", ""),
+            language=translation.get_language() or "en",
+        )
+
+
+class ResellerSignupForm(CompanySignupFields, SignupForm):
+    """Sign-up of a person and their company in one form (R1)."""
 
     field_order = [
         "email",
@@ -96,49 +147,14 @@ class ResellerSignupForm(SignupForm):
 
     def clean(self) -> dict:
         cleaned = super().clean()
-        country = cleaned.get("country")
-        if not country:
-            return cleaned
-        if "org_number" in cleaned:
-            try:
-                cleaned["org_number"] = org_number_normalise(
-                    country=country, value=cleaned["org_number"]
-                )
-            except forms.ValidationError as error:
-                self.add_error("org_number", error)
-        vat = cleaned.get("vat_number", "")
-        if vat:
-            try:
-                cleaned["vat_number"] = vat_number_normalise(country=country, value=vat)
-            except forms.ValidationError as error:
-                self.add_error("vat_number", error)
-        elif vat_required(country) and "vat_number" not in self.errors:
-            self.add_error(
-                "vat_number",
-                _("Enter the company's VAT number: companies in %(country)s have one.")
-                % {"country": countries.name(country)},
-            )
-        email = cleaned.get("email")
-        if email and "org_number" in cleaned and not self.errors:
-            plan = registration_plan(
-                email=email, country=country, org_number=cleaned["org_number"]
-            )
-            if plan.outcome == Registration.TAKEN:
-                self.add_error("org_number", org_number_taken_message())
+        self.company_clean(cleaned)
         return cleaned
 
     def save(self, request):
         # The user and their company are written together or not at all.
         with transaction.atomic():
             user = super().save(request)
-            reseller_register_user(
-                user=user,
-                legal_name=self.cleaned_data["legal_name"],
-                country=self.cleaned_data["country"],
-                org_number=self.cleaned_data["org_number"],
-                vat_number=self.cleaned_data.get("vat_number", ""),
-                language=translation.get_language() or "en",
-            )
+            self.company_register(user)
         return user
 
 

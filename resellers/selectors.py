@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.db.models import QuerySet
+from allauth.socialaccount.models import SocialAccount
+from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .domain_policy import email_domain
@@ -11,9 +12,21 @@ from .models import Reseller, User
 
 
 def reseller_members(*, reseller: Reseller) -> QuerySet[User]:
-    """The company's members, admins first; one query whatever their number."""
-    return User.objects.filter(reseller=reseller, is_active=True).order_by(
-        "-is_company_admin", "last_name", "first_name", "email"
+    """The company's members, admins first; one query whatever their number.
+
+    Each carries `signs_in_with_microsoft` (a linked Entra ID identity, R23).
+    """
+    return (
+        User.objects.filter(reseller=reseller, is_active=True)
+        .annotate(
+            signs_in_with_microsoft=Exists(
+                SocialAccount.objects.filter(
+                    user=OuterRef("pk"),
+                    provider="microsoft",  # microsoft.PROVIDER_ID
+                )
+            )
+        )
+        .order_by("-is_company_admin", "last_name", "first_name", "email")
     )
 
 

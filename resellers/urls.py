@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import microsoft, views
 
 app_name = "resellers"
 urlpatterns = [
@@ -16,4 +16,13 @@ urlpatterns = [
         name="verification_required",
     ),
     path("company/pending/", views.company_pending, name="company_pending"),
+    # microsoft: Entra ID sign-in (register .../callback/ as the redirect URI)
+    path(
+        "accounts/microsoft/login/", microsoft.microsoft_login, name="microsoft_login"
+    ),
+    path(
+        "accounts/microsoft/login/callback/",
+        microsoft.microsoft_callback,
+        name="microsoft_callback",
+    ),
 ]

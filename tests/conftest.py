@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.services import CeleryWorker, RedisServer
+from tests.services import CeleryWorker, OidcProvider, RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -130,3 +130,40 @@ def admin_user(db, django_user_model):
         user=user, type=Authenticator.Type.TOTP, data={"secret": "test"}
     )
     return user
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> Iterator[OidcProvider]:
+    """A real OpenID Connect provider process, shared by the session's tests."""
+    provider = OidcProvider()
+    provider.start()
+    try:
+        yield provider
+    finally:
+        provider.stop()
+
+
+@pytest.fixture
+def microsoft_provider(oidc_provider, settings) -> OidcProvider:
+    """Sign-in with Microsoft configured against the test provider (issue 19).
+
+    The settings are those `MICROSOFT_*` gives in production, with the test
+    provider's address as the authority.
+    """
+    from cashback.settings.base import csp_allowing_authority, microsoft_app
+
+    openid_connect = settings.SOCIALACCOUNT_PROVIDERS["openid_connect"]
+    settings.SOCIALACCOUNT_PROVIDERS = {
+        "openid_connect": {
+            **openid_connect,
+            "APPS": [
+                microsoft_app(
+                    client_id="portal-test-client",
+                    secret="portal-test-secret",
+                    authority=oidc_provider.url,
+                )
+            ],
+        }
+    }
+    settings.SECURE_CSP = csp_allowing_authority(settings.SECURE_CSP, oidc_provider.url)
+    return oidc_provider

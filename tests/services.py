@@ -213,3 +213,74 @@ def wait_for(predicate, timeout: float = 30, interval: float = 0.2) -> bool:
             return True
         time.sleep(interval)
     return predicate()
+
+
+class OidcProvider:
+    """A real OpenID Connect provider process (oidc-provider-mock) on a free port.
+
+    Tests choose each user's claims with `user_set` (its `PUT /users/{sub}`)
+    and then sign in as that user at its authorization form, as a person would.
+    """
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            prefix="oidc-provider-", suffix=".log", delete=False
+        )
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> None:
+        import requests
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "oidc_provider_mock", "--port", str(self.port)],
+            cwd=ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        discovery = f"{self.url}/.well-known/openid-configuration"
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"OIDC provider exited:\n{self.output()}")
+            try:
+                if requests.get(discovery, timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise RuntimeError(f"OIDC provider did not answer within {timeout} s")
+
+    def user_set(self, sub: str, claims: dict) -> None:
+        """Create or replace the user `sub` with exactly these claims."""
+        import requests
+
+        requests.put(
+            f"{self.url}/users/{sub}", json=claims, timeout=5
+        ).raise_for_status()
+
+    def authorize(self, authorize_url: str, *, sub: str | None) -> str:
+        """Submit the provider's authorization form as `sub` (None: deny).
+
+        Returns where the provider sends the browser back to (the callback).
+        """
+        import requests
+
+        form = {"sub": sub} if sub else {"action": "deny"}
+        response = requests.post(
+            authorize_url, data=form, timeout=5, allow_redirects=False
+        )
+        assert response.status_code == 302, response.text
+        return response.headers["location"]
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

@@ -102,6 +102,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",  # microsoft: sign-in with Entra ID (resellers.microsoft)
+    "allauth.socialaccount.providers.openid_connect",
     "django_celery_beat",
     "simple_history",
     "cashback",
@@ -231,6 +233,68 @@ ACCOUNT_FORMS = {
     "add_email": "resellers.forms.PolicyAddEmailForm",
     "change_email": "resellers.forms.PolicyChangeEmailForm",
 }
+# microsoft: sign-in with a Microsoft work account (Entra ID, OpenID Connect), R23.
+# Without a client id no provider is configured and no button shows. The
+# identity is the tenant and object id; an address already in use is linked
+# only after its password is given (never merged by e-mail).
+MICROSOFT_CLIENT_ID = env.str("MICROSOFT_CLIENT_ID", default="")
+MICROSOFT_CLIENT_SECRET = env.str("MICROSOFT_CLIENT_SECRET", default="")
+MICROSOFT_AUTHORITY = env.str(
+    "MICROSOFT_AUTHORITY",
+    default="https://login.microsoftonline.com/organizations/v2.0",
+)
+SOCIALACCOUNT_ADAPTER = "resellers.microsoft.MicrosoftSocialAccountAdapter"
+SOCIALACCOUNT_FORMS = {"signup": "resellers.microsoft.MicrosoftSignupForm"}
+
+
+def microsoft_app(*, client_id: str, secret: str, authority: str) -> dict:
+    """allauth's OpenID Connect app for Entra ID (the tests point it elsewhere)."""
+    return {
+        "provider_id": "microsoft",
+        "name": "Microsoft",
+        "client_id": client_id,
+        "secret": secret,
+        "settings": {
+            "server_url": authority,
+            # Entra's userinfo lacks the tenant, object id and verified-domain
+            # claims: the ID token has them.
+            "fetch_userinfo": False,
+            "token_auth_method": "client_secret_post",
+        },
+    }
+
+
+def csp_allowing_authority(csp: dict, authority: str) -> dict:
+    """The policy, with the authority's origin allowed as a form target.
+
+    The button's form is answered with a redirect to the authority, and
+    browsers check that redirect against `form-action`.
+    """
+    parts = urlparse(authority)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return {**csp, "form-action": [*csp["form-action"], origin]}
+
+
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "APPS": [
+            microsoft_app(
+                client_id=MICROSOFT_CLIENT_ID,
+                secret=MICROSOFT_CLIENT_SECRET,
+                authority=MICROSOFT_AUTHORITY,
+            )
+        ]
+        if MICROSOFT_CLIENT_ID
+        else [],
+        "OAUTH_PKCE_ENABLED": True,
+    }
+}
+SOCIALACCOUNT_AUTO_SIGNUP = False  # the company form comes first, always
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_QUERY_EMAIL = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# end microsoft
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PROGRAM_NAME
 
@@ -351,6 +415,8 @@ SECURE_CSP = {
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
 }
+if MICROSOFT_CLIENT_ID:  # microsoft
+    SECURE_CSP = csp_allowing_authority(SECURE_CSP, MICROSOFT_AUTHORITY)
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 # Idle timeout: a session unused for this long ends (SessionActivityMiddleware
