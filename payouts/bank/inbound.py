@@ -90,6 +90,16 @@ class InboundResult:
     reason: str = ""
 
 
+def inbound_summary(results: list[InboundResult]) -> dict:
+    """How many files were read and refused, and why each refused one was."""
+    refused = [r for r in results if r.status == InboundBankFile.Status.FAILED]
+    return {
+        "read": len(results) - len(refused),
+        "refused": len(refused),
+        "reasons": [f"{r.name}: {r.code}: {r.reason}" for r in refused],
+    }
+
+
 def inbound_files_read(
     *, apply: Apply = apply_record_only, storage: Storage | None = None
 ) -> list[InboundResult]:
