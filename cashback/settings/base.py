@@ -294,7 +294,7 @@ PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="ESSESESS")
 # released batches' pain.001 files to and one the bank's answers (pain.002,
 # camt.054, camt.053, pacs.004) arrive in. Local folders under var/bank/ unless
 # BANK_SFTP_HOST is set; then both are folders on the bank's SFTP host, logged in
-# to with a key (django-storages' SFTP backend, paramiko).
+# to with a key, the host known by its key (django-storages' SFTP backend).
 BANK_SFTP_HOST = env.str("BANK_SFTP_HOST", default="")
 if BANK_SFTP_HOST:
     _bank_sftp = {
@@ -306,17 +306,18 @@ if BANK_SFTP_HOST:
             "allow_agent": False,
             "look_for_keys": False,
         },
-        "known_host_file": env.str("BANK_SFTP_KNOWN_HOSTS", default="") or None,
+        # The bank's host key: any other is refused (payouts/bank/sftp.py).
+        "known_host_file": env.str("BANK_SFTP_KNOWN_HOSTS"),
     }
     BANK_OUTBOUND_STORAGE = {
-        "BACKEND": "storages.backends.sftpstorage.SFTPStorage",
+        "BACKEND": "payouts.bank.sftp.BankSFTPStorage",
         "OPTIONS": {
             **_bank_sftp,
             "root_path": env.str("BANK_SFTP_OUTBOUND_DIR", default="outbound"),
         },
     }
     BANK_INBOUND_STORAGE = {
-        "BACKEND": "storages.backends.sftpstorage.SFTPStorage",
+        "BACKEND": "payouts.bank.sftp.BankSFTPStorage",
         "OPTIONS": {
             **_bank_sftp,
             "root_path": env.str("BANK_SFTP_INBOUND_DIR", default="inbound"),

@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import paramiko
 import pytest
 
 from payouts.bank.connection import (
@@ -15,6 +16,7 @@ from payouts.bank.connection import (
     storage_write_whole,
 )
 from payouts.bank.models import OutboundBankFile
+from payouts.bank.sftp import BankSFTPStorage
 from payouts.models import PaymentBatch
 from payouts.pain001 import pain001_validate
 from tests.payouts.bank.conftest import released_batch
@@ -71,24 +73,26 @@ def test_the_folders_are_local_under_var_bank_by_default():
 
 
 def test_the_folders_are_on_the_banks_sftp_host_when_configured(tmp_path):
-    """With BANK_SFTP_* set, both storages are django-storages' SFTP backend on
-    that host, with the user, key and folders given (nothing connects yet)."""
+    """With BANK_SFTP_* set, both storages are the SFTP backend on that host, with
+    the user, key, known host key and folders given (nothing connects yet)."""
     script = (
         "import json, django; django.setup()\n"
         "from django.core.files.storage import storages\n"
         "out = {}\n"
         "for alias in ('bank_outbound', 'bank_inbound'):\n"
         "    s = storages[alias]\n"
-        "    out[alias] = [type(s).__name__, s.host, s.root_path,\n"
+        "    out[alias] = [type(s).__name__, s.host, s.root_path, s.known_host_file,\n"
         "                  s.params['username'], s.params['key_filename']]\n"
         "print(json.dumps(out))\n"
     )
+    key, hosts = str(tmp_path / "id_ed25519"), str(tmp_path / "known_hosts")
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cashback.settings.test",
         "BANK_SFTP_HOST": "sftp.bank.example",
         "BANK_SFTP_USER": "vendor",
-        "BANK_SFTP_KEY_PATH": str(tmp_path / "id_ed25519"),
+        "BANK_SFTP_KEY_PATH": key,
+        "BANK_SFTP_KNOWN_HOSTS": hosts,
         "BANK_SFTP_OUTBOUND_DIR": "/to-bank",
         "BANK_SFTP_INBOUND_DIR": "/from-bank",
     }
@@ -101,20 +105,15 @@ def test_the_folders_are_on_the_banks_sftp_host_when_configured(tmp_path):
         timeout=60,
         check=True,
     )
-    key = str(tmp_path / "id_ed25519")
+    host = "sftp.bank.example"
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {
-        "bank_outbound": [
-            "SFTPStorage",
-            "sftp.bank.example",
-            "/to-bank",
-            "vendor",
-            key,
-        ],
-        "bank_inbound": [
-            "SFTPStorage",
-            "sftp.bank.example",
-            "/from-bank",
-            "vendor",
-            key,
-        ],
+        "bank_outbound": ["BankSFTPStorage", host, "/to-bank", hosts, "vendor", key],
+        "bank_inbound": ["BankSFTPStorage", host, "/from-bank", hosts, "vendor", key],
     }
+
+
+def test_the_sftp_connection_needs_the_banks_host_key():
+    """Without a known_hosts file nothing connects (no trust on first use)."""
+    storage = BankSFTPStorage(host="sftp.bank.example", params={}, known_host_file="")
+    with pytest.raises(paramiko.SSHException, match="BANK_SFTP_KNOWN_HOSTS"):
+        storage.listdir("")
