@@ -170,6 +170,7 @@ def test_two_runs_at_once_read_each_file_once(bank_folders):
         "pain002_001_10_part.xml",
         "camt054_001_08_two_notifications.xml",
         "pacs004_001_09_return.xml",
+        "camt053_001_02_statement.xml",
     )
     barrier = threading.Barrier(2)
     results, errors = [], []
@@ -193,6 +194,6 @@ def test_two_runs_at_once_read_each_file_once(bank_folders):
     assert sorted(r.name for r in results) == sorted(
         p.name for p in MESSAGES.glob("*.xml") if not p.name.startswith("bad_")
     )
-    assert InboundBankFile.objects.filter(status="read").count() == 4
+    assert InboundBankFile.objects.filter(status="read").count() == 5
     assert not InboundBankFile.objects.filter(status="failed").exists()
-    assert len(list((inbound / "processed").glob("*.xml"))) == 4
+    assert len(list((inbound / "processed").glob("*.xml"))) == 5

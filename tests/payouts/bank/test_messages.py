@@ -197,3 +197,19 @@ def test_an_unknown_code_reads_as_not_specified():
     """A code we do not list is said as MS03 (ask for the details again)."""
     assert reason_lookup("ZZ99") is UNSPECIFIED
     assert reason_lookup(" ac04 ").code == "AC04"
+
+
+def test_a_camt053_001_02_statement_reads_like_the_notification():
+    """The 2009 version: plain-text entry status, amounts under AmtDtls; a
+    pending entry is not a booked debit."""
+    message = read("camt053_001_02_statement.xml")
+    assert (message.kind, message.message_id) == ("camt.053", "BANK-C053-20270301")
+    rows = [
+        (p.end_to_end_id, p.status, p.amount, p.booking_date, p.is_booked_debit)
+        for p in message.payments
+    ]
+    assert rows == [
+        ("CB-2027-000001", "BOOK", Decimal("1000.00"), date(2027, 3, 1), True),
+        ("CB-2027-000002", "BOOK", Decimal("1001.00"), date(2027, 3, 1), True),
+        ("CB-2027-000003", "PDNG", Decimal("1002.00"), date(2027, 3, 2), False),
+    ]
