@@ -129,7 +129,9 @@ def inbound_file_read(
             return None
         with storage.open(name, "rb") as handle:
             content = handle.read()
-        result = bank_content_read(name=name, content=content, apply=apply)
+        result = bank_content_read(
+            name=name, content=content, apply=apply, finish_earlier_move=True
+        )
         folder = PROCESSED if result.status == InboundBankFile.Status.READ else FAILED
         target = _free_name(storage, f"{folder}/{name}")
         storage_move(storage, name, target)
@@ -144,12 +146,19 @@ def inbound_file_read(
 
 
 def bank_content_read(
-    *, name: str, content: bytes, apply: Apply = apply_record_only
+    *,
+    name: str,
+    content: bytes,
+    apply: Apply = apply_record_only,
+    finish_earlier_move: bool = False,
 ) -> InboundResult:
     """Read one file's content and apply it, in one transaction; record the outcome.
 
     The same path serves the inbound folder and a file an operator uploads.
     A refused file is recorded with its reason and changes nothing else.
+    `finish_earlier_move` (the folder job): a file of this name whose message
+    was read already is the same file, left behind when the process stopped
+    between the commit and the move; it is reported read, not refused.
     """
     name = name[:MAX_NAME]
     try:
@@ -165,7 +174,7 @@ def bank_content_read(
                 )
                 .first()
             )
-            if earlier is not None and earlier.name == name:
+            if finish_earlier_move and earlier is not None and earlier.name == name:
                 # Read before, and the move to processed/ did not happen
                 # (the process stopped in between): finish it, change nothing.
                 return _result(earlier)
@@ -173,9 +182,9 @@ def bank_content_read(
                 raise _already_read(earlier)
             record = InboundBankFile.objects.create(
                 name=name,
-                message_id=message.message_id[:35],
+                message_id=message.message_id,
                 message_type=message.message_type,
-                original_message_id=message.original_message_id[:35],
+                original_message_id=message.original_message_id,
                 status=InboundBankFile.Status.READ,
             )
             apply(bank_message_match(message=message, file=record))

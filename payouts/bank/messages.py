@@ -41,6 +41,7 @@ BOOKED = "BOOK"
 RETURNED = "RTRN"  # our own name for a pacs.004 transaction: a return
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+MAX_IDENTIFIER = 35  # Max35Text: message ids, end-to-end ids
 
 
 class BankFileError(Exception):
@@ -211,6 +212,15 @@ class _Element:
             )
         return value
 
+    def identifier(self, path: str, *, required: bool = True) -> str:
+        """An ISO 20022 identifier (Max35Text): present if required, 35 at most."""
+        value = self.required(path) if required else self.text(path)
+        if len(value) > MAX_IDENTIFIER:
+            raise BankFileError(
+                "bad_value", f"<{path}> is longer than {MAX_IDENTIFIER} characters."
+            )
+        return value
+
     def attribute(self, path: str, name: str) -> str:
         found = self.element.find(self._path(path))
         return (found.get(name) or "").strip() if found is not None else ""
@@ -289,14 +299,14 @@ def _pain002(root: _Element, message_type: str) -> BankMessage:
                 )
             payments.append(
                 BankPayment(
-                    end_to_end_id=tx.required("OrgnlEndToEndId"),
+                    end_to_end_id=tx.identifier("OrgnlEndToEndId"),
                     status=status.upper(),
                     reason_code=code or batch_code,
                     reason_text=text or batch_text,
                     amount=amount,
                     currency=currency,
                     bank_reference=tx.text("AcctSvcrRef") or tx.text("StsId"),
-                    original_message_id=group.text("OrgnlMsgId"),
+                    original_message_id=group.identifier("OrgnlMsgId"),
                 )
             )
     if not group_status and not payments:
@@ -304,10 +314,10 @@ def _pain002(root: _Element, message_type: str) -> BankMessage:
             "missing_element", "The report has neither a group status nor payments."
         )
     return BankMessage(
-        message_id=report.required("GrpHdr/MsgId"),
+        message_id=report.identifier("GrpHdr/MsgId"),
         message_type=message_type,
         created_at=_datetime(report.text("GrpHdr/CreDtTm")),
-        original_message_id=group.required("OrgnlMsgId"),
+        original_message_id=group.identifier("OrgnlMsgId"),
         group_status=group_status.upper(),
         group_reason_code=group_code,
         group_reason_text=group_text,
@@ -378,7 +388,7 @@ def _camt(container: str, report_tag: str) -> Callable[[_Element, str], BankMess
         for report in document.all(report_tag):
             payments.extend(_camt_payments(report))
         return BankMessage(
-            message_id=document.required("GrpHdr/MsgId"),
+            message_id=document.identifier("GrpHdr/MsgId"),
             message_type=message_type,
             created_at=_datetime(document.text("GrpHdr/CreDtTm")),
             payments=tuple(payments),
@@ -391,7 +401,7 @@ def _pacs004(root: _Element, message_type: str) -> BankMessage:
     document = root.first("PmtRtr")
     if document is None:
         raise BankFileError("missing_element", "<PmtRtr> is missing.")
-    group_original = document.text("OrgnlGrpInf/OrgnlMsgId")
+    group_original = document.identifier("OrgnlGrpInf/OrgnlMsgId", required=False)
     group_date = document.text("GrpHdr/IntrBkSttlmDt")
     payments = []
     for tx in document.all("TxInf"):
@@ -402,7 +412,7 @@ def _pacs004(root: _Element, message_type: str) -> BankMessage:
         settled = tx.text("IntrBkSttlmDt") or group_date
         payments.append(
             BankPayment(
-                end_to_end_id=tx.required("OrgnlEndToEndId"),
+                end_to_end_id=tx.identifier("OrgnlEndToEndId"),
                 status=RETURNED,
                 reason_code=code,
                 reason_text=text,
@@ -418,7 +428,7 @@ def _pacs004(root: _Element, message_type: str) -> BankMessage:
     if not payments:
         raise BankFileError("missing_element", "The return has no <TxInf>.")
     return BankMessage(
-        message_id=document.required("GrpHdr/MsgId"),
+        message_id=document.identifier("GrpHdr/MsgId"),
         message_type=message_type,
         created_at=_datetime(document.text("GrpHdr/CreDtTm")),
         original_message_id=group_original,

@@ -131,6 +131,16 @@ def test_a_file_whose_move_was_interrupted_is_moved_not_read_again(
     assert (inbound / "processed" / "r.xml").exists()
 
 
+def test_an_uploaded_copy_of_a_message_already_read_is_refused(our_batch):
+    """Through the upload path the same name is no excuse: already read."""
+    content = (MESSAGES / "pacs004_001_09_return.xml").read_bytes()
+    assert bank_content_read(name="r.xml", content=content).status == "read"
+    recorder = Recorder()
+    again = bank_content_read(name="r.xml", content=content, apply=recorder)
+    assert (again.status, again.code) == ("failed", "already_read")
+    assert recorder == []
+
+
 def test_an_apply_that_refuses_keeps_nothing_it_wrote(our_batch, bank_folders):
     """One transaction per file: apply writes, then refuses; the write is undone,
     the file is refused with apply's reason."""

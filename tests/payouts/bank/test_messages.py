@@ -169,11 +169,19 @@ def test_a_file_the_portal_cannot_read_is_one_clear_error(name, code):
             b"</BkToCstmrDbtCdtNtfctn></Document>",
             "bad_value",
         ),
+        (
+            b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:pain.002.001.10">'
+            b"<CstmrPmtStsRpt><GrpHdr><MsgId>" + b"M" * 36 + b"</MsgId></GrpHdr>"
+            b"<OrgnlGrpInfAndSts><OrgnlMsgId>CB-1</OrgnlMsgId><GrpSts>ACCP</GrpSts>"
+            b"</OrgnlGrpInfAndSts></CstmrPmtStsRpt></Document>",
+            "bad_value",
+        ),
     ],
 )
 def test_bad_content_is_refused_with_a_code(content, code):
     """Empty, not XML, a version we do not read, required parts missing, an
-    external entity (never resolved) and an amount that is not one."""
+    external entity (never resolved), an amount that is not one and a message
+    id longer than ISO's 35 characters."""
     with pytest.raises(BankFileError) as caught:
         bank_message_read(content)
     assert caught.value.code == code
