@@ -245,3 +245,19 @@ def test_answers_are_read_once(mock_bank, bank_folders):
     assert recorder == []
     assert (inbound / "failed" / "copy-of-report.xml").exists()
     assert InboundBankFile.objects.filter(status="read").count() == 1
+
+
+def test_the_banks_answer_to_a_file_we_never_sent_is_refused(mock_bank, bank_folders):
+    """A file that is not ours in the bank's drop folder: the bank rejects it
+    naming no message we sent (NOTPROVIDED), and our job refuses that answer
+    with its reason instead of applying it."""
+    outbound, inbound = bank_folders
+    (outbound / "stray.xml").write_bytes(b"<not-a-payment-file/>")
+    assert mock_bank.scan()["files"][0]["status"] == "RJCT"
+
+    recorder = Recorder()
+    (result,) = inbound_files_read(apply=recorder)
+    assert (result.status, result.code) == ("failed", "unknown_batch")
+    assert "NOTPROVIDED" in result.reason
+    assert recorder == []
+    assert len(list((inbound / "failed").glob("pain.002*.reason.txt"))) == 1
