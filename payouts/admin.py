@@ -388,3 +388,8 @@ class PaymentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             f'attachment; filename="{batch.message_id}.xml"'
         )
         return response
+
+
+# The bank files' admin lives beside their code (payouts/bank/); imported here
+# so that admin's autodiscovery, which imports payouts.admin, registers it.
+from payouts.bank import admin as _bank_admin  # noqa: E402, F401

@@ -306,3 +306,8 @@ class PayoutEvent(StateChangeEvent):
 
     def __str__(self) -> str:
         return f"{self.payout_id}: {self.get_kind_display()}"
+
+
+# The bank connection's records live beside its code (payouts/bank/); imported
+# here so that Django and its migrations see them as this app's models.
+from payouts.bank.models import InboundBankFile, OutboundBankFile  # noqa: E402, F401

@@ -22,3 +22,11 @@ def schedule_payouts() -> int:
 def deadline_summary() -> int:
     """E-mail operators the payouts near or past their payment deadline (R16)."""
     return services.operators_deadline_summary_send()
+
+
+@shared_task(name="payouts.read_bank_files")
+def read_bank_files() -> dict:
+    """Read each new file in the bank's inbound folder once (R22)."""
+    from .bank.inbound import inbound_files_read, inbound_summary
+
+    return inbound_summary(inbound_files_read())

@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.services import CeleryWorker, OidcProvider, RedisServer
+from tests.services import CeleryWorker, MockBank, OidcProvider, RedisServer
 
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -33,6 +33,10 @@ SERVICE_REASONS = {
     "worker": (
         lambda: uses_postgres() and uses_redis(),
         "needs a Celery worker on PostgreSQL and Redis: set DATABASE_URL and REDIS_URL",
+    ),
+    "bank": (
+        lambda: MockBank.executable() is not None,
+        "needs mock-bank (a test dependency): pip install -e '.[dev]'",
     ),
 }
 

@@ -284,3 +284,107 @@ class OidcProvider:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class MockBank:
+    """The mock-bank package (PyPI `mock-bank`) as a real process: a bank that
+    no one here wrote.
+
+    It takes pain.001 files dropped into `drop_dir` and writes its answers
+    (pain.002, camt.054, camt.053, pacs.004) into `pickup_dir`, on a clock that
+    only `advance` moves. Its control API (`/_mock/...`) creates accounts and
+    sets the failure each account shows.
+    """
+
+    def __init__(self, *, drop_dir: Path, pickup_dir: Path, clock: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.drop_dir = drop_dir
+        self.pickup_dir = pickup_dir
+        self.clock = clock
+        self.log = tempfile.NamedTemporaryFile(  # noqa: SIM115
+            prefix="mock-bank-", suffix=".log", delete=False
+        )
+        self.process: subprocess.Popen | None = None
+
+    @staticmethod
+    def executable() -> str | None:
+        candidate = Path(sys.executable).with_name("mock-bank")
+        return str(candidate) if candidate.exists() else shutil.which("mock-bank")
+
+    def start(self, timeout: float = 20) -> None:
+        self.drop_dir.mkdir(parents=True, exist_ok=True)
+        self.pickup_dir.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [
+                self.executable() or "mock-bank",
+                "--port",
+                str(self.port),
+                "--drop-dir",
+                str(self.drop_dir),
+                "--pickup-dir",
+                str(self.pickup_dir),
+                # Read a dropped file at the next scan, and scan only when asked,
+                # so a test decides when the bank looks.
+                "--drop-settle-ms",
+                "0",
+                "--drop-interval-ms",
+                "3600000",
+                "--clock",
+                self.clock,
+                "--quiet",
+            ],
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"mock-bank exited:\n{self.output()}")
+            try:
+                if self.request("GET", "/_mock/health")["status"] == "ok":
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"mock-bank did not answer within {timeout} s")
+
+    def request(self, method: str, path: str, body: dict | None = None):
+        """One call to the bank's HTTP API; the JSON answer (errors raise)."""
+        import json
+        import urllib.request
+
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(  # noqa: S310 (http://127.0.0.1 only)
+            self.url + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"} if data else {},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return json.loads(response.read() or b"null")
+
+    def account_create(self, identifier: str, **fields) -> dict:
+        return self.request("POST", "/_mock/accounts", {"id": identifier, **fields})
+
+    def account_update(self, identifier: str, **fields) -> dict:
+        return self.request("PATCH", f"/_mock/accounts/{identifier}", fields)
+
+    def scan(self) -> dict:
+        """Make the bank look in its drop folder now."""
+        return self.request("POST", "/_mock/drop/scan")
+
+    def advance(self, *, to: str) -> dict:
+        """Move the bank's clock to midnight of `to` (YYYY-MM-DD)."""
+        return self.request("POST", f"/_mock/advance?to={to}")
+
+    def output(self) -> str:
+        return Path(self.log.name).read_text(errors="replace")[-4000:]
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()

@@ -368,6 +368,60 @@ PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="SE455000000005839825
 PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="ESSESESS")
 # end payouts
 
+# payouts/bank: the bank connection is two folders, one the portal writes the
+# released batches' pain.001 files to and one the bank's answers (pain.002,
+# camt.054, camt.053, pacs.004) arrive in. Local folders under var/bank/ unless
+# BANK_SFTP_HOST is set; then both are folders on the bank's SFTP host, logged in
+# to with a key, the host known by its key (django-storages' SFTP backend).
+BANK_SFTP_HOST = env.str("BANK_SFTP_HOST", default="")
+if BANK_SFTP_HOST:
+    _bank_sftp = {
+        "host": BANK_SFTP_HOST,
+        "params": {
+            "port": env.int("BANK_SFTP_PORT", default=22),
+            "username": env.str("BANK_SFTP_USER"),
+            "key_filename": env.str("BANK_SFTP_KEY_PATH"),
+            "allow_agent": False,
+            "look_for_keys": False,
+        },
+        # The bank's host key: any other is refused (payouts/bank/sftp.py).
+        "known_host_file": env.str("BANK_SFTP_KNOWN_HOSTS"),
+    }
+    BANK_OUTBOUND_STORAGE = {
+        "BACKEND": "payouts.bank.sftp.BankSFTPStorage",
+        "OPTIONS": {
+            **_bank_sftp,
+            "root_path": env.str("BANK_SFTP_OUTBOUND_DIR", default="outbound"),
+        },
+    }
+    BANK_INBOUND_STORAGE = {
+        "BACKEND": "payouts.bank.sftp.BankSFTPStorage",
+        "OPTIONS": {
+            **_bank_sftp,
+            "root_path": env.str("BANK_SFTP_INBOUND_DIR", default="inbound"),
+        },
+    }
+else:
+    BANK_OUTBOUND_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.path(
+                "BANK_OUTBOUND_DIR", default=VAR_DIR / "bank" / "outbound"
+            )
+        },
+    }
+    BANK_INBOUND_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env.path(
+                "BANK_INBOUND_DIR", default=VAR_DIR / "bank" / "inbound"
+            )
+        },
+    }
+STORAGES["bank_outbound"] = BANK_OUTBOUND_STORAGE
+STORAGES["bank_inbound"] = BANK_INBOUND_STORAGE
+# end payouts/bank
+
 # E-mail -------------------------------------------------------------------------
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
