@@ -80,7 +80,8 @@ class StaffMfaRequiredMiddleware:
             return None
         if session_has_second_factor(request):
             return None
-        name = request.resolver_match.url_name if request.resolver_match else None
+        match = request.resolver_match
+        name = match.view_name if match else None  # namespaced: "admin:index"
         if name in self.EXEMPT:
             return None
         if name in self.ENROLMENT and enrolment_allowed(request):
