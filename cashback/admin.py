@@ -1,3 +1,5 @@
+from allauth.account import admin as account_admin
+from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import OuterRef, Subquery
@@ -10,8 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import PeriodicTask
 
-from .jobs import JobNotFound, job_run_now
-from .models import JobRun, OutboxMessage
+from .exports import ExportMixin
+from .jobs import JOBS, JobNotFound, job_is_known, job_run_now
+from .models import JobRun, OutboxMessage, SecurityEvent
 
 
 @admin.register(OutboxMessage)
@@ -40,9 +43,30 @@ if admin.site.is_registered(PeriodicTask):
     admin.site.unregister(PeriodicTask)
 
 
+class ScheduledJobForm(beat_admin.PeriodicTaskForm):
+    """Beat's form, refusing a task that is not one of the jobs (cashback.jobs)."""
+
+    def clean(self):
+        data = super().clean()
+        task = data.get("task")
+        if task and not job_is_known(task):
+            error = _(
+                "%(task)s is not one of the portal's jobs; choose one of: %(jobs)s."
+            ) % {"task": task, "jobs": ", ".join(sorted(JOBS))}
+            self.add_error("regtask" if data.get("regtask") else "task", error)
+        return data
+
+
 @admin.register(PeriodicTask)
 class ScheduledJobAdmin(beat_admin.PeriodicTaskAdmin):
-    """Beat's schedules, each with its last run, how it ended, and "run now"."""
+    """Beat's schedules, each with its last run, how it ended, and "run now".
+
+    Beat's own actions are declared again here only to state the permission
+    each needs (changing a schedule), which beat's admin leaves out.
+    """
+
+    form = ScheduledJobForm
+    actions = ["enable_tasks", "disable_tasks", "toggle_tasks", "run_tasks"]
 
     list_display = [
         "name",
@@ -88,6 +112,24 @@ class ScheduledJobAdmin(beat_admin.PeriodicTaskAdmin):
     def run_now(self, job):
         url = reverse("admin:django_celery_beat_periodictask_run", args=[job.pk])
         return format_html('<a class="button" href="{}">{}</a>', url, _("Run now"))
+
+    @admin.action(description=_("Enable selected tasks"), permissions=["change"])
+    def enable_tasks(self, request, queryset):
+        return super().enable_tasks(request, queryset)
+
+    @admin.action(description=_("Disable selected tasks"), permissions=["change"])
+    def disable_tasks(self, request, queryset):
+        return super().disable_tasks(request, queryset)
+
+    @admin.action(
+        description=_("Toggle activity of selected tasks"), permissions=["change"]
+    )
+    def toggle_tasks(self, request, queryset):
+        return super().toggle_tasks(request, queryset)
+
+    @admin.action(description=_("Run selected tasks"), permissions=["change"])
+    def run_tasks(self, request, queryset):
+        return super().run_tasks(request, queryset)
 
     def get_urls(self):
         run = path(
@@ -171,3 +213,51 @@ class JobRunAdmin(admin.ModelAdmin):
 
 
 # end admin
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(ExportMixin, admin.ModelAdmin):
+    """The security log, read-only and exportable: rows are appended, never
+    edited or deleted (not even by a superuser)."""
+
+    list_display = ["created_at", "kind", "email", "ip_address"]
+    list_filter = ["kind", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["=email", "=ip_address"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "kind", "user", "email", "ip_address", "detail"]
+    fields = readonly_fields
+    show_full_result_count = False
+    export_fields = [
+        (_("at"), "created_at"),
+        (_("event"), "kind"),
+        (_("e-mail address"), "email"),
+        (_("IP address"), "ip_address"),
+        (_("detail"), "detail"),
+    ]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# allauth's e-mail addresses: its "mark verified" action, with the permission
+# it needs stated (allauth leaves it open to anyone who can see the list).
+if admin.site.is_registered(EmailAddress):
+    admin.site.unregister(EmailAddress)
+
+
+@admin.register(EmailAddress)
+class VerifiedEmailAddressAdmin(account_admin.EmailAddressAdmin):
+    actions = ["make_verified"]
+
+    @admin.action(
+        description=_("Mark selected email addresses as verified"),
+        permissions=["change"],
+    )
+    def make_verified(self, request, queryset):
+        return super().make_verified(request, queryset)

@@ -11,13 +11,19 @@ class CashbackConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from . import checks, jobs, pagecache  # noqa: F401  (checks registers checks)
-        from .middleware import mark_session_activity
+        from . import checks, jobs, pagecache, security_log  # noqa: F401  (checks registers checks)
+        from .middleware import mark_session_activity, mark_session_start
 
         user_logged_in.connect(
             lambda sender, request, user, **kwargs: mark_session_activity(request),
             weak=False,
             dispatch_uid="cashback.mark_session_activity",
         )
+        user_logged_in.connect(
+            lambda sender, request, user, **kwargs: mark_session_start(request),
+            weak=False,
+            dispatch_uid="cashback.mark_session_start",
+        )
+        security_log.connect()  # log-ins, second factors, permission changes
         jobs.connect()  # admin: the last run of each scheduled job
         pagecache.connect()  # reseller pages: a write renders them afresh

@@ -48,14 +48,26 @@ def _cell(value):
     return value
 
 
+# A spreadsheet reads a cell starting with one of these as a formula (or, for
+# tab and carriage return, shifts it into one): text from resellers such as a
+# company called "=HYPERLINK(...)" must stay text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formula(text: str) -> str:
+    """Text a spreadsheet shows as written: a leading quote marks it as text."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def _text(value) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
         return _cell(value).isoformat(sep=" ", timespec="seconds")
-    if isinstance(value, dt.date | Decimal):
+    if isinstance(value, dt.date | Decimal | int | float):
+        # Numbers and dates are ours, never a formula: -12.50 stays a number.
         return str(value)
-    return str(value)
+    return neutralise_formula(str(value))
 
 
 def export_rows(queryset: QuerySet, fields: list[str]) -> Iterator[tuple]:
@@ -66,7 +78,7 @@ def export_rows(queryset: QuerySet, fields: list[str]) -> Iterator[tuple]:
 def csv_stream(headers: list[str], rows: Iterable[tuple]) -> Iterator[str]:
     """CSV lines, one at a time; a BOM first so spreadsheet programs read UTF-8."""
     writer = csv.writer(_Echo())
-    yield "\ufeff" + writer.writerow(headers)
+    yield "\ufeff" + writer.writerow([neutralise_formula(str(h)) for h in headers])
     for row in rows:
         yield writer.writerow([_text(value) for value in row])
 

@@ -2,14 +2,23 @@
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from .security import (
+    enrolment_allowed,
+    requires_second_factor,
+    session_has_second_factor,
+    user_has_totp,
+)
 
 
 class UserLanguageMiddleware:
@@ -33,50 +42,71 @@ class UserLanguageMiddleware:
 
 
 class StaffMfaRequiredMiddleware:
-    """Staff reach admin only with two-factor authentication set up.
+    """Every request of a staff user needs a second factor used in this session.
 
-    Admin log-in itself goes through allauth (see urls.py), which asks for the
-    TOTP code once an authenticator exists; this sends staff without one to set
-    it up first.
+    Whatever the path (admin, an invoice download, a page yet to be written),
+    allauth's record of how this session authenticated must hold a TOTP (see
+    cashback.security). Staff with an authenticator are asked for a code;
+    staff without one can only enrol through the one-time link an
+    administrator sends them, so a leaked password alone never enrols an
+    attacker's authenticator. Runs as process_view, where the URL name is
+    known; a path that matches no view gets its 404 and nothing else.
     """
+
+    # Reachable without the second factor: leaving, proving it, enrolling
+    # through the link, and pages that show nothing of anyone's.
+    EXEMPT = {
+        "account_logout",
+        "account_reauthenticate",
+        "mfa_authenticate",
+        "mfa_reauthenticate",
+        "staff_mfa_enrol",
+        "healthz",
+        "readyz",
+        "language_switch",
+    }
+    # Only with a valid enrolment link opened in this session.
+    ENROLMENT = {"mfa_activate_totp"}
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and user.is_staff
-            and request.path.startswith(ADMIN_PREFIX)
-            and not user_has_totp(user)
-        ):
-            messages.warning(
-                request,
-                _("Set up two-factor authentication before using the administration."),
-            )
-            return redirect(f"{reverse('mfa_activate_totp')}?next={request.path}")
         return self.get_response(request)
 
-
-ADMIN_PREFIX = "/admin/"
-
-
-def user_has_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
-    return Authenticator.objects.filter(
-        user=user, type=Authenticator.Type.TOTP
-    ).exists()
+    def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not requires_second_factor(user):
+            return None
+        if session_has_second_factor(request):
+            return None
+        match = request.resolver_match
+        name = match.view_name if match else None  # namespaced: "admin:index"
+        if name in self.EXEMPT:
+            return None
+        if name in self.ENROLMENT and enrolment_allowed(request):
+            return None
+        if user_has_totp(user):
+            messages.warning(
+                request,
+                _("Confirm with the code from your authenticator app to continue."),
+            )
+            return redirect(
+                f"{reverse('mfa_reauthenticate')}?{urlencode({'next': request.path})}"
+            )
+        if enrolment_allowed(request):
+            return redirect(reverse("mfa_activate_totp"))
+        return render(request, "staff/mfa_enrolment_required.html", status=403)
 
 
 class SessionActivityMiddleware:
-    """Keeps a signed-in session alive while it is used; it ends when idle.
+    """Keeps a signed-in session alive while it is used; it ends when idle, and
+    in any case SESSION_ABSOLUTE_LIFETIME_SECONDS after the log-in.
 
     The session expires SESSION_COOKIE_AGE after its last save. Saving it on
     every request would cost a write per page; marking activity at most every
-    few minutes keeps the idle timeout within that margin instead.
+    few minutes keeps the idle timeout within that margin instead. The
+    absolute limit bounds what a stolen but busy session is worth.
     """
 
     RENEW_AFTER_SECONDS = 300
@@ -88,9 +118,16 @@ class SessionActivityMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
+            started = request.session.setdefault(SESSION_STARTED_KEY, now)
+            if now - started > settings.SESSION_ABSOLUTE_LIFETIME_SECONDS:
+                logout(request)
+                return redirect(f"{reverse('account_login')}?next={request.path}")
             if now - request.session.get("last_activity", 0) > self.RENEW_AFTER_SECONDS:
                 mark_session_activity(request)
         return self.get_response(request)
+
+
+SESSION_STARTED_KEY = "session_started_at"
 
 
 def mark_session_activity(request: HttpRequest, **kwargs) -> None:
@@ -99,29 +136,37 @@ def mark_session_activity(request: HttpRequest, **kwargs) -> None:
         request.session["last_activity"] = int(time.time())
 
 
+def mark_session_start(request: HttpRequest) -> None:
+    """Connected to user_logged_in: the absolute lifetime counts from here."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_STARTED_KEY] = int(time.time())
+
+
 class RequestSizeLimitMiddleware:
     """Refuse a request whose declared body is too large before reading any of it.
 
     Django's DATA_UPLOAD_MAX_MEMORY_SIZE does not count uploaded files, and
     files above FILE_UPLOAD_MAX_MEMORY_SIZE are streamed to disk; this stops a
-    huge upload at the door. Admin (staff with MFA) may send larger files: the
-    agreement ledger is uploaded there.
+    huge upload at the door. Only the ledger upload (LARGE_UPLOAD_URL_NAMES),
+    sent by signed-in staff with their second factor, may be larger: anywhere
+    else, or from anyone else, a large body is refused. It runs after the
+    session and the user are known; nothing before it reads the body.
     """
+
+    LARGE_UPLOAD_URL_NAMES = ("admin:claims_agreementimport_add",)
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.admin_prefix: str | None = None
+        self.large_upload_paths: set[str] | None = None
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if self.admin_prefix is None:
-            self.admin_prefix = reverse("admin:index")
         limit = (
             settings.ADMIN_MAX_REQUEST_BYTES
-            if request.path.startswith(self.admin_prefix)
+            if self.may_send_large_body(request)
             else settings.MAX_REQUEST_BYTES
         )
         if length > limit:
@@ -132,3 +177,17 @@ class RequestSizeLimitMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+    def may_send_large_body(self, request: HttpRequest) -> bool:
+        if self.large_upload_paths is None:
+            self.large_upload_paths = {
+                reverse(name) for name in self.LARGE_UPLOAD_URL_NAMES
+            }
+        if request.path not in self.large_upload_paths:
+            return False
+        user = getattr(request, "user", None)
+        return bool(
+            user is not None
+            and requires_second_factor(user)
+            and session_has_second_factor(request)
+        )

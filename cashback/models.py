@@ -104,3 +104,69 @@ class StateChangeEvent(models.Model):
     class Meta:
         abstract = True
         ordering = ["created_at", "pk"]
+
+
+class SecurityEvent(models.Model):
+    """One security-relevant event: a log-in, a second factor, a download, a
+    change of someone's permissions.
+
+    Append-only: a row is written once and never changed or deleted, here or
+    in admin, so the log can be trusted as a record of what happened. It keeps
+    the e-mail address as it was, so it still reads after a user is removed.
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Log-in failed")
+        LOGOUT = "logout", _("Logged out")
+        MFA_ADDED = "mfa_added", _("Second factor set up")
+        MFA_REMOVED = "mfa_removed", _("Second factor removed")
+        MFA_USED = "mfa_used", _("Second factor used")
+        MFA_FAILED = "mfa_failed", _("Second factor refused")
+        MFA_ENROLMENT_SENT = "mfa_enrolment_sent", _("Enrolment link sent")
+        REAUTHENTICATED = "reauthenticated", _("Re-authenticated")
+        EMAIL_CHANGED = "email_changed", _("E-mail address changed")
+        EMAIL_ADDED = "email_added", _("E-mail address added")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        INVOICE_DOWNLOADED = "invoice_downloaded", _("Invoice copy downloaded")
+        PAYMENT_FILE_DOWNLOADED = (
+            "payment_file_downloaded",
+            _("Payment file downloaded"),
+        )
+        PERMISSIONS_CHANGED = "permissions_changed", _("Permissions changed")
+        GROUPS_CHANGED = "groups_changed", _("Groups changed")
+
+    created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    email = models.CharField(_("e-mail address"), max_length=254, blank=True)
+    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["kind", "-created_at"], name="securityevent_kind_idx")
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} {self.email} @ {self.created_at:%Y-%m-%d %H:%M}"
+        )
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise ValueError("Security events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Security events are append-only.")

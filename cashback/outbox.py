@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.html import escape
@@ -200,3 +201,25 @@ def outbox_emails_enqueue_many(messages: Sequence[dict[str, Any]]) -> int:
     if new:
         enqueue_after_commit(outbox_deliver_many, new)
     return len(new)
+
+
+# Sent messages whose text holds a link that signs someone in or proves an
+# address: once delivered, a copy kept in the database is only a risk.
+LINK_MESSAGE_KEY_PREFIXES = (
+    "allauth:password_reset_key",
+    "allauth:email_confirmation",
+    "staff:mfa_enrolment",
+)
+
+
+def outbox_links_purge(*, older_than: timedelta) -> int:
+    """Delete sent messages that held a sign-in or confirmation link and were
+    sent more than `older_than` ago; returns how many. Unsent ones stay: the
+    relay still has to deliver them."""
+    query = Q()
+    for prefix in LINK_MESSAGE_KEY_PREFIXES:
+        query |= Q(dedup_key__startswith=prefix)
+    deleted, _by_model = OutboxMessage.objects.filter(
+        query, sent_at__lt=timezone.now() - older_than
+    ).delete()
+    return deleted

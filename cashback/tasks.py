@@ -1,8 +1,11 @@
 """Tasks of the shared kernel: thin, re-read by id, call a service."""
 
-from celery import shared_task
+from datetime import timedelta
 
-from .outbox import outbox_message_deliver, outbox_relay
+from celery import shared_task
+from django.conf import settings
+
+from .outbox import outbox_links_purge, outbox_message_deliver, outbox_relay
 
 
 @shared_task(name="cashback.outbox_deliver")
@@ -20,3 +23,10 @@ def outbox_relay_pending() -> int:
 @shared_task(name="cashback.outbox_deliver_many")
 def outbox_deliver_many(message_ids: list[int]) -> int:
     return sum(outbox_message_deliver(message_id=pk) for pk in message_ids)
+
+
+@shared_task(name="cashback.outbox_purge_links")
+def outbox_purge_links() -> int:
+    return outbox_links_purge(
+        older_than=timedelta(days=settings.OUTBOX_LINK_RETENTION_DAYS)
+    )

@@ -21,6 +21,11 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
+    path(
+        "accounts/staff-enrolment/<str:token>/",
+        views.staff_mfa_enrol,
+        name="staff_mfa_enrol",
+    ),
     path("", include("resellers.urls")),
     path("", include("offers.urls")),
     path("", include("claims.urls")),

@@ -1,7 +1,9 @@
 """Pages that belong to the portal as a whole rather than to one app."""
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -12,6 +14,7 @@ from resellers.services import user_set_language
 
 from .dashboard import reseller_overview
 from .pagecache import page_version
+from .security import ENROLMENT_SESSION_KEY, mfa_enrolment_user
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -44,3 +47,18 @@ def language_switch(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         user_set_language(user=request.user, language=request.POST.get("language", ""))
     return set_language(request)
+
+
+@login_required
+def staff_mfa_enrol(request: HttpRequest, token: str) -> HttpResponse:
+    """Open an enrolment link: this session may now set up a TOTP authenticator.
+
+    The link must name the signed-in user and still be unspent (no
+    authenticator yet); anything else is refused without saying why.
+    """
+    max_age = settings.STAFF_MFA_ENROLMENT_MAX_AGE_HOURS * 3600
+    user = mfa_enrolment_user(token, max_age_seconds=max_age)
+    if user is None or user.pk != request.user.pk:
+        return render(request, "staff/mfa_enrolment_required.html", status=403)
+    request.session[ENROLMENT_SESSION_KEY] = user.pk
+    return redirect("mfa_activate_totp")

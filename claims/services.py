@@ -536,8 +536,26 @@ def claim_upload_invoice(
     return document
 
 
+def _require_impartial(claim: Claim, actor: User) -> None:
+    """A reviewer never decides for their own company, nor hears the dispute of
+    their own rejection (the claim's reviewer is the one who rejected it)."""
+    if actor.reseller_id is not None and actor.reseller_id == claim.reseller_id:
+        raise _refuse(
+            _("You belong to %(company)s: another reviewer decides its claims.")
+            % {"company": claim.reseller.legal_name},
+            code="own_company",
+        )
+    if claim.status == S.DISPUTED and claim.reviewer_id == actor.pk:
+        raise _refuse(
+            _("You rejected %(reference)s: another reviewer decides its dispute.")
+            % {"reference": claim.reference},
+            code="own_rejection",
+        )
+
+
 def _decide(claim: Claim, actor: User, *, to: str, kind: str, reason: str) -> None:
     """Record a reviewer's decision on a locked claim: who, when, why, and the event."""
+    _require_impartial(claim, actor)
     _review_if_new(claim, actor)
     claim.reviewer = actor
     claim.decided_at = timezone.now()

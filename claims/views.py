@@ -4,6 +4,7 @@ import functools
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -12,7 +13,10 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cashback.models import SecurityEvent
 from cashback.pagecache import page_version
+from cashback.security import client_ip
+from cashback.security_log import security_event_record
 from offers.eligibility import offer_eligibility, program_today
 from resellers.access import reseller_required
 
@@ -22,12 +26,6 @@ from .models import Claim
 from .presentation import claim_actions, next_step, timeline
 
 CLAIMS_PER_PAGE = 20
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    # Behind the proxy, REMOTE_ADDR is set from X-Forwarded-For by the server
-    # configuration; a header the client sends is never trusted here.
-    return request.META.get("REMOTE_ADDR") or None
 
 
 @reseller_required
@@ -216,10 +214,23 @@ def claim_upload_invoice(request: HttpRequest, reference: str) -> HttpResponse:
 def invoice_download(
     request: HttpRequest, reference: str, invoice_id: int
 ) -> HttpResponseBase:
-    """An invoice copy, as an attachment, to the company's users and to staff."""
+    """An invoice copy, as an attachment, to the company's users and to staff
+    who may view invoice copies (the middleware has checked their second
+    factor); every download is in the security log."""
     if request.user.is_staff:
-        return _invoice_response(None, reference, invoice_id)
-    return _reseller_invoice_download(request, reference, invoice_id)
+        if not request.user.has_perm("claims.view_invoicedocument"):
+            raise PermissionDenied
+        response = _invoice_response(None, reference, invoice_id)
+    else:
+        response = _reseller_invoice_download(request, reference, invoice_id)
+    if response.status_code == 200:
+        security_event_record(
+            kind=SecurityEvent.Kind.INVOICE_DOWNLOADED,
+            request=request,
+            claim=reference,
+            invoice=invoice_id,
+        )
+    return response
 
 
 @reseller_required

@@ -270,7 +270,10 @@ class OfferAdmin(admin.ModelAdmin):
         formset.changed_objects = []
         formset.deleted_objects = []
 
-    @admin.action(description=_("Publish the selected offers"))
+    def has_publish_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("offers.publish_offer")
+
+    @admin.action(description=_("Publish the selected offers"), permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:
         for offer in queryset:
             try:
@@ -289,7 +292,7 @@ class OfferAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
 
-    @admin.action(description=_("Archive the selected offers"))
+    @admin.action(description=_("Archive the selected offers"), permissions=["publish"])
     def archive(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:
         count = 0
         for offer in queryset:

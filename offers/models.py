@@ -182,6 +182,7 @@ class Offer(models.Model):
     class Meta:
         verbose_name = _("offer")
         verbose_name_plural = _("offers")
+        permissions = [("publish_offer", "Can publish and archive offers")]
         ordering = ["claim_closes_on", "pk"]
         constraints = [
             models.CheckConstraint(

@@ -10,6 +10,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from cashback.exports import ExportMixin
+from cashback.models import SecurityEvent
+from cashback.security_log import security_event_record
 from offers.eligibility import program_today
 
 from . import services
@@ -260,7 +262,16 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         # Actions need the change permission; the form itself stays read-only.
         return request.user.has_perm("payouts.change_payout") if obj is None else False
 
-    @admin.action(description=_("Create a payment batch of the selected payouts"))
+    def has_add_batch_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payouts.add_paymentbatch")
+
+    def has_record_bank_result_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payouts.record_bank_result")
+
+    @admin.action(
+        description=_("Create a payment batch of the selected payouts"),
+        permissions=["add_batch"],
+    )
     def create_batch(self, request: HttpRequest, queryset: QuerySet) -> None:
         if not request.user.has_perm("payouts.add_paymentbatch"):
             raise PermissionDenied
@@ -288,7 +299,10 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             messages.SUCCESS,
         )
 
-    @admin.action(description=_("Mark the selected payouts paid"))
+    @admin.action(
+        description=_("Mark the selected payouts paid"),
+        permissions=["record_bank_result"],
+    )
     def mark_paid(self, request: HttpRequest, queryset: QuerySet) -> None:
         _run(
             request,
@@ -299,7 +313,10 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             queryset.select_related("claim"),
         )
 
-    @admin.action(description=_("Mark the selected payouts failed (bank refused)"))
+    @admin.action(
+        description=_("Mark the selected payouts failed (bank refused)"),
+        permissions=["record_bank_result"],
+    )
     def mark_failed(self, request: HttpRequest, queryset: QuerySet):
         form = FailureForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
@@ -363,7 +380,10 @@ class PaymentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             else False
         )
 
-    @admin.action(description=_("Release the selected batches (four eyes)"))
+    @admin.action(
+        description=_("Release the selected batches (four eyes)"),
+        permissions=["change"],
+    )
     def release(self, request: HttpRequest, queryset: QuerySet) -> None:
         _run(
             request,
@@ -372,7 +392,7 @@ class PaymentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             queryset,
         )
 
-    @admin.action(description=_("Download the pain.001 file"))
+    @admin.action(description=_("Download the pain.001 file"), permissions=["change"])
     def download_file(self, request: HttpRequest, queryset: QuerySet):
         batches = list(queryset[:2])
         if len(batches) != 1 or not batches[0].payment_file:
@@ -383,6 +403,11 @@ class PaymentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             )
             return None
         batch = batches[0]
+        security_event_record(
+            kind=SecurityEvent.Kind.PAYMENT_FILE_DOWNLOADED,
+            request=request,
+            batch=batch.message_id,
+        )
         response = HttpResponse(batch.payment_file, content_type="application/xml")
         response["Content-Disposition"] = (
             f'attachment; filename="{batch.message_id}.xml"'

@@ -81,6 +81,8 @@ class ExchangeRate(models.Model):
     rate_date = models.DateField(_("date"))
     rate = models.DecimalField(_("rate"), max_digits=18, decimal_places=8)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("exchange rate")
         verbose_name_plural = _("exchange rates")
@@ -130,6 +132,9 @@ class PaymentBatch(models.Model):
     total_amount = models.DecimalField(
         _("total"), max_digits=16, decimal_places=2, default=0
     )
+
+    # The file itself stays out: it is large and names every account in clear.
+    history = HistoricalRecords(excluded_fields=["payment_file"])
 
     class Meta:
         verbose_name = _("payment batch")
@@ -234,6 +239,7 @@ class Payout(models.Model):
     class Meta:
         verbose_name = _("payout")
         verbose_name_plural = _("payouts")
+        permissions = [("record_bank_result", "Can record the bank's answer by hand")]
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from cashback.staff_enrolment import send_mfa_enrolment_link
+
 from .domain_policy import email_domain
 from .models import (
     EmailDomainRule,
@@ -52,6 +54,7 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),
     )
+    actions = [send_mfa_enrolment_link]
 
 
 class MemberInline(admin.TabularInline):
@@ -114,7 +117,12 @@ class ResellerAdmin(SimpleHistoryAdmin):
     actions = ["approve_held"]
     show_full_result_count = False  # no COUNT(*) over millions of rows
 
-    @admin.action(description=_("Approve the selected held resellers"))
+    def has_approve_permission(self, request) -> bool:
+        return request.user.has_perm("resellers.approve_reseller")
+
+    @admin.action(
+        description=_("Approve the selected held resellers"), permissions=["approve"]
+    )
     def approve_held(self, request, queryset) -> None:
         approved = sum(
             reseller_approve(reseller=reseller, actor=request.user)

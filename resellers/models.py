@@ -51,6 +51,7 @@ class Reseller(models.Model):
     class Meta:
         verbose_name = _("reseller")
         verbose_name_plural = _("resellers")
+        permissions = [("approve_reseller", "Can let in a company held for a check")]
         ordering = ["legal_name"]
         constraints = [
             models.UniqueConstraint(
@@ -116,6 +117,9 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
+    # Who changed a user's staff flags, groups' holder or address, and when;
+    # the password hash and the log-in time stay out of it.
+    history = HistoricalRecords(excluded_fields=["password", "last_login"])
 
     class Meta:
         verbose_name = _("user")
@@ -166,6 +170,8 @@ class ProgramMembership(models.Model):
     program = models.CharField(_("program"), max_length=40)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("program membership")

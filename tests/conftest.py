@@ -171,3 +171,41 @@ def microsoft_provider(oidc_provider, settings) -> OidcProvider:
     }
     settings.SECURE_CSP = csp_allowing_authority(settings.SECURE_CSP, oidc_provider.url)
     return oidc_provider
+
+
+def record_second_factor(client, user) -> None:
+    """Record in `client`'s session that `user` typed their TOTP code, as
+    allauth's MFA stage does at log-in (cashback.security)."""
+    from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY
+    from allauth.mfa.models import Authenticator
+
+    authenticator = Authenticator.objects.filter(
+        user=user, type=Authenticator.Type.TOTP
+    ).first()
+    session = client.session
+    session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+        {"method": "password", "at": 0.0, "email": user.email},
+        {"method": "mfa", "at": 0.0, "id": authenticator.pk, "type": "totp"},
+    ]
+    session["account_authentication_methods_user"] = str(user.pk)
+    session.save()
+
+
+@pytest.fixture(autouse=True)
+def _staff_log_in_with_their_second_factor(monkeypatch):
+    """`client.force_login(staff)` stands for a full log-in: staff holding a
+    TOTP authenticator get it recorded in the session, as typing the code
+    would. Staff without one, and tests that remove the record, see what the
+    middleware does without it (tests/security/test_staff_access.py)."""
+    from django.test import Client
+
+    from cashback.security import user_has_totp
+
+    original = Client.force_login
+
+    def force_login(self, user, backend=None):
+        original(self, user, backend)
+        if user.is_staff and user_has_totp(user):
+            record_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login)

@@ -115,7 +115,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "cashback.middleware.RequestSizeLimitMiddleware",  # reliability
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -123,6 +122,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # reliability: after the user is known (only staff may send the ledger's
+    # large bodies); nothing above reads the body.
+    "cashback.middleware.RequestSizeLimitMiddleware",
     "cashback.middleware.UserLanguageMiddleware",
     "cashback.middleware.SessionActivityMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -297,6 +299,22 @@ SOCIALACCOUNT_STORE_TOKENS = False
 # end microsoft
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = PROGRAM_NAME
+# Staff enrol their authenticator only through a link an administrator sends
+# (cashback.staff_enrolment); it works this long.
+STAFF_MFA_ENROLMENT_MAX_AGE_HOURS = env.int(
+    "STAFF_MFA_ENROLMENT_MAX_AGE_HOURS", default=72
+)
+# E-mail changes (and other sensitive account changes) need the password or
+# the second factor again; users are told of every security change.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# Client IPs behind the proxy, for the rate limits, the security log and the
+# IP recorded with accepted terms (cashback.security.client_ip): the number of
+# proxies we run that append to X-Forwarded-For, or a header the proxy sets.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = (
+    env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
+)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -424,6 +442,10 @@ STORAGES["bank_inbound"] = BANK_INBOUND_STORAGE
 
 # E-mail -------------------------------------------------------------------------
 
+# Sent e-mails holding password-reset, confirmation or enrolment links are
+# deleted from the outbox this many days after they went out.
+OUTBOX_LINK_RETENTION_DAYS = env.int("OUTBOX_LINK_RETENTION_DAYS", default=7)
+
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 
 # Celery --------------------------------------------------------------------------
@@ -477,6 +499,11 @@ SESSION_COOKIE_HTTPONLY = True
 # renews it while it is used).
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_TIMEOUT_SECONDS", default=60 * 60)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Absolute lifetime: however busy, a session ends this long after its log-in
+# (cashback.middleware.SessionActivityMiddleware).
+SESSION_ABSOLUTE_LIFETIME_SECONDS = env.int(
+    "SESSION_ABSOLUTE_LIFETIME_SECONDS", default=12 * 60 * 60
+)
 
 LOGGING = {
     "version": 1,

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django_celery_beat.models import CrontabSchedule, PeriodicTask
 
-from cashback.jobs import job_run_now
+from cashback.jobs import JOBS, job_run_now
 from cashback.models import JobRun
 from payouts.models import Payout
 from tests.payouts.factories import PayoutFactory
@@ -119,9 +119,11 @@ def test_the_schedule_list_shows_each_jobs_last_run_and_outcome(operator):
     assert run_url(first) in html
 
 
-def test_a_failing_job_is_recorded_as_failed(operator):
+def test_a_failing_job_is_recorded_as_failed(operator, monkeypatch):
     """A job whose task raises is recorded failed with the error, and the
     operator gets a message, not a server error."""
+    # The validation of one claim, made a job here so that it can fail.
+    monkeypatch.setitem(JOBS, "claims.validate", "Validate one claim")
     crontab = CrontabSchedule.objects.create(minute="0", hour="3")
     job = PeriodicTask.objects.create(
         name="Broken job",
@@ -145,6 +147,65 @@ def test_run_now_needs_the_change_permission(client):
     job = PeriodicTask.objects.get(name=SCHEDULE)
     assert client.post(run_url(job)).status_code == 403
     assert not JobRun.objects.exists()
+
+
+def _schedule_form(job: PeriodicTask, task: str) -> dict:
+    return {
+        "name": job.name,
+        "regtask": "",
+        "task": task,
+        "enabled": "on",
+        "crontab": job.crontab_id,
+        "args": "[]",
+        "kwargs": "{}",
+        "headers": "{}",
+        "priority": "",
+        "queue": "",
+        "exchange": "",
+        "routing_key": "",
+        "expire_seconds": "",
+        "description": "",
+    }
+
+
+def test_an_operator_cannot_point_a_schedule_at_a_task_that_is_not_a_job(operator):
+    """Any registered task (here: deliver one e-mail) is refused on the form;
+    the schedule keeps its job."""
+    job = PeriodicTask.objects.get(name=SCHEDULE)
+    url = reverse("admin:django_celery_beat_periodictask_change", args=[job.pk])
+    response = operator.post(url, _schedule_form(job, "cashback.outbox_deliver"))
+    assert response.status_code == 200
+    assert "is not one of the portal&#x27;s jobs" in response.content.decode()
+    job.refresh_from_db()
+    assert job.task == "payouts.schedule_payouts"
+    response = operator.post(url, _schedule_form(job, "payouts.send_reminders"))
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.task == "payouts.send_reminders"
+
+
+def test_run_now_refuses_a_schedule_whose_task_is_not_a_job():
+    """A schedule written around the form (the database, an old row) still
+    cannot run a task that is not a job."""
+    from cashback.jobs import JobNotFound
+
+    crontab = CrontabSchedule.objects.create(minute="0", hour="4")
+    job = PeriodicTask.objects.create(
+        name="Odd", task="cashback.outbox_deliver", crontab=crontab, args="[1]"
+    )
+    with pytest.raises(JobNotFound):
+        job_run_now(periodic_task=job)
+
+
+def test_every_schedule_the_migrations_make_runs_a_job():
+    """The schedules in the database name jobs of the list (a transactional
+    test elsewhere may have flushed the migrations' rows; the payout ones are
+    made again above)."""
+    from cashback.jobs import JOBS
+
+    tasks = set(PeriodicTask.objects.values_list("task", flat=True))
+    assert tasks
+    assert tasks <= set(JOBS), sorted(tasks - set(JOBS))
 
 
 def test_ordinary_tasks_are_not_recorded():

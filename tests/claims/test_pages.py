@@ -1,6 +1,7 @@
 """The reseller pages: filing, the list, the claim page, uploads and downloads."""
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -177,6 +178,8 @@ def test_download_is_an_attachment_for_the_company_and_staff_only(
     client.force_login(UserFactory())
     assert client.get(url).status_code == 404
     client.force_login(reviewer)
+    assert client.get(url).status_code == 403  # staff, but not a reviewer
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
     assert client.get(url).status_code == 200
     client.logout()
     assert client.get(url).status_code == 302
@@ -192,3 +195,42 @@ def test_dispute_form(signed_in, user, reviewer):
     assert signed_in.post(url, {"comment": "It was sold in time."}).status_code == 302
     claim.refresh_from_db()
     assert claim.status == Claim.Status.DISPUTED
+
+
+def _file_from(client, offer, sale, **headers):
+    return client.post(
+        reverse("claims:file", args=[offer.slug]),
+        {
+            "agreement_numbers": sale.agreement_number,
+            "accepted_terms": "on",
+            "terms_version": offer.terms.latest().version,
+        },
+        **headers,
+    )
+
+
+def test_behind_the_proxy_the_terms_record_the_clients_address(
+    signed_in, offer, sale, settings
+):
+    """With one trusted proxy, the address it appends to X-Forwarded-For is the
+    client's: that is what the accepted terms record (as the rate limits and
+    the security log see it), not the proxy's own address."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    response = _file_from(
+        signed_in,
+        offer,
+        sale,
+        REMOTE_ADDR="10.0.0.2",
+        HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.7",
+    )
+    assert response.status_code == 302
+    assert Claim.objects.get().terms_accepted_ip == "203.0.113.7"
+
+
+def test_without_a_trusted_proxy_a_forwarded_for_header_is_ignored(
+    signed_in, offer, sale, settings
+):
+    """A client cannot choose its recorded address by sending the header."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    _file_from(signed_in, offer, sale, HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert Claim.objects.get().terms_accepted_ip == "127.0.0.1"

@@ -17,7 +17,7 @@ from claims.services import (
 )
 from claims.signals import claim_approved
 from tests.claims.factories import ClaimFactory
-from tests.resellers.factories import UserFactory
+from tests.resellers.factories import StaffUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 S = Claim.Status
@@ -183,24 +183,21 @@ def rejected(claim, reviewer, time_machine):
     return claim
 
 
-def test_dispute_within_30_days_then_reviewer_decides(
-    rejected, user, reviewer, time_machine
-):
-    """rejected -> disputed -> approved, on day 30."""
+def test_dispute_within_30_days_then_reviewer_decides(rejected, user, time_machine):
+    """rejected -> disputed -> approved, on day 30, by another reviewer than
+    the one who rejected it."""
     time_machine.move_to(rejected.decided_at + dt.timedelta(days=30), tick=False)
     claim_dispute(claim=rejected, user=user, comment="Here is why.")
     rejected.refresh_from_db()
     assert rejected.status == S.DISPUTED and rejected.disputed_at
-    claim_approve(claim=rejected, actor=reviewer)
+    claim_approve(claim=rejected, actor=StaffUserFactory())
     assert Claim.objects.get().status == S.APPROVED
 
 
-def test_disputed_claim_can_be_rejected_again_and_not_disputed_twice(
-    rejected, user, reviewer
-):
+def test_disputed_claim_can_be_rejected_again_and_not_disputed_twice(rejected, user):
     """Once only."""
     claim_dispute(claim=rejected, user=user, comment="Please look again.")
-    claim_reject(claim=rejected, actor=reviewer, reason="Still no invoice.")
+    claim_reject(claim=rejected, actor=StaffUserFactory(), reason="Still no invoice.")
     with pytest.raises(ClaimError) as refused:
         claim_dispute(claim=rejected, user=user, comment="Again!")
     assert code(refused.value) == "already_disputed"

@@ -1,9 +1,13 @@
 """Load the demo data of every app, in dependency order; safe to run again."""
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.test.utils import override_settings
+from django.urls import reverse
 
+from cashback.security import mfa_enrolment_token, user_has_totp
 from claims import demo as claims_demo
 from offers import demo as offers_demo
 from payouts import demo as payouts_demo
@@ -37,7 +41,27 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data is in place. Log in with:"))
         for email, role in logins.items():
             self.stdout.write(f"  {role:<40} {email:<32} password: {DEMO_PASSWORD}")
+        self.write_enrolment_links(logins)
+
+    def write_enrolment_links(self, logins: dict[str, str]) -> None:
+        """Staff enrol an authenticator only through a link an administrator
+        sends (cashback.staff_enrolment); here the one running the demo is the
+        administrator, so the links are printed."""
+        staff = [
+            user
+            for user in get_user_model().objects.filter(
+                email__in=list(logins), is_staff=True
+            )
+            if not user_has_totp(user)
+        ]
+        if not staff:
+            return
         self.stdout.write(
-            "Staff set up two-factor authentication (an authenticator app) the first "
-            "time they open /admin/."
+            "Staff: log in, then open this link once to set up two-factor "
+            "authentication with an authenticator app:"
         )
+        for user in staff:
+            path = reverse("staff_mfa_enrol", args=[mfa_enrolment_token(user)])
+            self.stdout.write(
+                f"  {user.email:<32} {settings.PORTAL_URL.rstrip('/')}{path}"
+            )
