@@ -11,8 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from cashback.clock import program_today
 from cashback.exports import ExportMixin
-from offers.eligibility import program_today
 
 from . import services
 from .admin_dashboard import SCHEDULED_STATUSES, week_start

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cashback.clock import program_today
 from claims.models import Claim
 from claims.queue import AGE_BUCKETS, waiting_age_q
-from offers.eligibility import program_today
 
 from .models import Payout, PayoutEvent, Reminder
 from .selectors import DEADLINE_WARNING_DAYS, OPEN_STATUSES
