@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "offers",
     "claims",
     "payouts",
+    "portal",
 ]
 
 MIDDLEWARE = [
