@@ -14,7 +14,7 @@ PYTEST_ARGS ?=
 help:
 	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:8000"
 	@echo "make test   install and run the whole test suite"
-	@echo "make lint   ruff, formatting, migrations and the production deploy check"
+	@echo "make lint   ruff, formatting, layers, migrations and the production deploy check"
 	@echo "make bench  the performance benchmark"
 
 # The virtual environment, made with the first Python >= 3.12 found.
@@ -79,6 +79,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -c pyproject.toml -r . --severity-level medium
 	$(MANAGE) makemigrations --check --dry-run -v0
 	DJANGO_SETTINGS_MODULE=cashback.settings.production \
