@@ -1,28 +1,54 @@
-"""Load the demo data of every app, in dependency order; safe to run again."""
+"""Load whatever part of the demo is missing; `--reset` starts it afresh."""
 
-from django.core.management.base import BaseCommand
-from django.db import transaction
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections, transaction
 from django.test.utils import override_settings
 
-from claims import demo as claims_demo
-from offers import demo as offers_demo
-from payouts import demo as payouts_demo
-from resellers import demo as resellers_demo
+from portal.demo import demo_seed
 from resellers.demo import DEMO_PASSWORD
 
-APP_SEEDERS = [
-    resellers_demo.seed,
-    offers_demo.seed,
-    claims_demo.seed,
-    payouts_demo.seed,
-]
+AFRESH = "make demo-reset (or manage.py seed_demo --reset)"
+
+
+def local_demo_database() -> Path | None:
+    """The default database's file when it is the local SQLite file under var/
+    that `make run` creates; None for anything else (PostgreSQL, another file)."""
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] != "django.db.backends.sqlite3":
+        return None
+    path = Path(database["NAME"]).resolve()
+    return path if path == (settings.VAR_DIR / "db.sqlite3").resolve() else None
 
 
 class Command(BaseCommand):
-    help = "Create the demo users, companies and offers (idempotent); print log-ins."
+    help = (
+        "Create the demo users, companies, offers, claims and payouts that are "
+        "missing (existing ones are never changed); print the log-ins."
+    )
 
-    def handle(self, *args, **options) -> None:
-        logins: dict[str, str] = {}
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Delete the local SQLite database (var/db.sqlite3), migrate and "
+            "load the demo afresh. Refused for any other database.",
+        )
+        parser.add_argument(
+            "--no-input",
+            "--noinput",
+            "--yes",
+            action="store_false",
+            dest="interactive",
+            help="With --reset: do not ask for confirmation.",
+        )
+
+    def handle(self, *args, reset: bool = False, interactive: bool = True, **options):
+        if reset:
+            self._reset(interactive=interactive)
         # The demo's own notices are marked sent without going anywhere: they
         # describe made-up history, not news for a real inbox.
         with (
@@ -31,13 +57,42 @@ class Command(BaseCommand):
             ),
             transaction.atomic(),
         ):
-            for seed in APP_SEEDERS:
-                for role, email in seed():
-                    logins.setdefault(email, role)
-        self.stdout.write(self.style.SUCCESS("Demo data is in place. Log in with:"))
-        for email, role in logins.items():
+            seed = demo_seed()
+        if seed.created:
+            self.stdout.write(self.style.SUCCESS("Demo data is in place. Log in with:"))
+        else:
+            self.stdout.write(
+                self.style.WARNING(
+                    "The demo data was already there: kept it as it is, nothing "
+                    f"created or changed. To start afresh: {AFRESH}. Log in with:"
+                )
+            )
+        for email, role in seed.logins.items():
             self.stdout.write(f"  {role:<40} {email:<32} password: {DEMO_PASSWORD}")
         self.stdout.write(
             "Staff set up two-factor authentication (an authenticator app) the first "
             "time they open /admin/."
         )
+
+    def _reset(self, *, interactive: bool) -> None:
+        path = local_demo_database()
+        if path is None:
+            database = settings.DATABASES["default"]
+            raise CommandError(
+                "--reset only deletes the local demo database "
+                f"{settings.VAR_DIR / 'db.sqlite3'}; the default database is "
+                f"{database['ENGINE'].rsplit('.', 1)[-1]} {database['NAME']!s}. "
+                "Nothing was changed. Unset DATABASE_URL to use the local file."
+            )
+        if interactive:
+            answer = input(
+                f"This deletes {path} with everything in it and loads the demo "
+                "afresh. Type 'yes' to go on: "
+            )
+            if answer.strip().lower() != "yes":
+                raise CommandError("Reset cancelled; nothing was changed.")
+        connections["default"].close()
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        self.stdout.write(f"Deleted {path}; migrating a new one.")
+        call_command("migrate", interactive=False, verbosity=0)
