@@ -22,5 +22,12 @@ def program_today(now: dt.datetime | None = None) -> dt.date:
     return timezone.localtime(now or timezone.now(), timezone=_program_zone()).date()
 
 
+def week_start(now: dt.datetime | None = None) -> dt.datetime:
+    """Monday 00:00 of the current week, in the program's time zone."""
+    local = timezone.localtime(now or timezone.now(), timezone=_program_zone())
+    monday = local.date() - dt.timedelta(days=local.weekday())
+    return dt.datetime.combine(monday, dt.time.min, tzinfo=local.tzinfo)
+
+
 def _program_zone() -> ZoneInfo:
     return ZoneInfo(PROGRAM_TIME_ZONE)

@@ -11,11 +11,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from cashback.clock import program_today
+from cashback.clock import program_today, week_start
 from cashback.exports import ExportMixin
 
 from . import services
-from .admin_dashboard import SCHEDULED_STATUSES, week_start
 from .models import (
     BankAccount,
     ExchangeRate,
@@ -24,7 +23,7 @@ from .models import (
     PayoutEvent,
     Reminder,
 )
-from .selectors import DEADLINE_WARNING_DAYS, OPEN_STATUSES
+from .selectors import DEADLINE_WARNING_DAYS, OPEN_STATUSES, SCHEDULED_STATUSES
 
 
 class ReadOnlyAdminMixin:

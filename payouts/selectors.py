@@ -18,6 +18,8 @@ OPEN_STATUSES = [
     Payout.Status.IN_BATCH,
     Payout.Status.FAILED,
 ]
+# Paid out soon: released to the bank or about to be.
+SCHEDULED_STATUSES = [Payout.Status.SCHEDULED, Payout.Status.IN_BATCH]
 
 
 def payouts_for_reseller(*, reseller: Reseller) -> QuerySet[Payout]:
