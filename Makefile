@@ -9,13 +9,14 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint bench loadgen worker beat messages makemessages install migrate demo clean browser
+.PHONY: help run test lint bench loadgen worker beat messages makemessages install migrate demo demo-reset clean browser
 
 help:
 	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:8000"
 	@echo "make test   install and run the whole test suite"
-	@echo "make lint   ruff, formatting, migrations and the production deploy check"
+	@echo "make lint   ruff, formatting, layers, migrations and the production deploy check"
 	@echo "make bench  the performance benchmark"
+	@echo "make demo-reset  delete the local demo database and load the demo afresh"
 
 # The virtual environment, made with the first Python >= 3.12 found.
 $(PY):
@@ -66,8 +67,14 @@ migrate: install
 	@mkdir -p var
 	$(MANAGE) migrate --no-input -v0
 
+# Creates only what is missing: a demo someone has used is kept as it is.
 demo: migrate
 	$(MANAGE) seed_demo
+
+# Deletes the local SQLite database (after asking) and loads the demo afresh;
+# refused when DATABASE_URL points anywhere else.
+demo-reset: migrate
+	$(MANAGE) seed_demo --reset
 
 run: demo
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
@@ -79,6 +86,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	$(VENV)/bin/bandit -q -c pyproject.toml -r . --severity-level medium
 	$(MANAGE) makemigrations --check --dry-run -v0
 	DJANGO_SETTINGS_MODULE=cashback.settings.production \

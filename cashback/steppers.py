@@ -1,16 +1,10 @@
-"""Claim and payout progress as steps: done, current, still to come.
+"""Progress as steps: done, current, still to come, for includes/stepper.html.
 
-The labels are the states' own names, so a stepper says exactly what the status
-column and the e-mails say. A claim or payout that ended early (rejected,
-withdrawn, forfeited) shows the steps it took and the end it came to.
+Generic on purpose: which steps a claim or a payout has is decided in
+portal/steppers.py, above the apps whose states it names.
 """
 
 from dataclasses import dataclass
-
-from django.utils.translation import gettext_lazy as _
-
-from claims.models import Claim
-from payouts.models import Payout
 
 DONE, CURRENT, NEXT = "done", "current", "next"
 
@@ -28,7 +22,9 @@ class Step:
         return self.state == CURRENT
 
 
-def _steps(labels: list, current: int, *, stopped: bool = False) -> list[Step]:
+def steps(labels: list, current: int, *, stopped: bool = False) -> list[Step]:
+    """The steps named by `labels`, those before `current` done; `stopped` marks
+    the current one as the end of the path."""
     return [
         Step(
             label=label,
@@ -37,53 +33,3 @@ def _steps(labels: list, current: int, *, stopped: bool = False) -> list[Step]:
         )
         for i, label in enumerate(labels)
     ]
-
-
-def claim_steps(claim: Claim) -> list[Step]:
-    """Submitted, then reviewed (or an invoice asked for), then decided."""
-    status, labels = Claim.Status, Claim.Status
-    review = {
-        status.INFO_REQUESTED: labels.INFO_REQUESTED.label,
-        status.DISPUTED: labels.DISPUTED.label,
-    }.get(claim.status, labels.IN_REVIEW.label)
-    if claim.status == status.WITHDRAWN:
-        return _steps([labels.SUBMITTED.label, labels.WITHDRAWN.label], 1, stopped=True)
-    if claim.status == status.REJECTED:
-        return _steps(
-            [labels.SUBMITTED.label, review, labels.REJECTED.label], 2, stopped=True
-        )
-    current = {
-        status.SUBMITTED: 0,
-        status.IN_REVIEW: 1,
-        status.INFO_REQUESTED: 1,
-        status.DISPUTED: 1,
-        status.APPROVED: 2,
-    }[claim.status]
-    return _steps([labels.SUBMITTED.label, review, labels.APPROVED.label], current)
-
-
-PAYOUT_PATH = [
-    Payout.Status.AWAITING_BANK_DETAILS,
-    Payout.Status.READY,
-    Payout.Status.SCHEDULED,
-    Payout.Status.IN_BATCH,
-    Payout.Status.PAID,
-]
-
-
-def payout_steps(payout: Payout) -> list[Step]:
-    """Bank details, ready, scheduled, with the bank, paid; or forfeited."""
-    status = Payout.Status
-    if payout.status == status.FORFEITED:
-        return _steps([status.FORFEITED.label], 0, stopped=True)
-    labels = [
-        _("Bank details") if state == status.AWAITING_BANK_DETAILS else state.label
-        for state in PAYOUT_PATH
-    ]
-    if payout.status == status.FAILED:
-        labels[3] = status.FAILED.label
-        return _steps(labels, 3, stopped=True)
-    current = PAYOUT_PATH.index(payout.status)
-    if current == 0:
-        labels[0] = status.AWAITING_BANK_DETAILS.label
-    return _steps(labels, current)

@@ -6,7 +6,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from . import health, views
+from portal import views
+
+from . import health
 
 admin.site.site_header = _("Cash Back administration")
 admin.site.site_title = _("Cash Back administration")

@@ -19,11 +19,11 @@ from django.db.models import Sum
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cashback.clock import program_today
 from offers.eligibility import (
     CriterionOutcome,
     claim_window_outcome,
     excluded_program_outcome,
-    program_today,
     sale_outcomes,
     territory_outcome,
 )

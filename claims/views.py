@@ -13,11 +13,12 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cashback.clock import program_today
 from cashback.models import SecurityEvent
 from cashback.pagecache import page_version
 from cashback.security import client_ip
 from cashback.security_log import security_event_record
-from offers.eligibility import offer_eligibility, program_today
+from offers.eligibility import offer_eligibility
 from resellers.access import reseller_required
 
 from . import selectors, services

@@ -3,7 +3,7 @@
 The seed's own offer ("10@5 Cloud Open Promotion", long closed) and two offers
 open on the demo day (2026-11-26) with different claim modes, reward rules and
 territories. Re-running changes nothing: rows are found by SKU, code and slug,
-and terms are published only when an offer has none.
+and an offer's terms are published only when the offer is created.
 """
 
 import datetime as dt
@@ -147,22 +147,30 @@ OFFERS = [
 ]
 
 
-def seed() -> list[tuple[str, str]]:
-    """Create the demo catalogue once; it adds no log-ins."""
+def seed() -> int:
+    """Create the demo catalogue's missing rows; an existing product, licence
+    type, segment or offer is left as it is, whatever was done to it since.
+    Returns how many rows it created."""
+    created = 0
+
+    def ensure(model, lookup: dict, defaults: dict):
+        nonlocal created
+        row, new = model.objects.get_or_create(**lookup, defaults=defaults)
+        created += new
+        return row
+
     products = {
-        sku: Product.objects.get_or_create(
-            sku=sku, defaults={"name": name, "family": family, "deployment": kind}
-        )[0]
+        sku: ensure(
+            Product, {"sku": sku}, {"name": name, "family": family, "deployment": kind}
+        )
         for sku, name, family, kind in PRODUCTS
     }
     licence_types = {
-        code: LicenceType.objects.get_or_create(code=code, defaults={"name": name})[0]
+        code: ensure(LicenceType, {"code": code}, {"name": name})
         for code, name in LICENCE_TYPES
     }
     segments = {
-        code: CustomerSegment.objects.get_or_create(code=code, defaults={"name": name})[
-            0
-        ]
+        code: ensure(CustomerSegment, {"code": code}, {"name": name})
         for code, name in SEGMENTS
     }
     for spec in OFFERS:
@@ -171,13 +179,13 @@ def seed() -> list[tuple[str, str]]:
         product_skus = fields.pop("products")
         licence_codes = fields.pop("licence_types")
         segment_codes = fields.pop("segments")
-        offer, created = Offer.objects.get_or_create(slug=slug, defaults=fields)
-        if created:
-            offer.products.set(products[sku] for sku in product_skus)
-            offer.licence_types.set(licence_types[c] for c in licence_codes)
-            offer.segments.set(segments[c] for c in segment_codes)
-        if not offer.terms.exists():
-            terms_publish(offer=offer, text_en=TERMS_EN, text_sv=TERMS_SV)
-        if offer.status == Offer.Status.DRAFT:
-            offer_publish(offer=offer)
-    return []
+        if Offer.objects.filter(slug=slug).exists():
+            continue
+        offer = Offer.objects.create(slug=slug, **fields)
+        created += 1
+        offer.products.set(products[sku] for sku in product_skus)
+        offer.licence_types.set(licence_types[c] for c in licence_codes)
+        offer.segments.set(segments[c] for c in segment_codes)
+        terms_publish(offer=offer, text_en=TERMS_EN, text_sv=TERMS_SV)
+        offer_publish(offer=offer)
+    return created

@@ -11,20 +11,17 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
-from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+# Also imported from here by the claims and payouts services.
+from cashback.clock import program_today
 from resellers.models import ProgramMembership, Reseller
 
 from .models import Offer
-
-PROGRAM_TIME_ZONE = settings.TIME_ZONE
 
 
 @dataclass(frozen=True)
@@ -54,19 +51,6 @@ class Eligibility:
 
     def outcome(self, code: str) -> CriterionOutcome:
         return next(outcome for outcome in self.outcomes if outcome.code == code)
-
-
-def program_today(now: dt.datetime | None = None) -> dt.date:
-    """Today's date where the program runs (Stockholm), whatever the server's zone.
-
-    A window's last day ends at midnight in Stockholm, not in UTC: at
-    2026-01-31 23:30 UTC it is already 1 February there.
-    """
-    return timezone.localtime(now or timezone.now(), timezone=_program_zone()).date()
-
-
-def _program_zone() -> ZoneInfo:
-    return ZoneInfo(PROGRAM_TIME_ZONE)
 
 
 def periods_overlap(

@@ -13,9 +13,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from cashback.clock import program_today
 from resellers.models import Reseller
 
-from .eligibility import Eligibility, offer_eligibility, program_today
+from .eligibility import Eligibility, offer_eligibility
 from .models import Offer, Terms
 
 OFFERS_PER_PAGE = 10

@@ -4,11 +4,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject
 
+from cashback.clock import program_today
 from cashback.pagecache import page_version
 from resellers.access import reseller_required
 
 from . import selectors
-from .eligibility import program_today
 
 
 @reseller_required

@@ -9,13 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
+from cashback.clock import program_today, week_start
 from cashback.exports import ExportMixin
 from cashback.models import SecurityEvent
 from cashback.security_log import security_event_record
-from offers.eligibility import program_today
 
 from . import services
-from .admin_dashboard import SCHEDULED_STATUSES, week_start
 from .models import (
     BankAccount,
     ExchangeRate,
@@ -24,7 +23,7 @@ from .models import (
     PayoutEvent,
     Reminder,
 )
-from .queue import DEADLINE_PAST, DEADLINE_SOON, deadline_q
+from .queue import DEADLINE_PAST, DEADLINE_SOON, SCHEDULED_STATUSES, deadline_q
 
 
 class ReadOnlyAdminMixin:

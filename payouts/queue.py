@@ -17,6 +17,8 @@ OPEN_STATUSES = [
     Payout.Status.FAILED,
 ]
 DEADLINE_WARNING_DAYS = 7
+# Paid out soon: released to the bank or about to be.
+SCHEDULED_STATUSES = [Payout.Status.SCHEDULED, Payout.Status.IN_BATCH]
 # The deadline buckets, by the value of the admin filter's parameter.
 DEADLINE_SOON = "soon"
 DEADLINE_PAST = "past"

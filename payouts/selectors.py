@@ -5,7 +5,7 @@ from datetime import date
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from offers.eligibility import program_today
+from cashback.clock import program_today
 from resellers.models import Reseller
 
 from .models import BankAccount, Payout

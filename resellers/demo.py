@@ -1,6 +1,7 @@
 """Demo data for resellers: vendor staff and a verified demo reseller with two users."""
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
 
 from .models import Reseller, ResellerDomain, User
 from .services import normalized_company_name
@@ -20,60 +21,76 @@ DEMO_RESELLER = {
 }
 
 
-def demo_user_ensure(*, email: str, is_staff: bool = False, **fields) -> User:
-    """Create the user once, with a verified primary address; re-runs change nothing."""
-    user, created = User.objects.get_or_create(
-        email=email, defaults={"is_staff": is_staff, **fields}
-    )
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
-    EmailAddress.objects.get_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
-    )
-    return user
+def demo_user_ensure(
+    *, email: str, is_staff: bool = False, groups: tuple[str, ...] = (), **fields
+) -> tuple[User, bool]:
+    """The demo user with this e-mail, created with a verified primary address and
+    its groups when missing; an existing user is returned untouched.
+
+    Returns (user, created).
+    """
+    user = User.objects.filter(email=email).first()
+    if user is not None:
+        return user, False
+    user = User.objects.create(email=email, is_staff=is_staff, **fields)
+    user.set_password(DEMO_PASSWORD)
+    user.save(update_fields=["password"])
+    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
+    user.groups.add(*Group.objects.filter(name__in=groups))
+    return user, True
 
 
-def demo_reseller_ensure() -> Reseller:
-    """The demo company Nordlicens AB on nordlicens.se, active."""
+def demo_reseller_ensure() -> tuple[Reseller, bool]:
+    """The demo company Nordlicens AB on nordlicens.se, created when missing and
+    otherwise returned as it is. Returns (reseller, created)."""
     fields = dict(DEMO_RESELLER)
-    reseller, _created = Reseller.objects.get_or_create(
-        country=fields.pop("country"),
-        org_number=fields.pop("org_number"),
-        defaults={
-            **fields,
-            "normalized_name": normalized_company_name(fields["legal_name"]),
+    country, org_number = fields.pop("country"), fields.pop("org_number")
+    reseller = Reseller.objects.filter(country=country, org_number=org_number).first()
+    if reseller is not None:
+        return reseller, False
+    reseller = Reseller.objects.create(
+        country=country,
+        org_number=org_number,
+        normalized_name=normalized_company_name(fields["legal_name"]),
+        **fields,
+    )
+    ResellerDomain.objects.create(reseller=reseller, domain="nordlicens.se")
+    return reseller, True
+
+
+# (role, e-mail, the user's fields) of the people the resellers demo creates.
+DEMO_USERS = [
+    (
+        "Vendor administrator (admin)",
+        "admin@vendor.example",
+        {
+            "is_staff": True,
+            "is_superuser": True,
+            "first_name": "Ada",
+            "last_name": "Admin",
         },
-    )
-    ResellerDomain.objects.get_or_create(reseller=reseller, domain="nordlicens.se")
-    return reseller
+    ),
+    (
+        "Reseller company admin (Nordlicens AB)",
+        "anna@nordlicens.se",
+        {"first_name": "Anna", "last_name": "Berg", "is_company_admin": True},
+    ),
+    (
+        "Reseller member (Nordlicens AB)",
+        "erik@nordlicens.se",
+        {"first_name": "Erik", "last_name": "Holm"},
+    ),
+]
 
 
-def seed() -> list[tuple[str, str]]:
-    """Returns the log-ins to print: (role, e-mail)."""
-    demo_user_ensure(
-        email="admin@vendor.example",
-        is_staff=True,
-        is_superuser=True,
-        first_name="Ada",
-        last_name="Admin",
-    )
-    reseller = demo_reseller_ensure()
-    demo_user_ensure(
-        email="anna@nordlicens.se",
-        first_name="Anna",
-        last_name="Berg",
-        reseller=reseller,
-        is_company_admin=True,
-    )
-    demo_user_ensure(
-        email="erik@nordlicens.se",
-        first_name="Erik",
-        last_name="Holm",
-        reseller=reseller,
-    )
-    return [
-        ("Vendor administrator (admin)", "admin@vendor.example"),
-        ("Reseller company admin (Nordlicens AB)", "anna@nordlicens.se"),
-        ("Reseller member (Nordlicens AB)", "erik@nordlicens.se"),
-    ]
+def seed() -> tuple[list[tuple[str, str]], int]:
+    """Create the vendor admin and the demo company with its two users, each only
+    when missing. Returns the log-ins to print as (role, e-mail) and how many
+    rows it created."""
+    reseller, created = demo_reseller_ensure()
+    count = int(created)
+    for _role, email, fields in DEMO_USERS:
+        if not fields.get("is_staff"):
+            fields = {**fields, "reseller": reseller}
+        count += demo_user_ensure(email=email, **fields)[1]
+    return [(role, email) for role, email, _fields in DEMO_USERS], count

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "offers",
     "claims",
     "payouts",
+    "portal",
 ]
 
 MIDDLEWARE = [

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from claims.models import Claim
-from payouts.admin_dashboard import dashboard_build
 from payouts.models import Payout, PayoutEvent, Reminder
+from portal.admin_dashboard import dashboard_build
 from tests.claims.factories import ClaimFactory
 from tests.offers.factories import OfferFactory
 from tests.payouts.factories import PayoutFactory

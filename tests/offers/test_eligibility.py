@@ -5,11 +5,11 @@ import datetime as dt
 import pytest
 import time_machine
 
+from cashback.clock import program_today
 from offers.eligibility import (
     offer_eligibility,
     offers_eligibility,
     periods_overlap,
-    program_today,
     sale_outcomes,
 )
 from offers.models import Offer

@@ -8,11 +8,11 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from payouts.admin_dashboard import deadline_risk
 from payouts.models import Payout
 from payouts.queue import DEADLINE_PAST, DEADLINE_SOON, OPEN_STATUSES, deadline_q
 from payouts.selectors import payouts_at_deadline_risk
 from payouts.services import OPERATORS_GROUP, operators_deadline_summary_send
+from portal.admin_dashboard import deadline_risk
 from tests.payouts.factories import PayoutFactory
 from tests.resellers.factories import StaffUserFactory
 

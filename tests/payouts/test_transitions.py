@@ -10,7 +10,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from cashback.errors import PortalError
-from cashback.steppers import payout_steps
 from claims.services import ClaimError
 from payouts.models import Payout, PayoutEvent
 from payouts.services import (
@@ -23,6 +22,7 @@ from payouts.services import (
     transition_allowed,
 )
 from payouts.services.transitions import SetStep, _move, _move_set, locked_batches
+from portal.steppers import payout_steps
 from tests.payouts.conftest import approve
 from tests.payouts.factories import PayoutFactory, approved_claim
 from tests.payouts.test_bank_details import submit

@@ -63,8 +63,9 @@ def test_domain_rules_are_stored_normalised(staff_client):
 
 def test_demo_seed_is_idempotent_and_has_a_verified_reseller():
     """The demo reseller has a verified admin and member; re-running adds nothing."""
-    logins = demo.seed()
-    demo.seed()
+    logins, created = demo.seed()
+    assert created == 4  # the company and its three people
+    assert demo.seed() == (logins, 0)
     emails = [email for _role, email in logins]
     assert {"admin@vendor.example", "anna@nordlicens.se", "erik@nordlicens.se"} <= set(
         emails

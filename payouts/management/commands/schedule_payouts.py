@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand
 
+from cashback.clock import program_today
 from cashback.progress import Progress
-from offers.eligibility import program_today
 from payouts.models import Payout
 from payouts.services import payouts_schedule
 

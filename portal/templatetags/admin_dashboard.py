@@ -2,7 +2,7 @@
 
 from django import template
 
-from payouts.admin_dashboard import Dashboard, dashboard_build
+from portal.admin_dashboard import Dashboard, dashboard_build
 
 register = template.Library()
 

@@ -2,16 +2,17 @@
 
 from django import template
 
-from cashback import steppers
+from cashback.steppers import Step
+from portal import steppers
 
 register = template.Library()
 
 
 @register.filter
-def claim_steps(claim) -> list[steppers.Step]:
+def claim_steps(claim) -> list[Step]:
     return steppers.claim_steps(claim)
 
 
 @register.filter
-def payout_steps(payout) -> list[steppers.Step]:
+def payout_steps(payout) -> list[Step]:
     return steppers.payout_steps(payout)

@@ -1,8 +1,18 @@
 """Claim and payout steppers: which steps are done, which is current, which next."""
 
-from cashback.steppers import claim_steps, payout_steps
+import pytest
+from django.utils import translation
+
 from claims.models import Claim
 from payouts.models import Payout
+from portal.steppers import claim_steps, payout_steps
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The labels are compared in English, whatever an earlier test activated."""
+    with translation.override("en"):
+        yield
 
 
 def states(steps) -> list[tuple[str, str]]:

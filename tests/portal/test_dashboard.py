@@ -139,7 +139,7 @@ def test_staff_land_in_admin_after_logging_in(client):
 
 def test_a_long_task_list_shows_the_first_few_and_links_to_the_rest(signed_in, user):
     """Thousands of waiting payouts do not make a page of thousands of rows."""
-    from cashback.dashboard import TASKS_PER_KIND
+    from portal.dashboard import TASKS_PER_KIND
 
     payouts = [
         PayoutFactory(

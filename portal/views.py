@@ -8,18 +8,18 @@ from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from offers.eligibility import program_today
+from cashback.clock import program_today
+from cashback.pagecache import page_version
+from cashback.security import ENROLMENT_SESSION_KEY, mfa_enrolment_user
 from resellers.access import reseller_required
 from resellers.services import user_set_language
 
 from .dashboard import reseller_overview
-from .pagecache import page_version
-from .security import ENROLMENT_SESSION_KEY, mfa_enrolment_user
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """The program page (seed): what it is, how it works, how to claim, the FAQ."""
-    return render(request, "home.html")
+    return render(request, "portal/home.html")
 
 
 @reseller_required
@@ -31,7 +31,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     reseller = request.reseller
     return render(
         request,
-        "dashboard.html",
+        "portal/dashboard.html",
         {
             "overview": SimpleLazyObject(lambda: reseller_overview(reseller=reseller)),
             "page_version": page_version(

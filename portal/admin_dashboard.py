@@ -1,8 +1,8 @@
 """The staff dashboard on the admin index: where the program stands.
 
-It reads claims and payouts, so it lives in payouts (payouts may import claims,
-never the other way). Every figure is one aggregate query, whatever the number
-of rows, and comes with the admin changelist URL that lists the rows behind it.
+It composes claims and payouts, so it lives in the portal, above both. Every
+figure is one aggregate query, whatever the number of rows, and comes with the
+admin changelist URL that lists the rows behind it.
 """
 
 import datetime as dt
@@ -16,14 +16,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from cashback.clock import program_today, week_start
 from claims.models import Claim
 from claims.queue import AGE_BUCKETS, waiting_age_q
-from offers.eligibility import program_today
+from payouts.models import Payout, PayoutEvent, Reminder
+from payouts.queue import (
+    DEADLINE_PAST,
+    DEADLINE_SOON,
+    SCHEDULED_STATUSES,
+    deadline_q,
+    open_q,
+)
 
-from .models import Payout, PayoutEvent, Reminder
-from .queue import DEADLINE_PAST, DEADLINE_SOON, deadline_q, open_q
-
-SCHEDULED_STATUSES = [Payout.Status.SCHEDULED, Payout.Status.IN_BATCH]
 CLAIM_CHART_DAYS = 30
 MONEY_CHART_MONTHS = 12
 
@@ -41,13 +45,6 @@ def payouts_url(**params) -> str:
 def _url(name: str, params: dict) -> str:
     query = urlencode({k: v for k, v in params.items() if v is not None})
     return f"{reverse(name)}?{query}" if query else reverse(name)
-
-
-def week_start(now: dt.datetime | None = None) -> dt.datetime:
-    """Monday 00:00 of the current week, in the program's time zone."""
-    local = timezone.localtime(now or timezone.now())
-    monday = local.date() - dt.timedelta(days=local.weekday())
-    return dt.datetime.combine(monday, dt.time.min, tzinfo=local.tzinfo)
 
 
 @dataclass

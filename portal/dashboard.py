@@ -1,7 +1,7 @@
 """What a reseller's overview shows: what to do next first, then where things stand.
 
 The overview belongs to the portal as a whole, so it composes the apps'
-models here (the project package is the composition root). Every read is
+models here, in the top layer that may import all of them. Every read is
 scoped to the asking reseller and the page runs a fixed number of queries
 whatever the number of claims and payouts.
 """
@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cashback.clock import program_today
 from claims.models import Claim
 from claims.services import DISPUTE_DAYS
-from offers.eligibility import program_today
 from offers.selectors import offers_visible
 from payouts.models import Payout
 from resellers.models import Reseller
