@@ -30,6 +30,7 @@ from cashback.outbox import outbox_email_enqueue, outbox_emails_enqueue_many
 from claims.models import Claim, ClaimAgreement, OpenAgreement
 from offers.eligibility import program_today
 from offers.models import ReturnPeriod
+from resellers.addresses import address_is_complete
 from resellers.models import Reseller, User
 
 from .banking import account_check, beneficiary_check
@@ -230,7 +231,7 @@ def _payout_currencies(payout: Payout) -> list[str]:
 
 
 def _address_check(reseller: Reseller, address_confirmed: bool) -> None:
-    if not (reseller.street_address and reseller.postal_code and reseller.city):
+    if not address_is_complete(reseller):
         raise ValidationError(
             {
                 "address_confirmed": _(
