@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from offers.models import CustomerSegment, LicenceType, Offer, Product
 from resellers.demo import demo_reseller_ensure, demo_user_ensure
+from resellers.identifiers import company_name_key
 from resellers.models import Reseller, User
 
 from . import services
@@ -48,7 +49,7 @@ def _company(legal_name: str, org_number: str) -> Reseller:
     if reseller is None:
         reseller = Reseller.objects.create(
             legal_name=legal_name,
-            normalized_name=basename(legal_name).casefold(),
+            normalized_name=company_name_key(legal_name),
             country="SE",
             org_number=org_number,
             street_address="Drottninggatan 1",

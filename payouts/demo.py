@@ -16,6 +16,7 @@ from django.utils import timezone
 from claims.models import Claim, OpenAgreement
 from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
 from resellers.demo import demo_user_ensure
+from resellers.identifiers import company_name_key
 from resellers.models import Reseller, User
 
 from . import services
@@ -68,7 +69,7 @@ def _demo_reseller() -> tuple[Reseller, User]:
         org_number="5566778899",
         defaults={
             "legal_name": "Nordic Licensing AB",
-            "normalized_name": "nordic licensing",
+            "normalized_name": company_name_key("Nordic Licensing AB"),
             "street_address": "Storgatan 1",
             "postal_code": "111 22",
             "city": "Stockholm",

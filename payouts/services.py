@@ -355,7 +355,7 @@ def bank_account_submit(
     clean = None
     try:
         beneficiary = beneficiary_check(
-            beneficiary_name=beneficiary_name, legal_name=reseller.legal_name
+            beneficiary_name=beneficiary_name, reseller=reseller
         )
     except ValidationError as error:
         errors.update(error.message_dict)

@@ -2,8 +2,8 @@
 
 from allauth.account.models import EmailAddress
 
+from .identifiers import company_name_key
 from .models import Reseller, ResellerDomain, User
-from .services import normalized_company_name
 
 DEMO_PASSWORD = "cashback-demo-2026"  # noqa: S105  (printed for the demo, local only)
 
@@ -42,7 +42,7 @@ def demo_reseller_ensure() -> Reseller:
         org_number=fields.pop("org_number"),
         defaults={
             **fields,
-            "normalized_name": normalized_company_name(fields["legal_name"]),
+            "normalized_name": company_name_key(fields["legal_name"]),
         },
     )
     ResellerDomain.objects.get_or_create(reseller=reseller, domain="nordlicens.se")

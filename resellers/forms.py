@@ -18,7 +18,7 @@ from stdnum.se import postnummer
 from .addresses import address_required_fields
 from .domain_policy import email_domain_validate
 from .identifiers import (
-    org_number_normalise,
+    org_number_validate,
     vat_number_normalise,
     vat_required,
 )
@@ -102,7 +102,7 @@ class ResellerSignupForm(SignupForm):
             return cleaned
         if "org_number" in cleaned:
             try:
-                cleaned["org_number"] = org_number_normalise(
+                cleaned["org_number"] = org_number_validate(
                     country=country, value=cleaned["org_number"]
                 )
             except forms.ValidationError as error:

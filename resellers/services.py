@@ -3,7 +3,6 @@
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from cleanco import basename
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -12,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from cashback.outbox import outbox_email_enqueue
 
 from .domain_policy import email_domain
+from .identifiers import company_name_key
 from .models import PendingMembership, Reseller, ResellerDomain, ResellerEvent, User
 from .selectors import Registration, registration_plan, reseller_has_claims
 
@@ -33,11 +33,6 @@ def user_set_language(*, user: User, language: str) -> None:
         return
     user.preferred_language = language
     user.save(update_fields=["preferred_language"])
-
-
-def normalized_company_name(legal_name: str) -> str:
-    """The name without legal suffixes, case or punctuation: what names match on."""
-    return " ".join(basename(legal_name).split()).casefold()
 
 
 def reseller_register_user(
@@ -76,7 +71,7 @@ def reseller_register_user(
             with transaction.atomic():  # a concurrent first sign-up of the number
                 reseller = Reseller.objects.create(
                     legal_name=legal_name.strip(),
-                    normalized_name=normalized_company_name(legal_name),
+                    normalized_name=company_name_key(legal_name),
                     country=country,
                     org_number=org_number,
                     vat_number=vat_number,
@@ -195,7 +190,7 @@ def reseller_profile_update(
             setattr(locked, field, value)
         update_fields = list(changed)
         if "legal_name" in changed:
-            locked.normalized_name = normalized_company_name(locked.legal_name)
+            locked.normalized_name = company_name_key(locked.legal_name)
             update_fields.append("normalized_name")
         locked.save(update_fields=update_fields)
         ResellerEvent.objects.create(

@@ -26,7 +26,7 @@ from claims.models import Claim, ClaimEvent
 from offers.models import Offer
 from payouts import services as payouts
 from payouts.models import PaymentBatch, Payout, PayoutEvent
-from resellers.services import normalized_company_name
+from resellers.identifiers import company_name_key
 from tests.claims.factories import OpenAgreementFactory
 from tests.offers.factories import OfferFactory
 from tests.resellers.factories import ResellerFactory, StaffUserFactory, UserFactory
@@ -289,7 +289,7 @@ class ProgramMachine(RuleBasedStateMachine):
     @precondition(lambda self: hasattr(self, "reseller"))
     @invariant()
     def no_payment_before_release_or_to_a_foreign_account(self):
-        legal = normalized_company_name(self.reseller.legal_name)
+        legal = company_name_key(self.reseller.legal_name)
         for payout in self.payouts(S.SCHEDULED, S.IN_BATCH, S.PAID):
             scheduled = payout.events.filter(kind=PayoutEvent.Kind.SCHEDULED).last()
             assert scheduled is not None
@@ -303,7 +303,7 @@ class ProgramMachine(RuleBasedStateMachine):
             account = payout.bank_account
             assert account is not None
             assert account.reseller_id == self.reseller.pk
-            assert normalized_company_name(account.beneficiary_name) == legal
+            assert company_name_key(account.beneficiary_name) == legal
         for batch in PaymentBatch.objects.filter(payouts__reseller=self.reseller):
             assert batch.released_by_id != batch.created_by_id
 
