@@ -118,7 +118,7 @@ def _claim(
 ) -> None:
     if Claim.objects.filter(reseller=reseller, offer=offer).exists():
         return
-    terms = services.current_terms(offer)
+    terms = offer.current_terms()
     if terms is None:
         return
     with transaction.atomic():

@@ -1,12 +1,13 @@
 """Claims, the agreements they cover, the Open agreement ledger, invoice copies
 and the timeline of every claim."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -119,6 +120,44 @@ class OpenAgreement(models.Model):
         return self.agreement_number
 
 
+# A rejection can be disputed once, within this time after the decision.
+DISPUTE_WINDOW_DAYS = 30
+DISPUTE_WINDOW = dt.timedelta(days=DISPUTE_WINDOW_DAYS)
+
+
+class ClaimQuerySet(CompanyRowsQuerySet):
+    """The claims' named subsets; other apps reach them through the reverse
+    accessor (`reseller.claims.counting()`) without importing this app."""
+
+    def counting(self) -> "ClaimQuerySet":
+        """Claims that still count: they take the company's one claim on an offer
+        in one-claim mode (R7). Only a withdrawn claim stops counting."""
+        return self.exclude(status=Claim.Status.WITHDRAWN)
+
+    def with_still_counts(self) -> "ClaimQuerySet":
+        """Each claim annotated `still_counts`, the same rule as `counting()`,
+        for pages that list every claim and need to know which ones count."""
+        return self.annotate(
+            still_counts=ExpressionWrapper(
+                ~Q(status=Claim.Status.WITHDRAWN), output_field=models.BooleanField()
+            )
+        )
+
+    def disputable(self, now: dt.datetime) -> "ClaimQuerySet":
+        """Rejections the company can still dispute at `now` (the dispute window,
+        the same rule as `Claim.dispute_until`)."""
+        return self.filter(
+            status=Claim.Status.REJECTED,
+            disputed_at__isnull=True,
+            decided_at__gte=now - DISPUTE_WINDOW,
+        )
+
+    def may_be_paid(self) -> "ClaimQuerySet":
+        """Claims that may still lead to a payment: neither withdrawn nor
+        rejected (they share the offer's cap and net-new-customer minimum)."""
+        return self.exclude(status__in=[Claim.Status.WITHDRAWN, Claim.Status.REJECTED])
+
+
 class Claim(models.Model):
     """A reseller's request for the reward of one offer."""
 
@@ -190,7 +229,7 @@ class Claim(models.Model):
     # Audit trail (who changed what in admin or a service's save()); the event
     # rows record every state change, including bulk ones history cannot see.
     # Set-based writes bump the company's cached pages (cashback.pagecache).
-    objects = CompanyRowsQuerySet.as_manager()
+    objects = ClaimQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -226,6 +265,15 @@ class Claim(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("claims:detail", kwargs={"reference": self.reference})
+
+    @property
+    def dispute_until(self) -> dt.datetime | None:
+        """Until when this rejection can be disputed; None when it cannot."""
+        if self.status != Claim.Status.REJECTED or self.disputed_at:
+            return None
+        if not self.decided_at:
+            return None
+        return self.decided_at + DISPUTE_WINDOW
 
 
 class ClaimAgreement(models.Model):

@@ -111,7 +111,7 @@ def claim_actions(
             reference=claim.reference,
             can_withdraw=services.claim_can_withdraw(claim),
             can_upload=claim.status == S.INFO_REQUESTED,
-            dispute_until=services.claim_dispute_until(claim),
+            dispute_until=claim.dispute_until,
         )
         versioned_set(key, version, actions)
     return actions, version

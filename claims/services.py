@@ -23,11 +23,12 @@ from django.utils.translation import gettext_lazy as _
 from cashback.outbox import outbox_email_enqueue
 from cashback.tasks_util import enqueue_after_commit
 from offers.eligibility import offer_eligibility, program_today
-from offers.models import Offer, Terms
+from offers.models import Offer
 from resellers.access import has_verified_email
 from resellers.models import Reseller, User
 
 from .models import (
+    DISPUTE_WINDOW_DAYS,
     Claim,
     ClaimAgreement,
     ClaimEvent,
@@ -42,7 +43,6 @@ from .uploads import invoice_file_check
 from .validation import claim_report
 
 S = Claim.Status
-DISPUTE_DAYS = 30
 
 # Which states each action starts from. Reviewer actions on a claim nobody has
 # opened yet record "review started" first, in the same transaction, so the
@@ -77,33 +77,14 @@ def _refuse(message, field: str = NON_FIELD_ERRORS, code: str = "refused"):
     return ClaimError({field: [ValidationError(message, code=code)]})
 
 
-def claim_is_decided(claim: Claim) -> bool:
-    return claim.status in {S.APPROVED, S.REJECTED, S.WITHDRAWN}
-
-
 def claim_can_withdraw(claim: Claim) -> bool:
     return claim.status in TRANSITIONS["withdraw"]
 
 
-def claim_dispute_until(claim: Claim) -> dt.datetime | None:
-    """Until when a rejection can be disputed; None when it cannot (any more)."""
-    if claim.status != S.REJECTED or claim.disputed_at or not claim.decided_at:
-        return None
-    return claim.decided_at + dt.timedelta(days=DISPUTE_DAYS)
-
-
 def claim_can_dispute(claim: Claim, now: dt.datetime | None = None) -> bool:
-    until = claim_dispute_until(claim)
+    """Whether the rejection can still be disputed (Claim.dispute_until)."""
+    until = claim.dispute_until
     return until is not None and (now or timezone.now()) <= until
-
-
-def current_terms(offer: Offer) -> Terms | None:
-    """The newest published terms version of an offer."""
-    return (
-        offer.terms.filter(published_at__lte=timezone.now())
-        .order_by("-version")
-        .first()
-    )
 
 
 # Filing ----------------------------------------------------------------------
@@ -164,7 +145,7 @@ def _existing_reference(reseller: Reseller, offer: Offer) -> str | None:
         return None
     return (
         Claim.objects.filter(reseller=reseller, offer=offer)
-        .exclude(status=S.WITHDRAWN)
+        .counting()
         .order_by("created_at")
         .values_list("reference", flat=True)
         .first()
@@ -309,7 +290,7 @@ def _claim_file_locked(
     if offer.status != Offer.Status.PUBLISHED:
         _add(errors, NON_FIELD_ERRORS, _("This offer is not open."), "not_published")
         raise _Refused(errors, [])
-    terms = current_terms(offer)
+    terms = offer.current_terms()
     if terms is None:
         _add(
             errors,
@@ -619,7 +600,7 @@ def claim_dispute(*, claim: Claim, user: User, comment: str) -> Claim:
                     "A rejection can be disputed within %(days)s days; that time is "
                     "over."
                 )
-                % {"days": DISPUTE_DAYS},
+                % {"days": DISPUTE_WINDOW_DAYS},
                 code="dispute_too_late",
             )
         claim.disputed_at = timezone.now()

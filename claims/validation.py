@@ -357,10 +357,8 @@ def _active_sibling_claims(claim: Claim):
     """The company's other claims on the offer that may still be paid."""
     return (
         Claim.objects.filter(reseller=claim.reseller, offer=claim.offer)
-        .exclude(
-            pk=claim.pk,
-        )
-        .exclude(status__in=[Claim.Status.WITHDRAWN, Claim.Status.REJECTED])
+        .exclude(pk=claim.pk)
+        .may_be_paid()
     )
 
 

@@ -29,7 +29,6 @@ from cashback.models import OutboxMessage
 from cashback.outbox import outbox_email_enqueue, outbox_emails_enqueue_many
 from claims.models import Claim, ClaimAgreement, OpenAgreement
 from offers.eligibility import program_today
-from offers.models import ReturnPeriod
 from resellers.addresses import address_is_complete
 from resellers.models import Reseller, User
 
@@ -168,13 +167,7 @@ def _release_date(claim: Claim) -> date:
     )["last"]
     if last_sale is None:
         return offer.calculation_date
-    days = (
-        ReturnPeriod.objects.filter(offer=offer, country=claim.reseller.country)
-        .values_list("days", flat=True)
-        .first()
-    )
-    if days is None:
-        days = offer.return_period_days
+    days = offer.return_period_days_for(claim.reseller.country)
     return max(offer.calculation_date, last_sale + timedelta(days=days))
 
 
@@ -227,7 +220,7 @@ def on_claim_approved(sender, *, claim: Claim, actor=None, **kwargs) -> None:
 
 
 def _payout_currencies(payout: Payout) -> list[str]:
-    return list(payout.offer.payout_currencies or []) or [payout.currency]
+    return payout.offer.payout_currencies_offered()
 
 
 def _address_check(reseller: Reseller, address_confirmed: bool) -> None:

@@ -68,7 +68,7 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
         messages.info(request, _("This payout needs no bank details now."))
         return redirect("payouts:list")
     current = selectors.current_bank_account(reseller=reseller)
-    currencies = list(payout.offer.payout_currencies or []) or [payout.currency]
+    currencies = payout.offer.payout_currencies_offered()
     initial = {
         "beneficiary_name": reseller.legal_name,
         "bank_country": reseller.country.code,
