@@ -297,7 +297,7 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
         return False  # nothing is edited by hand
 
     def has_review_permission(self, request) -> bool:
-        return request.user.is_staff and request.user.has_perm("claims.review_claim")
+        return services.user_may_review(request.user)
 
     # Columns and fields ------------------------------------------------------
 

@@ -9,7 +9,6 @@ and send the reseller's users an e-mail through the outbox; a refusal raises
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -26,6 +25,7 @@ from offers.eligibility import offer_eligibility, program_today
 from offers.models import Offer
 from resellers.access import has_verified_email
 from resellers.models import Reseller, User
+from resellers.selectors import recipients_by_language
 
 from .models import (
     DISPUTE_WINDOW_DAYS,
@@ -408,8 +408,19 @@ def _move(
     return event
 
 
+def user_may_review(user: User | None) -> bool:
+    """Who may review claims (R10, R24): active staff with the review
+    permission. Admin shows the review actions by the same rule."""
+    return bool(
+        user
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("claims.review_claim")
+    )
+
+
 def _require_reviewer(actor: User) -> None:
-    if not (actor and actor.is_staff):
+    if not user_may_review(actor):
         raise _refuse(_("Only the program's reviewers can do this."), code="forbidden")
 
 
@@ -652,12 +663,9 @@ def claim_validate(*, claim_id: int, actor: User | None = None) -> Claim:
 
 def _notify(claim: Claim, event: ClaimEvent) -> None:
     """Tell every user of the company, each in their language, with a link."""
-    users = User.objects.filter(reseller_id=claim.reseller_id, is_active=True)
-    by_language: dict[str, list[str]] = defaultdict(list)
-    for user in users.select_related("reseller"):
-        by_language[user.language].append(user.email)
+    by_language = recipients_by_language(reseller_ids=[claim.reseller_id])
     url = settings.PORTAL_URL.rstrip("/") + claim.get_absolute_url()
-    for language, recipients in sorted(by_language.items()):
+    for language, recipients in sorted(by_language[claim.reseller_id].items()):
         outbox_email_enqueue(
             dedup_key=f"claim-event:{event.pk}:{language}",
             recipients=sorted(recipients),

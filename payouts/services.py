@@ -31,6 +31,7 @@ from claims.models import Claim, ClaimAgreement, OpenAgreement
 from offers.eligibility import program_today
 from resellers.addresses import address_is_complete
 from resellers.models import Reseller, User
+from resellers.selectors import recipients_by_language
 
 from .banking import account_check, beneficiary_check
 from .crypto import (
@@ -84,24 +85,6 @@ def _event(
     )
 
 
-def _recipients_by_language(users: Iterable[User]) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = defaultdict(list)
-    for user in users:
-        groups[user.language].append(user.email)
-    return dict(groups)
-
-
-def _company_users(reseller_ids: Iterable[int]) -> dict[int, list[User]]:
-    users: dict[int, list[User]] = defaultdict(list)
-    for user in (
-        User.objects.filter(reseller_id__in=set(reseller_ids), is_active=True)
-        .select_related("reseller")
-        .order_by("pk")
-    ):
-        users[user.reseller_id].append(user)
-    return users
-
-
 def notice_dedup_keys(payout: Payout) -> list[str]:
     """The outbox keys of this cycle's notice, one per language."""
     return [
@@ -143,10 +126,10 @@ def _payout_context(payout: Payout) -> dict:
 
 
 def _notice_enqueue(payout: Payout, template: str = "emails/payout_notice") -> None:
-    users = _company_users([payout.reseller_id])[payout.reseller_id]
     context = _payout_context(payout)
     keys = notice_dedup_keys(payout)
-    for language, emails in _recipients_by_language(users).items():
+    by_language = recipients_by_language(reseller_ids=[payout.reseller_id])
+    for language, emails in by_language[payout.reseller_id].items():
         outbox_email_enqueue(
             dedup_key=next(k for k in keys if k.endswith(f":{language}")),
             recipients=emails,
@@ -570,22 +553,6 @@ class _LinkMaker:
         return self.prefix + self.signer.sign(str(payout_id)) + self.suffix
 
 
-def _recipients_by_reseller(reseller_ids: Iterable[int]) -> dict[int, dict]:
-    """{reseller id: {language: [e-mail, ...]}} of the active users, read as
-    plain values."""
-    groups: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for reseller_id, own, company, email in (
-        User.objects.filter(reseller_id__in=set(reseller_ids), is_active=True)
-        .order_by("pk")
-        .values_list(
-            "reseller_id", "preferred_language", "reseller__preferred_language", "email"
-        )
-    ):
-        # User.language, from the values instead of two model instances.
-        groups[reseller_id][own or company or "en"].append(email)
-    return groups
-
-
 def _due_sweep(
     now: datetime,
     dry_run: bool,
@@ -630,7 +597,9 @@ def _due_sweep(
                 for days in {row.offer__reminder_interval_days for row in reminded}
             }
             _sweep_write(reminded, forfeited, due_at, now)
-            recipients = _recipients_by_reseller(row.reseller_id for row in rows)
+            recipients = recipients_by_language(
+                reseller_ids=[row.reseller_id for row in rows]
+            )
             emails = []
             for row in rows:
                 sent, max_reminders = row.reminders_sent, row.offer__max_reminders

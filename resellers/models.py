@@ -89,6 +89,13 @@ class ResellerDomain(models.Model):
         return self.domain
 
 
+def language_for(own: str, company: str | None) -> str:
+    """The language of a user's e-mails: their own choice, else their company's,
+    else English. User.language and resellers.selectors.recipients_by_language
+    both decide it here."""
+    return own or company or "en"
+
+
 class User(AbstractUser):
     """A person who signs in with an e-mail address: reseller staff or vendor staff."""
 
@@ -131,8 +138,9 @@ class User(AbstractUser):
     @property
     def language(self) -> str:
         """The language for this user's e-mails."""
-        return self.preferred_language or (
-            self.reseller.preferred_language if self.reseller_id else "en"
+        return language_for(
+            self.preferred_language,
+            self.reseller.preferred_language if self.reseller_id else "",
         )
 
 

@@ -17,7 +17,7 @@ from claims.services import (
 )
 from claims.signals import claim_approved
 from tests.claims.factories import ClaimFactory
-from tests.resellers.factories import UserFactory
+from tests.resellers.factories import StaffUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 S = Claim.Status
@@ -240,3 +240,25 @@ def test_a_claim_with_nothing_to_pay_cannot_be_approved(user, reviewer, reward):
     claim.refresh_from_db()
     assert claim.status == S.SUBMITTED
     assert not claim.events.filter(kind=ClaimEvent.Kind.APPROVED).exists()
+
+
+@pytest.mark.parametrize(
+    "act",
+    [
+        lambda claim, actor: claim_start_review(claim=claim, actor=actor),
+        lambda claim, actor: claim_approve(claim=claim, actor=actor),
+        lambda claim, actor: claim_reject(claim=claim, actor=actor, reason="No."),
+        lambda claim, actor: claim_request_invoice(
+            claim=claim, actor=actor, message="Send it."
+        ),
+    ],
+)
+def test_staff_without_the_review_permission_is_refused(act):
+    """The service checks claims.review_claim, as admin does, not only is_staff."""
+    claim = ClaimFactory()
+    with pytest.raises(ClaimError) as caught:
+        act(claim, StaffUserFactory())
+    assert caught.value.error_dict["__all__"][0].code == "forbidden"
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.SUBMITTED
+    assert not ClaimEvent.objects.filter(claim=claim).exists()

@@ -14,7 +14,7 @@ from claims.signals import claim_approved
 from payouts.models import PaymentBatch, Payout, Reminder
 from payouts.services import PayoutError, batch_release, payouts_send_reminders
 from tests.payouts.factories import PayoutFactory, approved_claim
-from tests.resellers.factories import StaffUserFactory
+from tests.resellers.factories import ReviewerFactory, StaffUserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -45,7 +45,7 @@ def run_together(count: int, work: Callable[[], object]) -> list[object]:
 def test_twenty_concurrent_approvals_open_one_payout():
     """20 signal sends for one claim at once: one payout, one notice per language."""
     claim = approved_claim()
-    reviewer = StaffUserFactory()
+    reviewer = ReviewerFactory()
 
     def send():
         with transaction.atomic():

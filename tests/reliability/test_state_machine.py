@@ -29,7 +29,12 @@ from payouts.models import PaymentBatch, Payout, PayoutEvent
 from resellers.identifiers import company_name_key
 from tests.claims.factories import OpenAgreementFactory
 from tests.offers.factories import OfferFactory
-from tests.resellers.factories import ResellerFactory, StaffUserFactory, UserFactory
+from tests.resellers.factories import (
+    ResellerFactory,
+    ReviewerFactory,
+    StaffUserFactory,
+    UserFactory,
+)
 
 START = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 IBAN = "SE4550000000058398257466"
@@ -54,7 +59,7 @@ class ProgramMachine(RuleBasedStateMachine):
         self.traveller.move_to(START, tick=False)
         self.reseller = ResellerFactory()
         self.user = UserFactory(reseller=self.reseller, is_company_admin=True)
-        self.reviewer = StaffUserFactory()
+        self.reviewer = ReviewerFactory()
         self.operators = [StaffUserFactory(), StaffUserFactory()]
         self.offer = OfferFactory(claim_mode=Offer.ClaimMode.ONE_PER_SALE)
         self.numbers = [

@@ -3,6 +3,7 @@
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
+from django.contrib.auth.models import Permission
 
 from resellers.identifiers import company_name_key
 from resellers.models import ProgramMembership, Reseller, ResellerDomain, User
@@ -69,6 +70,19 @@ class StaffUserFactory(UserFactory):
         if create and extracted is not False:
             Authenticator.objects.create(
                 user=self, type=Authenticator.Type.TOTP, data={"secret": "test"}
+            )
+
+
+class ReviewerFactory(StaffUserFactory):
+    """Vendor staff with the permission to review claims (claims.review_claim)."""
+
+    @factory.post_generation
+    def review_permission(self, create, extracted, **kwargs):
+        if create:
+            self.user_permissions.add(
+                Permission.objects.get(
+                    codename="review_claim", content_type__app_label="claims"
+                )
             )
 
 
