@@ -164,7 +164,7 @@ def _claim(
         services.claim_reject(
             claim=claim,
             actor=reviewer,
-            reason="The sale is outside the sale period.",
+            reason_code="outside_sale_period",
         )
         if state == S.DISPUTED:
             services.claim_dispute(

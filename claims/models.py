@@ -158,6 +158,40 @@ class ClaimQuerySet(CompanyRowsQuerySet):
         return self.exclude(status__in=[Claim.Status.WITHDRAWN, Claim.Status.REJECTED])
 
 
+class RejectionReason(models.TextChoices):
+    """Why a reviewer rejected a claim: stored as the code, shown in the reader's
+    language (with the reviewer's own words after it)."""
+
+    NOT_IN_LEDGER = "not_in_ledger", _("The agreement is not in the ledger")
+    NOT_SOLD_BY_RESELLER = (
+        "not_sold_by_reseller",
+        _("The sale was made by another company"),
+    )
+    OUTSIDE_SALE_PERIOD = (
+        "outside_sale_period",
+        _("The sale is outside the sale period"),
+    )
+    PRODUCT_NOT_ELIGIBLE = (
+        "product_not_eligible",
+        _("Product, licence type or segment not eligible"),
+    )
+    BELOW_MINIMUM = "below_minimum", _("Below the minimum seats or new customers")
+    EXCLUDED_PROGRAM = "excluded_program", _("Member of the excluded program")
+    DUPLICATE = "duplicate", _("Already claimed")
+    NO_INVOICE = "no_invoice", _("No invoice copy received")
+    OTHER = "other", _("Other (explain below)")
+
+
+def reason_in_words(code: str, text: str) -> str:
+    """A decision's reason in the current language: the code's label, then the
+    reviewer's own words; "other" (and no code) shows only the words."""
+    text = (text or "").strip()
+    if not code or code == RejectionReason.OTHER or code not in RejectionReason:
+        return text
+    label = str(RejectionReason(code).label)
+    return f"{label}. {text}" if text else label
+
+
 class Claim(models.Model):
     """A reseller's request for the reward of one offer."""
 
@@ -220,7 +254,14 @@ class Claim(models.Model):
         null=True,
         blank=True,
     )
-    decision_reason = models.TextField(_("decision reason"), blank=True)
+    decision_reason_code = models.CharField(
+        _("decision reason"),
+        max_length=32,
+        choices=RejectionReason.choices,
+        blank=True,
+    )
+    # The reviewer's own words, shown after the reason code's label.
+    decision_reason = models.TextField(_("decision note"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     disputed_at = models.DateTimeField(_("disputed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
@@ -265,6 +306,11 @@ class Claim(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("claims:detail", kwargs={"reference": self.reference})
+
+    @property
+    def decision_reason_in_words(self) -> str:
+        """The decision's reason in the current language (reason_in_words)."""
+        return reason_in_words(self.decision_reason_code, self.decision_reason)
 
     @property
     def dispute_until(self) -> dt.datetime | None:
@@ -344,6 +390,10 @@ class ClaimEvent(StateChangeEvent):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    # A rejection's reason code; `message` then holds the reviewer's own words.
+    reason_code = models.CharField(
+        _("reason"), max_length=32, choices=RejectionReason.choices, blank=True
+    )
 
     class Meta(StateChangeEvent.Meta):
         verbose_name = _("claim event")
@@ -351,6 +401,11 @@ class ClaimEvent(StateChangeEvent):
 
     def __str__(self) -> str:
         return f"{self.claim}: {self.get_kind_display()}"
+
+    @property
+    def message_in_words(self) -> str:
+        """The message in the current language: a reason code's label first."""
+        return reason_in_words(self.reason_code, self.message)
 
 
 class InvoiceDocument(models.Model):

@@ -63,7 +63,7 @@ def timeline(claim: Claim) -> list[TimelineEntry]:
             if actor and actor.reseller_id == claim.reseller_id
             else ""
         )
-        message = event.message if event.kind != K.INVOICE_UPLOADED else ""
+        message = event.message_in_words if event.kind != K.INVOICE_UPLOADED else ""
         entries.append(
             TimelineEntry(event.created_at, str(EVENT_WORDS[event.kind]), message, by)
         )

@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from cashback.outbox import outbox_email_enqueue
@@ -35,6 +36,7 @@ from .models import (
     ClaimReferenceCounter,
     DuplicateAttempt,
     InvoiceDocument,
+    RejectionReason,
 )
 from .numbers import MAX_NUMBERS_PER_CLAIM, agreement_numbers_parse
 from .numbers import agreement_numbers_split as _split
@@ -389,6 +391,7 @@ def _move(
     kind: str,
     actor: User | None,
     message: str = "",
+    reason_code: str = "",
     fields: Iterable[str] = (),
     notify: bool = True,
 ) -> ClaimEvent:
@@ -402,6 +405,7 @@ def _move(
         to_status=to,
         actor=actor,
         message=message,
+        reason_code=reason_code,
     )
     if notify:
         _notify(claim, event)
@@ -527,11 +531,14 @@ def claim_upload_invoice(
     return document
 
 
-def _decide(claim: Claim, actor: User, *, to: str, kind: str, reason: str) -> None:
+def _decide(
+    claim: Claim, actor: User, *, to: str, kind: str, reason: str, reason_code: str = ""
+) -> None:
     """Record a reviewer's decision on a locked claim: who, when, why, and the event."""
     _review_if_new(claim, actor)
     claim.reviewer = actor
     claim.decided_at = timezone.now()
+    claim.decision_reason_code = reason_code
     claim.decision_reason = (reason or "").strip()
     _move(
         claim,
@@ -539,7 +546,8 @@ def _decide(claim: Claim, actor: User, *, to: str, kind: str, reason: str) -> No
         kind=kind,
         actor=actor,
         message=claim.decision_reason,
-        fields=["reviewer", "decided_at", "decision_reason"],
+        reason_code=reason_code,
+        fields=["reviewer", "decided_at", "decision_reason_code", "decision_reason"],
     )
 
 
@@ -564,18 +572,28 @@ def claim_approve(*, claim: Claim, actor: User, note: str = "") -> Claim:
     return claim
 
 
-def claim_reject(*, claim: Claim, actor: User, reason: str) -> Claim:
-    """Reject with a reason the reseller reads on the claim and in the e-mail."""
+def claim_reject(
+    *, claim: Claim, actor: User, reason_code: str, reason: str = ""
+) -> Claim:
+    """Reject with a reason code (RejectionReason) and the reviewer's own words;
+    the reseller reads them in their language on the claim and in the e-mail."""
     _require_reviewer(actor)
     reason = (reason or "").strip()
-    if not reason:
+    if reason_code not in RejectionReason.values:
         raise _refuse(
             _("Give the reason for the rejection."), "reason", "reason_required"
         )
+    if reason_code == RejectionReason.OTHER and not reason:
+        raise _refuse(_("Explain the reason for “Other”."), "reason", "reason_required")
     with transaction.atomic():
         claim = _lock(claim, "reject")
         _decide(
-            claim, actor, to=S.REJECTED, kind=ClaimEvent.Kind.REJECTED, reason=reason
+            claim,
+            actor,
+            to=S.REJECTED,
+            kind=ClaimEvent.Kind.REJECTED,
+            reason=reason,
+            reason_code=reason_code,
         )
     return claim
 
@@ -661,6 +679,10 @@ def claim_validate(*, claim_id: int, actor: User | None = None) -> Claim:
 # E-mail -----------------------------------------------------------------------
 
 
+def event_message_in_words(event: ClaimEvent) -> str:
+    return event.message_in_words
+
+
 def _notify(claim: Claim, event: ClaimEvent) -> None:
     """Tell every user of the company, each in their language, with a link."""
     by_language = recipients_by_language(reseller_ids=[claim.reseller_id])
@@ -674,7 +696,8 @@ def _notify(claim: Claim, event: ClaimEvent) -> None:
                 "claim": claim,
                 "offer": claim.offer,
                 "kind": event.kind,
-                "message": event.message,
+                # Rendered under the recipient's language by the outbox.
+                "message": lazy(event_message_in_words, str)(event),
                 "url": url,
             },
             language=language,

@@ -87,7 +87,12 @@ def test_reject_goes_through_a_form_with_a_reason(reviewer_client):
     )
     claim.refresh_from_db()
     assert claim.status == "rejected"
-    assert claim.decision_reason == "The sale is outside the sale period. Sold in June."
+    assert claim.decision_reason_code == "outside_sale_period"
+    assert claim.decision_reason == "Sold in June."
+    assert (
+        claim.decision_reason_in_words
+        == "The sale is outside the sale period. Sold in June."
+    )
 
 
 def test_request_invoice_from_the_claim_page(reviewer_client):

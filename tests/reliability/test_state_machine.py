@@ -123,7 +123,10 @@ class ProgramMachine(RuleBasedStateMachine):
             ),
             "approve": lambda: claims.claim_approve(claim=claim, actor=self.reviewer),
             "reject": lambda: claims.claim_reject(
-                claim=claim, actor=self.reviewer, reason="Not eligible."
+                claim=claim,
+                actor=self.reviewer,
+                reason_code="other",
+                reason="Not eligible.",
             ),
             "upload": lambda: claims.claim_upload_invoice(
                 claim=claim,
