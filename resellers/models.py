@@ -234,6 +234,10 @@ class ResellerEvent(models.Model):
         MEMBER_JOINED = "member_joined", _("Member joined")
         MEMBER_REMOVED = "member_removed", _("Member removed")
         PROFILE_CHANGED = "profile_changed", _("Company details changed")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        ORG_NUMBER_CHANGED = "org_number_changed", _("Organisation number changed")
+        LEGAL_NAME_CHANGED = "legal_name_changed", _("Legal name changed")
+        MEMBER_CHANGED = "member_changed", _("Member's company or role changed")
 
     reseller = models.ForeignKey(
         Reseller, on_delete=models.CASCADE, related_name="events"
