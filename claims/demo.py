@@ -11,7 +11,7 @@ import datetime as dt
 from decimal import Decimal
 
 from cleanco import basename
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -182,9 +182,15 @@ def seed() -> list[tuple[str, str]]:
         first_name="Rut",
         last_name="Reviewer",
     )
-    group = Group.objects.filter(name="Reviewers").first()
-    if group:
-        reviewer.groups.add(group)
+    # The group comes with migrations; a flushed test database has none, and
+    # the review services check the permission, so the demo grants it too.
+    group, _created = Group.objects.get_or_create(name="Reviewers")
+    group.permissions.add(
+        Permission.objects.get(
+            codename="review_claim", content_type__app_label="claims"
+        )
+    )
+    reviewer.groups.add(group)
     demo = demo_reseller_ensure()
     anna = demo_user_ensure(
         email="anna@nordlicens.se",
