@@ -179,6 +179,14 @@ class RejectionReason(models.TextChoices):
     EXCLUDED_PROGRAM = "excluded_program", _("Member of the excluded program")
     DUPLICATE = "duplicate", _("Already claimed")
     NO_INVOICE = "no_invoice", _("No invoice copy received")
+    PRIVATE_EMAIL = (
+        "private_email",
+        _("The account was registered with a private e-mail address"),
+    )
+    NAME_MISMATCH = (
+        "name_mismatch",
+        _("The company name differs from the reseller's on the sale"),
+    )
     OTHER = "other", _("Other (explain below)")
 
 

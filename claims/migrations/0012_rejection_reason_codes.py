@@ -39,6 +39,14 @@ class Migration(migrations.Migration):
                     ("excluded_program", "Member of the excluded program"),
                     ("duplicate", "Already claimed"),
                     ("no_invoice", "No invoice copy received"),
+                    (
+                        "private_email",
+                        "The account was registered with a private e-mail address",
+                    ),
+                    (
+                        "name_mismatch",
+                        "The company name differs from the reseller's on the sale",
+                    ),
                     ("other", "Other (explain below)"),
                 ],
                 max_length=32,
@@ -62,6 +70,14 @@ class Migration(migrations.Migration):
                     ("excluded_program", "Member of the excluded program"),
                     ("duplicate", "Already claimed"),
                     ("no_invoice", "No invoice copy received"),
+                    (
+                        "private_email",
+                        "The account was registered with a private e-mail address",
+                    ),
+                    (
+                        "name_mismatch",
+                        "The company name differs from the reseller's on the sale",
+                    ),
                     ("other", "Other (explain below)"),
                 ],
                 max_length=32,
@@ -85,6 +101,14 @@ class Migration(migrations.Migration):
                     ("excluded_program", "Member of the excluded program"),
                     ("duplicate", "Already claimed"),
                     ("no_invoice", "No invoice copy received"),
+                    (
+                        "private_email",
+                        "The account was registered with a private e-mail address",
+                    ),
+                    (
+                        "name_mismatch",
+                        "The company name differs from the reseller's on the sale",
+                    ),
                     ("other", "Other (explain below)"),
                 ],
                 max_length=32,
