@@ -166,15 +166,15 @@ def claims_add(count: int, reseller_ids: list[int]) -> None:
         INSERT INTO claims_claim (
             reference, claim_mode, terms_accepted_at, terms_accepted_ip, status,
             validation_outcome, validation_report, validated_at, reward_amount,
-            reward_currency, decision_reason, decided_at, disputed_at, created_at,
-            updated_at, offer_id, reseller_id, reviewer_id, submitted_by_id,
-            terms_id)
+            reward_currency, decision_reason_code, decision_reason, decided_at,
+            disputed_at, created_at, updated_at, offer_id, reseller_id,
+            reviewer_id, submitted_by_id, terms_id)
         SELECT 'BENCH-' || lpad((%(start)s + g)::text, 10, '0'), 'one_per_sale',
             t.terms_accepted_at, t.terms_accepted_ip,
             (ARRAY['submitted', 'in_review', 'approved', 'rejected',
                    'info_requested'])[1 + g %% 5],
             t.validation_outcome, t.validation_report, t.validated_at,
-            t.reward_amount, t.reward_currency, '', NULL, NULL,
+            t.reward_amount, t.reward_currency, '', '', NULL, NULL,
             now() - (%(start)s + g) * interval '1 second', now(), t.offer_id,
             (%(resellers)s::bigint[])[1 + g %% cardinality(%(resellers)s::bigint[])],
             NULL, t.submitted_by_id, t.terms_id

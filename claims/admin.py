@@ -36,21 +36,10 @@ from .models import (
     DuplicateAttempt,
     InvoiceDocument,
     OpenAgreement,
+    RejectionReason,
 )
 from .queue import AGE_BUCKETS, waiting_age_q
 from .tasks import agreement_import_task
-
-REJECTION_REASONS = [
-    ("not_in_ledger", _("The agreement is not in the ledger")),
-    ("not_sold_by_reseller", _("The sale was made by another company")),
-    ("outside_sale_period", _("The sale is outside the sale period")),
-    ("product_not_eligible", _("Product, licence type or segment not eligible")),
-    ("below_minimum", _("Below the minimum seats or new customers")),
-    ("excluded_program", _("Member of the excluded program")),
-    ("duplicate", _("Already claimed")),
-    ("no_invoice", _("No invoice copy received")),
-    ("other", _("Other (explain below)")),
-]
 
 
 class CountryFilter(admin.SimpleListFilter):
@@ -109,7 +98,7 @@ class WaitingFilter(admin.SimpleListFilter):
 
 
 class RejectForm(forms.Form):
-    reason = forms.ChoiceField(label=_("Reason"), choices=REJECTION_REASONS)
+    reason = forms.ChoiceField(label=_("Reason"), choices=RejectionReason.choices)
     details = forms.CharField(
         label=_("Explanation for the reseller"),
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -121,13 +110,6 @@ class RejectForm(forms.Form):
         if data.get("reason") == "other" and not data.get("details", "").strip():
             raise forms.ValidationError(_("Explain the reason for “Other”."))
         return data
-
-    def reason_text(self) -> str:
-        label = str(dict(REJECTION_REASONS)[self.cleaned_data["reason"]])
-        details = self.cleaned_data["details"].strip()
-        if self.cleaned_data["reason"] == "other":
-            return details
-        return f"{label}. {details}".strip() if details else label
 
 
 class RequestInvoiceForm(forms.Form):
@@ -242,7 +224,15 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
         ),
         (
             _("Decision"),
-            {"fields": ["reviewer", "decided_at", "decision_reason", "disputed_at"]},
+            {
+                "fields": [
+                    "reviewer",
+                    "decided_at",
+                    "decision_reason_code",
+                    "decision_reason",
+                    "disputed_at",
+                ]
+            },
         ),
         (
             _("Validation"),
@@ -274,6 +264,7 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
         "terms_accepted_ip",
         "reviewer",
         "decided_at",
+        "decision_reason_code",
         "decision_reason",
         "disputed_at",
         "validation_outcome",
@@ -297,7 +288,7 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
         return False  # nothing is edited by hand
 
     def has_review_permission(self, request) -> bool:
-        return request.user.is_staff and request.user.has_perm("claims.review_claim")
+        return services.user_may_review(request.user)
 
     # Columns and fields ------------------------------------------------------
 
@@ -477,7 +468,10 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
             RejectForm,
             _("Reject claims"),
             lambda form, claim: services.claim_reject(
-                claim=claim, actor=request.user, reason=form.reason_text()
+                claim=claim,
+                actor=request.user,
+                reason_code=form.cleaned_data["reason"],
+                reason=form.cleaned_data["details"],
             ),
             _("%(count)s claim(s) rejected."),
         )

@@ -93,7 +93,7 @@ def demo_claim_ensure(
     claim was created."""
     if Claim.objects.filter(reseller=reseller, offer=offer).exists():
         return False
-    terms = services.current_terms(offer)
+    terms = offer.current_terms()
     if terms is None:
         return False
     with transaction.atomic():
@@ -138,7 +138,7 @@ def demo_claim_ensure(
         services.claim_reject(
             claim=claim,
             actor=reviewer,
-            reason="The sale is outside the sale period.",
+            reason_code="outside_sale_period",
         )
         if state == S.DISPUTED:
             services.claim_dispute(

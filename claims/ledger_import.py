@@ -13,18 +13,7 @@ reported by line number with the reason and skipped) and streamed:
 - elsewhere (SQLite), in batches of `bulk_create(update_conflicts=True)`.
 
 Everything is one transaction: an import is written whole or not at all.
-
-Measured (2-core AMD EPYC VM shared with other jobs, PostgreSQL 15, the
-benchmark's file, empty ledger; psql \\copy of the same file into a bare
-table at the same minute): 100,000 rows in ~3.0-3.5 s (was ~4.1 s; \\copy
-0.2-0.3 s), 1,000,000 rows in ~37 s (was ~44 s; \\copy ~2 s), peak memory
-89 MB at both sizes (was 102 MB and 210 MB). What is left is PostgreSQL's:
-at 1M rows the INSERT into the ledger with its seven indexes takes ~7-8 s
-and the three foreign-key checks (one trigger per row and key, run at
-commit) ~10-14 s; Python reads, checks and streams the rows in ~5.5 s.
-So the benchmark's "30 % of \\copy" is out of reach while every new row
-pays three foreign-key checks (they alone take ~5x the \\copy); the
-constraints stay, as they must.
+What it costs, and where the time goes, is in docs/performance.md.
 """
 
 import csv

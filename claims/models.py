@@ -1,12 +1,13 @@
 """Claims, the agreements they cover, the Open agreement ledger, invoice copies
 and the timeline of every claim."""
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.db.models import Q
+from django.db.models import ExpressionWrapper, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -119,6 +120,86 @@ class OpenAgreement(models.Model):
         return self.agreement_number
 
 
+# A rejection can be disputed once, within this time after the decision.
+DISPUTE_WINDOW_DAYS = 30
+DISPUTE_WINDOW = dt.timedelta(days=DISPUTE_WINDOW_DAYS)
+
+
+class ClaimQuerySet(CompanyRowsQuerySet):
+    """The claims' named subsets; other apps reach them through the reverse
+    accessor (`reseller.claims.counting()`) without importing this app."""
+
+    def counting(self) -> "ClaimQuerySet":
+        """Claims that still count: they take the company's one claim on an offer
+        in one-claim mode (R7). Only a withdrawn claim stops counting."""
+        return self.exclude(status=Claim.Status.WITHDRAWN)
+
+    def with_still_counts(self) -> "ClaimQuerySet":
+        """Each claim annotated `still_counts`, the same rule as `counting()`,
+        for pages that list every claim and need to know which ones count."""
+        return self.annotate(
+            still_counts=ExpressionWrapper(
+                ~Q(status=Claim.Status.WITHDRAWN), output_field=models.BooleanField()
+            )
+        )
+
+    def disputable(self, now: dt.datetime) -> "ClaimQuerySet":
+        """Rejections the company can still dispute at `now` (the dispute window,
+        the same rule as `Claim.dispute_until`)."""
+        return self.filter(
+            status=Claim.Status.REJECTED,
+            disputed_at__isnull=True,
+            decided_at__gte=now - DISPUTE_WINDOW,
+        )
+
+    def may_be_paid(self) -> "ClaimQuerySet":
+        """Claims that may still lead to a payment: neither withdrawn nor
+        rejected (they share the offer's cap and net-new-customer minimum)."""
+        return self.exclude(status__in=[Claim.Status.WITHDRAWN, Claim.Status.REJECTED])
+
+
+class RejectionReason(models.TextChoices):
+    """Why a reviewer rejected a claim: stored as the code, shown in the reader's
+    language (with the reviewer's own words after it)."""
+
+    NOT_IN_LEDGER = "not_in_ledger", _("The agreement is not in the ledger")
+    NOT_SOLD_BY_RESELLER = (
+        "not_sold_by_reseller",
+        _("The sale was made by another company"),
+    )
+    OUTSIDE_SALE_PERIOD = (
+        "outside_sale_period",
+        _("The sale is outside the sale period"),
+    )
+    PRODUCT_NOT_ELIGIBLE = (
+        "product_not_eligible",
+        _("Product, licence type or segment not eligible"),
+    )
+    BELOW_MINIMUM = "below_minimum", _("Below the minimum seats or new customers")
+    EXCLUDED_PROGRAM = "excluded_program", _("Member of the excluded program")
+    DUPLICATE = "duplicate", _("Already claimed")
+    NO_INVOICE = "no_invoice", _("No invoice copy received")
+    PRIVATE_EMAIL = (
+        "private_email",
+        _("The account was registered with a private e-mail address"),
+    )
+    NAME_MISMATCH = (
+        "name_mismatch",
+        _("The company name differs from the reseller's on the sale"),
+    )
+    OTHER = "other", _("Other (explain below)")
+
+
+def reason_in_words(code: str, text: str) -> str:
+    """A decision's reason in the current language: the code's label, then the
+    reviewer's own words; "other" (and no code) shows only the words."""
+    text = (text or "").strip()
+    if not code or code == RejectionReason.OTHER or code not in RejectionReason:
+        return text
+    label = str(RejectionReason(code).label)
+    return f"{label}. {text}" if text else label
+
+
 class Claim(models.Model):
     """A reseller's request for the reward of one offer."""
 
@@ -181,7 +262,14 @@ class Claim(models.Model):
         null=True,
         blank=True,
     )
-    decision_reason = models.TextField(_("decision reason"), blank=True)
+    decision_reason_code = models.CharField(
+        _("decision reason"),
+        max_length=32,
+        choices=RejectionReason.choices,
+        blank=True,
+    )
+    # The reviewer's own words, shown after the reason code's label.
+    decision_reason = models.TextField(_("decision note"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     disputed_at = models.DateTimeField(_("disputed at"), null=True, blank=True)
     created_at = models.DateTimeField(_("filed at"), auto_now_add=True)
@@ -190,7 +278,7 @@ class Claim(models.Model):
     # Audit trail (who changed what in admin or a service's save()); the event
     # rows record every state change, including bulk ones history cannot see.
     # Set-based writes bump the company's cached pages (cashback.pagecache).
-    objects = CompanyRowsQuerySet.as_manager()
+    objects = ClaimQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 
     class Meta:
@@ -226,6 +314,20 @@ class Claim(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("claims:detail", kwargs={"reference": self.reference})
+
+    @property
+    def decision_reason_in_words(self) -> str:
+        """The decision's reason in the current language (reason_in_words)."""
+        return reason_in_words(self.decision_reason_code, self.decision_reason)
+
+    @property
+    def dispute_until(self) -> dt.datetime | None:
+        """Until when this rejection can be disputed; None when it cannot."""
+        if self.status != Claim.Status.REJECTED or self.disputed_at:
+            return None
+        if not self.decided_at:
+            return None
+        return self.decided_at + DISPUTE_WINDOW
 
 
 class ClaimAgreement(models.Model):
@@ -296,6 +398,10 @@ class ClaimEvent(StateChangeEvent):
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    # A rejection's reason code; `message` then holds the reviewer's own words.
+    reason_code = models.CharField(
+        _("reason"), max_length=32, choices=RejectionReason.choices, blank=True
+    )
 
     class Meta(StateChangeEvent.Meta):
         verbose_name = _("claim event")
@@ -303,6 +409,11 @@ class ClaimEvent(StateChangeEvent):
 
     def __str__(self) -> str:
         return f"{self.claim}: {self.get_kind_display()}"
+
+    @property
+    def message_in_words(self) -> str:
+        """The message in the current language: a reason code's label first."""
+        return reason_in_words(self.reason_code, self.message)
 
 
 class InvoiceDocument(models.Model):

@@ -63,7 +63,7 @@ def timeline(claim: Claim) -> list[TimelineEntry]:
             if actor and actor.reseller_id == claim.reseller_id
             else ""
         )
-        message = event.message if event.kind != K.INVOICE_UPLOADED else ""
+        message = event.message_in_words if event.kind != K.INVOICE_UPLOADED else ""
         entries.append(
             TimelineEntry(event.created_at, str(EVENT_WORDS[event.kind]), message, by)
         )
@@ -111,7 +111,7 @@ def claim_actions(
             reference=claim.reference,
             can_withdraw=services.claim_can_withdraw(claim),
             can_upload=claim.status == S.INFO_REQUESTED,
-            dispute_until=services.claim_dispute_until(claim),
+            dispute_until=claim.dispute_until,
         )
         versioned_set(key, version, actions)
     return actions, version

@@ -9,7 +9,6 @@ and send the reseller's users an e-mail through the outbox; a refusal raises
 
 import datetime as dt
 import hashlib
-from collections import defaultdict
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -18,23 +17,27 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from cashback.errors import PortalError
 from cashback.outbox import outbox_email_enqueue
 from cashback.tasks_util import enqueue_after_commit
 from offers.eligibility import offer_eligibility, program_today
-from offers.models import Offer, Terms
+from offers.models import Offer
 from resellers.access import has_verified_email
 from resellers.models import Reseller, User
+from resellers.selectors import recipients_by_language
 
 from .models import (
+    DISPUTE_WINDOW_DAYS,
     Claim,
     ClaimAgreement,
     ClaimEvent,
     ClaimReferenceCounter,
     DuplicateAttempt,
     InvoiceDocument,
+    RejectionReason,
 )
 from .numbers import MAX_NUMBERS_PER_CLAIM, agreement_numbers_parse
 from .numbers import agreement_numbers_split as _split
@@ -43,7 +46,6 @@ from .uploads import invoice_file_check
 from .validation import claim_report
 
 S = Claim.Status
-DISPUTE_DAYS = 30
 
 # Which states each action starts from. Reviewer actions on a claim nobody has
 # opened yet record "review started" first, in the same transaction, so the
@@ -78,33 +80,14 @@ def _refuse(message, field: str = NON_FIELD_ERRORS, code: str = "refused"):
     return ClaimError({field: [ValidationError(message, code=code)]})
 
 
-def claim_is_decided(claim: Claim) -> bool:
-    return claim.status in {S.APPROVED, S.REJECTED, S.WITHDRAWN}
-
-
 def claim_can_withdraw(claim: Claim) -> bool:
     return claim.status in TRANSITIONS["withdraw"]
 
 
-def claim_dispute_until(claim: Claim) -> dt.datetime | None:
-    """Until when a rejection can be disputed; None when it cannot (any more)."""
-    if claim.status != S.REJECTED or claim.disputed_at or not claim.decided_at:
-        return None
-    return claim.decided_at + dt.timedelta(days=DISPUTE_DAYS)
-
-
 def claim_can_dispute(claim: Claim, now: dt.datetime | None = None) -> bool:
-    until = claim_dispute_until(claim)
+    """Whether the rejection can still be disputed (Claim.dispute_until)."""
+    until = claim.dispute_until
     return until is not None and (now or timezone.now()) <= until
-
-
-def current_terms(offer: Offer) -> Terms | None:
-    """The newest published terms version of an offer."""
-    return (
-        offer.terms.filter(published_at__lte=timezone.now())
-        .order_by("-version")
-        .first()
-    )
 
 
 # Filing ----------------------------------------------------------------------
@@ -165,7 +148,7 @@ def _existing_reference(reseller: Reseller, offer: Offer) -> str | None:
         return None
     return (
         Claim.objects.filter(reseller=reseller, offer=offer)
-        .exclude(status=S.WITHDRAWN)
+        .counting()
         .order_by("created_at")
         .values_list("reference", flat=True)
         .first()
@@ -310,7 +293,7 @@ def _claim_file_locked(
     if offer.status != Offer.Status.PUBLISHED:
         _add(errors, NON_FIELD_ERRORS, _("This offer is not open."), "not_published")
         raise _Refused(errors, [])
-    terms = current_terms(offer)
+    terms = offer.current_terms()
     if terms is None:
         _add(
             errors,
@@ -409,6 +392,7 @@ def _move(
     kind: str,
     actor: User | None,
     message: str = "",
+    reason_code: str = "",
     fields: Iterable[str] = (),
     notify: bool = True,
 ) -> ClaimEvent:
@@ -422,14 +406,26 @@ def _move(
         to_status=to,
         actor=actor,
         message=message,
+        reason_code=reason_code,
     )
     if notify:
         _notify(claim, event)
     return event
 
 
+def user_may_review(user: User | None) -> bool:
+    """Who may review claims (R10, R24): active staff with the review
+    permission. Admin shows the review actions by the same rule."""
+    return bool(
+        user
+        and user.is_active
+        and user.is_staff
+        and user.has_perm("claims.review_claim")
+    )
+
+
 def _require_reviewer(actor: User) -> None:
-    if not (actor and actor.is_staff):
+    if not user_may_review(actor):
         raise _refuse(_("Only the program's reviewers can do this."), code="forbidden")
 
 
@@ -553,12 +549,15 @@ def _require_impartial(claim: Claim, actor: User) -> None:
         )
 
 
-def _decide(claim: Claim, actor: User, *, to: str, kind: str, reason: str) -> None:
+def _decide(
+    claim: Claim, actor: User, *, to: str, kind: str, reason: str, reason_code: str = ""
+) -> None:
     """Record a reviewer's decision on a locked claim: who, when, why, and the event."""
     _require_impartial(claim, actor)
     _review_if_new(claim, actor)
     claim.reviewer = actor
     claim.decided_at = timezone.now()
+    claim.decision_reason_code = reason_code
     claim.decision_reason = (reason or "").strip()
     _move(
         claim,
@@ -566,7 +565,8 @@ def _decide(claim: Claim, actor: User, *, to: str, kind: str, reason: str) -> No
         kind=kind,
         actor=actor,
         message=claim.decision_reason,
-        fields=["reviewer", "decided_at", "decision_reason"],
+        reason_code=reason_code,
+        fields=["reviewer", "decided_at", "decision_reason_code", "decision_reason"],
     )
 
 
@@ -591,18 +591,28 @@ def claim_approve(*, claim: Claim, actor: User, note: str = "") -> Claim:
     return claim
 
 
-def claim_reject(*, claim: Claim, actor: User, reason: str) -> Claim:
-    """Reject with a reason the reseller reads on the claim and in the e-mail."""
+def claim_reject(
+    *, claim: Claim, actor: User, reason_code: str, reason: str = ""
+) -> Claim:
+    """Reject with a reason code (RejectionReason) and the reviewer's own words;
+    the reseller reads them in their language on the claim and in the e-mail."""
     _require_reviewer(actor)
     reason = (reason or "").strip()
-    if not reason:
+    if reason_code not in RejectionReason.values:
         raise _refuse(
             _("Give the reason for the rejection."), "reason", "reason_required"
         )
+    if reason_code == RejectionReason.OTHER and not reason:
+        raise _refuse(_("Explain the reason for “Other”."), "reason", "reason_required")
     with transaction.atomic():
         claim = _lock(claim, "reject")
         _decide(
-            claim, actor, to=S.REJECTED, kind=ClaimEvent.Kind.REJECTED, reason=reason
+            claim,
+            actor,
+            to=S.REJECTED,
+            kind=ClaimEvent.Kind.REJECTED,
+            reason=reason,
+            reason_code=reason_code,
         )
     return claim
 
@@ -638,7 +648,7 @@ def claim_dispute(*, claim: Claim, user: User, comment: str) -> Claim:
                     "A rejection can be disputed within %(days)s days; that time is "
                     "over."
                 )
-                % {"days": DISPUTE_DAYS},
+                % {"days": DISPUTE_WINDOW_DAYS},
                 code="dispute_too_late",
             )
         claim.disputed_at = timezone.now()
@@ -688,14 +698,15 @@ def claim_validate(*, claim_id: int, actor: User | None = None) -> Claim:
 # E-mail -----------------------------------------------------------------------
 
 
+def event_message_in_words(event: ClaimEvent) -> str:
+    return event.message_in_words
+
+
 def _notify(claim: Claim, event: ClaimEvent) -> None:
     """Tell every user of the company, each in their language, with a link."""
-    users = User.objects.filter(reseller_id=claim.reseller_id, is_active=True)
-    by_language: dict[str, list[str]] = defaultdict(list)
-    for user in users.select_related("reseller"):
-        by_language[user.language].append(user.email)
+    by_language = recipients_by_language(reseller_ids=[claim.reseller_id])
     url = settings.PORTAL_URL.rstrip("/") + claim.get_absolute_url()
-    for language, recipients in sorted(by_language.items()):
+    for language, recipients in sorted(by_language[claim.reseller_id].items()):
         outbox_email_enqueue(
             dedup_key=f"claim-event:{event.pk}:{language}",
             recipients=sorted(recipients),
@@ -704,7 +715,8 @@ def _notify(claim: Claim, event: ClaimEvent) -> None:
                 "claim": claim,
                 "offer": claim.offer,
                 "kind": event.kind,
-                "message": event.message,
+                # Rendered under the recipient's language by the outbox.
+                "message": lazy(event_message_in_words, str)(event),
                 "url": url,
             },
             language=language,

@@ -9,11 +9,9 @@ The criteria themselves live in `offers.eligibility`, shared with the offer
 page and the claim form, so the three never disagree.
 """
 
-import re
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from cleanco import basename
 from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone, translation
@@ -28,6 +26,7 @@ from offers.eligibility import (
     territory_outcome,
 )
 from offers.models import Offer
+from resellers.identifiers import company_name_key, org_number_match_key
 
 from .models import Claim, ClaimAgreement, DuplicateAttempt, OpenAgreement
 
@@ -86,15 +85,6 @@ class Report:
         }
 
 
-def name_normalize(name: str) -> str:
-    """Legal suffixes, case and punctuation removed: how ledger names are compared."""
-    return re.sub(r"[\W_]+", "", basename(name or "").casefold())
-
-
-def org_number_normalize(number: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", (number or "").upper())
-
-
 def _result(passed: bool | None) -> str:
     return UNKNOWN if passed is None else (PASS if passed else FAIL)
 
@@ -112,9 +102,9 @@ def _from_outcome(outcome: CriterionOutcome, agreement: str = "") -> Check:
 def sold_by_check(row: OpenAgreement, reseller) -> Check:
     """Organisation number when the ledger has one, else the normalised name."""
     label = _("Sold by this company")
-    ledger_number = org_number_normalize(row.reseller_org_number)
+    ledger_number = org_number_match_key(row.reseller_org_number)
     if ledger_number:
-        if ledger_number == org_number_normalize(reseller.org_number):
+        if ledger_number == org_number_match_key(reseller.org_number):
             return Check(
                 "sold_by",
                 label,
@@ -122,7 +112,7 @@ def sold_by_check(row: OpenAgreement, reseller) -> Check:
                 _("The ledger names your organisation number."),
                 row.agreement_number,
             )
-        if name_normalize(row.reseller_name) == name_normalize(reseller.legal_name):
+        if company_name_key(row.reseller_name) == reseller.normalized_name:
             return Check(
                 "sold_by",
                 label,
@@ -141,7 +131,7 @@ def sold_by_check(row: OpenAgreement, reseller) -> Check:
             _("The ledger records this sale for another company."),
             row.agreement_number,
         )
-    if name_normalize(row.reseller_name) == name_normalize(reseller.legal_name):
+    if company_name_key(row.reseller_name) == reseller.normalized_name:
         return Check(
             "sold_by",
             label,
@@ -367,10 +357,8 @@ def _active_sibling_claims(claim: Claim):
     """The company's other claims on the offer that may still be paid."""
     return (
         Claim.objects.filter(reseller=claim.reseller, offer=claim.offer)
-        .exclude(
-            pk=claim.pk,
-        )
-        .exclude(status__in=[Claim.Status.WITHDRAWN, Claim.Status.REJECTED])
+        .exclude(pk=claim.pk)
+        .may_be_paid()
     )
 
 

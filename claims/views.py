@@ -34,7 +34,7 @@ def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
     """The claim form of one offer: numbers, the terms in full, the tick (R8)."""
     offer = selectors.offer_to_claim(slug=slug)
     reseller = request.reseller
-    terms = services.current_terms(offer)
+    terms = offer.current_terms()
     form = ClaimFileForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -49,7 +49,7 @@ def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except services.ClaimError as error:
             form.add_error(None, error)
-            terms = services.current_terms(offer)
+            terms = offer.current_terms()
         else:
             messages.success(
                 request,

@@ -247,10 +247,11 @@ def offers_eligibility(
     # One "today" for the whole batch, even when the request spans midnight.
     today = today or program_today()
     memberships = list(reseller.memberships.all())
-    # Reverse accessor: offers cannot import claims (dependencies point one way).
+    # Reverse accessor: offers cannot import claims (dependencies point one
+    # way), but the accessor carries the claims app's own queryset methods.
     existing = dict(
         reseller.claims.filter(offer__in=offers)
-        .exclude(status="withdrawn")
+        .counting()
         .order_by("created_at")
         .values_list("offer_id", "reference")
     )

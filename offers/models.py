@@ -7,7 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -224,6 +224,29 @@ class Offer(models.Model):
         if translation.get_language() == "sv":
             return self.description_sv
         return self.description_en
+
+    def current_terms(self) -> "Terms | None":
+        """The terms version a claim accepts now: the newest published one (R8)."""
+        return (
+            self.terms.filter(published_at__lte=timezone.now())
+            .order_by("-version")
+            .first()
+        )
+
+    def return_period_days_for(self, country) -> int:
+        """The return period in a country: its own where set, else the offer's
+        default (R14). One query."""
+        days = (
+            self.return_periods.filter(country=str(country))
+            .values_list("days", flat=True)
+            .first()
+        )
+        return self.return_period_days if days is None else days
+
+    def payout_currencies_offered(self) -> list[str]:
+        """The currencies a reseller may be paid in (R12): the offer's list, or
+        the reward currency when the list is empty."""
+        return list(self.payout_currencies or []) or [self.reward_currency]
 
 
 class ReturnPeriod(models.Model):

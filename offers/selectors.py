@@ -2,7 +2,9 @@
 
 A reseller sees only published offers of its own territory; any other slug is
 a 404. Claims are read through the reverse accessor `reseller.claims` because
-offers cannot import the claims app (dependencies point one way).
+offers cannot import the claims app (dependencies point one way); the accessor
+carries the claims app's queryset methods, so which claim still counts is
+decided there (`still_counts`), not here.
 """
 
 import datetime as dt
@@ -20,9 +22,6 @@ from .eligibility import Eligibility, offer_eligibility
 from .models import Offer, Terms
 
 OFFERS_PER_PAGE = 10
-
-# Withdrawn claims no longer count for "one claim per company" (R7).
-WITHDRAWN = "withdrawn"
 
 
 @dataclass
@@ -82,6 +81,7 @@ def _claims_by_offer(*, reseller: Reseller, offers: list[Offer]) -> dict[int, li
         return claims_by_offer
     claims = (
         reseller.claims.filter(offer__in=offers)
+        .with_still_counts()
         .only("pk", "reseller_id", "offer_id", "reference", "status", "created_at")
         .order_by("-created_at", "-pk")
     )
@@ -91,7 +91,7 @@ def _claims_by_offer(*, reseller: Reseller, offers: list[Offer]) -> dict[int, li
 
 
 def _existing_reference(claims: list) -> str | None:
-    return next((c.reference for c in claims if c.status != WITHDRAWN), None)
+    return next((c.reference for c in claims if c.still_counts), None)
 
 
 def _cards(
@@ -175,15 +175,10 @@ def offer_detail(
     )
     if offer is None:
         raise Http404("No such offer for this reseller.")
-    terms = offer.terms.order_by("-version").first()
-    override = (
-        offer.return_periods.filter(country=reseller.country.code)
-        .values_list("days", flat=True)
-        .first()
-    )
+    terms = offer.current_terms()
     (card,) = _cards(reseller=reseller, offers=[offer], today=today)
     return OfferDetail(
         card=card,
         terms=terms,
-        return_period_days=offer.return_period_days if override is None else override,
+        return_period_days=offer.return_period_days_for(reseller.country.code),
     )

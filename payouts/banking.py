@@ -7,11 +7,13 @@ field it concerns, in the user's language.
 import re
 from dataclasses import dataclass
 
-from cleanco import basename
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from schwifty import BIC, IBAN
 from schwifty.exceptions import SchwiftyException
+
+from resellers.identifiers import company_name_key
+from resellers.models import Reseller
 
 
 @dataclass(frozen=True)
@@ -25,16 +27,12 @@ class CleanAccount:
     bank_country: str
 
 
-def company_name_key(name: str) -> str:
-    """A name without legal suffix, case, punctuation or spacing (R3)."""
-    base = basename(basename(name or ""))
-    return re.sub(r"[\W_]+", "", base.casefold())
-
-
-def beneficiary_check(*, beneficiary_name: str, legal_name: str) -> str:
-    """The beneficiary must be the company itself: same name after normalisation."""
+def beneficiary_check(*, beneficiary_name: str, reseller: Reseller) -> str:
+    """The beneficiary must be the company itself: its name's key is the
+    company's stored normalised name (R3)."""
+    legal_name = reseller.legal_name
     name = " ".join((beneficiary_name or "").split())
-    if not name or company_name_key(name) != company_name_key(legal_name):
+    if not name or company_name_key(name) != reseller.normalized_name:
         raise ValidationError(
             {
                 "beneficiary_name": _(

@@ -35,8 +35,3 @@ def account_number_fingerprint(number: str) -> str:
     """HMAC-SHA256 of the normalised number: equal accounts, equal fingerprints."""
     key = settings.BANK_ACCOUNT_FINGERPRINT_KEY.encode()
     return hmac.new(key, number.encode(), hashlib.sha256).hexdigest()
-
-
-def mask(number: str) -> str:
-    """What anyone may see of an account number: its last four characters."""
-    return f"****{number[-4:]}"

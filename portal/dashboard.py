@@ -11,14 +11,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cashback.clock import program_today
 from claims.models import Claim
-from claims.services import DISPUTE_DAYS
 from offers.selectors import offers_visible
 from payouts.models import Payout
 from resellers.models import Reseller
@@ -80,18 +79,10 @@ def _payout_tasks(reseller: Reseller, now: dt.datetime) -> tuple[list[Task], boo
 
 def _claim_tasks(reseller: Reseller, now: dt.datetime) -> tuple[list[Task], bool]:
     tasks = []
+    claims = Claim.objects.filter(reseller=reseller)
     needing = (
-        Claim.objects.filter(reseller=reseller)
-        .filter(
-            Q(status=Claim.Status.INFO_REQUESTED)
-            | Q(
-                status=Claim.Status.REJECTED,
-                disputed_at__isnull=True,
-                decided_at__gte=now - dt.timedelta(days=DISPUTE_DAYS),
-            )
-        )
-        .order_by("created_at", "pk")[: TASKS_PER_KIND + 1]
-    )
+        claims.filter(status=Claim.Status.INFO_REQUESTED) | claims.disputable(now)
+    ).order_by("created_at", "pk")[: TASKS_PER_KIND + 1]
     needing = list(needing)
     for claim in needing[:TASKS_PER_KIND]:
         url = reverse("claims:detail", kwargs={"reference": claim.reference})
@@ -115,7 +106,7 @@ def _claim_tasks(reseller: Reseller, now: dt.datetime) -> tuple[list[Task], bool
                     % {"reference": claim.reference},
                     url=url,
                     action=_("Read the decision"),
-                    due=claim.decided_at + dt.timedelta(days=DISPUTE_DAYS),
+                    due=claim.dispute_until,
                 )
             )
     return tasks, len(needing) > TASKS_PER_KIND

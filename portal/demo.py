@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -24,8 +25,8 @@ from payouts import demo as payouts_demo
 from payouts import services as payout_services
 from resellers import demo as resellers_demo
 from resellers.demo import demo_reseller_ensure, demo_user_ensure
+from resellers.identifiers import company_name_key
 from resellers.models import Reseller, User
-from resellers.services import normalized_company_name
 
 REVIEWERS_GROUP = "Reviewers"
 # Companies that only exist to hold claims in more states than one company
@@ -91,6 +92,13 @@ def _claims_seed(seed: DemoSeed) -> None:
         last_name="Reviewer",
     )
     seed.login("Reviewer (admin, Reviewers group)", reviewer.email)
+    # The group's permissions come with migrations; a flushed test database has
+    # none, and the review services check the permission, so grant it here too.
+    Group.objects.get(name=REVIEWERS_GROUP).permissions.add(
+        Permission.objects.get(
+            codename="review_claim", content_type__app_label="claims"
+        )
+    )
     nordlicens, _created = demo_reseller_ensure()
     anna = User.objects.get(email="anna@nordlicens.se")
     companies = [(nordlicens, anna)]
@@ -120,7 +128,7 @@ def _company(seed: DemoSeed, legal_name: str, org_number: str) -> Reseller:
     if reseller is None:
         reseller = Reseller.objects.create(
             legal_name=legal_name,
-            normalized_name=normalized_company_name(legal_name),
+            normalized_name=company_name_key(legal_name),
             country="SE",
             org_number=org_number,
             street_address="Drottninggatan 1",

@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -19,7 +21,67 @@ from .models import (
     ResellerEvent,
     User,
 )
-from .services import reseller_approve
+from .services import (
+    reseller_approve,
+    reseller_legal_name_change,
+    reseller_org_number_change,
+    reseller_status_set,
+    user_membership_set,
+)
+
+
+def _one_form_step(modeladmin, request, queryset, form_class, title, apply):
+    """An action's intermediate page: a form, then `apply(form, obj)` for each
+    selected row through its service; a refusal is shown, nothing half-done
+    for that row."""
+    form = form_class(request.POST if "confirm" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        done = 0
+        for obj in queryset:
+            try:
+                apply(form, obj)
+                done += 1
+            except ValidationError as error:
+                modeladmin.message_user(
+                    request, f"{obj}: {' '.join(error.messages)}", messages.ERROR
+                )
+        if done:
+            modeladmin.message_user(
+                request, _("%(count)d changed.") % {"count": done}, messages.SUCCESS
+            )
+        return None
+    return TemplateResponse(
+        request,
+        "admin/resellers/action_form.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "form": form,
+            "objects": queryset,
+            "action": request.POST.get("action"),
+            "opts": modeladmin.model._meta,
+            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+        },
+    )
+
+
+class LegalNameForm(forms.Form):
+    legal_name = forms.CharField(label=_("Company legal name"), max_length=200)
+
+
+class OrgNumberForm(forms.Form):
+    org_number = forms.CharField(label=_("Organisation number"), max_length=40)
+
+
+class MembershipForm(forms.Form):
+    reseller = forms.ModelChoiceField(
+        label=_("Company"),
+        queryset=Reseller.objects.all(),
+        required=False,
+        widget=forms.NumberInput,
+        to_field_name="pk",
+    )
+    is_company_admin = forms.BooleanField(label=_("Company admin"), required=False)
 
 
 @admin.register(User)
@@ -29,7 +91,9 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ["reseller"]
     list_filter = ["is_staff", "is_active", "is_company_admin"]
     search_fields = ["email", "first_name", "last_name"]
-    raw_id_fields = ["reseller"]
+    # The company and the admin role change through user_membership_set.
+    readonly_fields = ["reseller", "is_company_admin"]
+    actions = ["set_membership"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
@@ -56,11 +120,29 @@ class UserAdmin(DjangoUserAdmin):
     )
     actions = [send_mfa_enrolment_link]
 
+    @admin.action(
+        description=_("Set the company and admin role…"), permissions=["change"]
+    )
+    def set_membership(self, request, queryset):
+        return _one_form_step(
+            self,
+            request,
+            queryset,
+            MembershipForm,
+            _("Set the company and admin role"),
+            lambda form, user: user_membership_set(
+                user=user,
+                actor=request.user,
+                reseller=form.cleaned_data["reseller"],
+                is_company_admin=form.cleaned_data["is_company_admin"],
+            ),
+        )
+
 
 class MemberInline(admin.TabularInline):
     model = User
     fields = ["email", "first_name", "last_name", "is_company_admin", "is_active"]
-    readonly_fields = ["email"]
+    readonly_fields = ["email", "is_company_admin"]
     extra = 0
     can_delete = False
     show_change_link = True
@@ -106,7 +188,15 @@ class ResellerAdmin(SimpleHistoryAdmin):
     list_display = ["legal_name", "country", "org_number", "status", "created_at"]
     list_filter = ["status", "country"]
     search_fields = ["legal_name", "normalized_name", "=org_number", "domains__domain"]
-    readonly_fields = ["normalized_name", "created_at"]
+    # Status, organisation number and legal name change through the services
+    # (actions below), which record the event and tell whoever must know.
+    readonly_fields = [
+        "legal_name",
+        "normalized_name",
+        "org_number",
+        "status",
+        "created_at",
+    ]
     inlines = [
         MemberInline,
         PendingMembershipInline,
@@ -114,7 +204,13 @@ class ResellerAdmin(SimpleHistoryAdmin):
         ProgramMembershipInline,
         ResellerEventInline,
     ]
-    actions = ["approve_held"]
+    actions = [
+        "approve_held",
+        "suspend",
+        "reactivate",
+        "change_legal_name",
+        "change_org_number",
+    ]
     show_full_result_count = False  # no COUNT(*) over millions of rows
 
     def has_approve_permission(self, request) -> bool:
@@ -137,6 +233,53 @@ class ResellerAdmin(SimpleHistoryAdmin):
             )
             % {"count": approved},
             messages.SUCCESS,
+        )
+
+    def _set_status(self, request, queryset, status) -> None:
+        changed = sum(
+            reseller_status_set(reseller=reseller, actor=request.user, status=status)
+            for reseller in queryset
+        )
+        self.message_user(
+            request, _("%(count)d changed.") % {"count": changed}, messages.SUCCESS
+        )
+
+    @admin.action(description=_("Suspend the selected resellers"))
+    def suspend(self, request, queryset) -> None:
+        self._set_status(request, queryset, Reseller.Status.SUSPENDED)
+
+    @admin.action(description=_("Reactivate the selected resellers"))
+    def reactivate(self, request, queryset) -> None:
+        self._set_status(request, queryset, Reseller.Status.ACTIVE)
+
+    @admin.action(description=_("Change the legal name…"))
+    def change_legal_name(self, request, queryset):
+        return _one_form_step(
+            self,
+            request,
+            queryset,
+            LegalNameForm,
+            _("Change the legal name"),
+            lambda form, reseller: reseller_legal_name_change(
+                reseller=reseller,
+                actor=request.user,
+                legal_name=form.cleaned_data["legal_name"],
+            ),
+        )
+
+    @admin.action(description=_("Change the organisation number…"))
+    def change_org_number(self, request, queryset):
+        return _one_form_step(
+            self,
+            request,
+            queryset,
+            OrgNumberForm,
+            _("Change the organisation number"),
+            lambda form, reseller: reseller_org_number_change(
+                reseller=reseller,
+                actor=request.user,
+                org_number=form.cleaned_data["org_number"],
+            ),
         )
 
 

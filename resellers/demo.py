@@ -3,8 +3,8 @@
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
 
+from .identifiers import company_name_key
 from .models import Reseller, ResellerDomain, User
-from .services import normalized_company_name
 
 DEMO_PASSWORD = "cashback-demo-2026"  # noqa: S105  (printed for the demo, local only)
 
@@ -51,7 +51,7 @@ def demo_reseller_ensure() -> tuple[Reseller, bool]:
     reseller = Reseller.objects.create(
         country=country,
         org_number=org_number,
-        normalized_name=normalized_company_name(fields["legal_name"]),
+        normalized_name=company_name_key(fields["legal_name"]),
         **fields,
     )
     ResellerDomain.objects.create(reseller=reseller, domain="nordlicens.se")

@@ -15,9 +15,10 @@ from django_countries import countries
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import postnummer
 
+from .addresses import address_required_fields
 from .domain_policy import email_domain_validate
 from .identifiers import (
-    org_number_normalise,
+    org_number_validate,
     vat_number_normalise,
     vat_required,
 )
@@ -62,7 +63,7 @@ class CompanySignupFields(forms.Form):
             return
         if "org_number" in cleaned:
             try:
-                cleaned["org_number"] = org_number_normalise(
+                cleaned["org_number"] = org_number_validate(
                     country=country, value=cleaned["org_number"]
                 )
             except forms.ValidationError as error:
@@ -176,12 +177,6 @@ class PolicyChangeEmailForm(ChangeEmailForm):
         return email
 
 
-# Countries whose postal addresses need a region (state, province) and those
-# without postal codes; everyone else needs street, postal code and city.
-REGION_REQUIRED = frozenset({"US", "CA", "AU", "BR", "MX", "IN", "CN", "JP"})
-NO_POSTAL_CODE = frozenset({"HK", "AE", "QA", "IE", "PA", "BS", "JM", "AO"})
-
-
 @cache
 def _tender_currencies() -> tuple[str, ...]:
     """ISO 4217 codes in use as legal tender somewhere today (from Babel/CLDR)."""
@@ -223,10 +218,9 @@ class CompanyForm(forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         country = self.instance.country.code
-        for name in ("street_address", "city"):
-            self.fields[name].required = True
-        self.fields["postal_code"].required = country not in NO_POSTAL_CODE
-        self.fields["region"].required = country in REGION_REQUIRED
+        required = address_required_fields(country)
+        for name in ("street_address", "postal_code", "city", "region"):
+            self.fields[name].required = name in required
         self.fields["preferred_currency"].required = True
         for name, autocomplete in {
             "legal_name": "organization",

@@ -1,13 +1,17 @@
 """Organisation and VAT numbers: validated for the company's country with
-python-stdnum and stored in one normalised (compact) form.
+python-stdnum and stored in one normalised (compact) form; and the key that
+company names are compared on.
 
-Other apps (the ledger import) match organisation numbers with
-`org_number_normalise` so that "556036-0793" and "5560360793" are one company.
+`org_number_validate` checks a number a user types for the company's country
+and returns its stored form; `org_number_match_key` only strips a number to
+letters and digits so that "556036-0793" and "5560360793" compare equal
+(the ledger's numbers are not checked, only matched).
 """
 
 import re
 from types import ModuleType
 
+from cleanco import basename
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum import get_cc_module
@@ -81,7 +85,23 @@ def _module(country: str, name: str) -> ModuleType | None:
         return None
 
 
-def org_number_normalise(*, country: str, value: str) -> str:
+def company_name_key(name: str) -> str:
+    """What company names are compared on: legal suffixes, case, punctuation and
+    spacing removed ("Nordlicens AB" and "NORDLICENS A.B." give "nordlicens").
+
+    Stored as Reseller.normalized_name; the ledger check and the beneficiary
+    check (R3) compare other names' keys with it.
+    """
+    # Twice: "Nordlicens Sverige AB Ltd" carries two suffixes.
+    return re.sub(r"[\W_]+", "", basename(basename(name or "")).casefold())
+
+
+def org_number_match_key(number: str) -> str:
+    """A number as letters and digits only, for matching; it is not validated."""
+    return re.sub(r"[^0-9A-Z]", "", (number or "").upper())
+
+
+def org_number_validate(*, country: str, value: str) -> str:
     """The organisation number in its stored form; ValidationError if invalid."""
     country = str(country).upper()
     value = (value or "").strip()

@@ -90,6 +90,13 @@ class ResellerDomain(models.Model):
         return self.domain
 
 
+def language_for(own: str, company: str | None) -> str:
+    """The language of a user's e-mails: their own choice, else their company's,
+    else English. User.language and resellers.selectors.recipients_by_language
+    both decide it here."""
+    return own or company or "en"
+
+
 class User(AbstractUser):
     """A person who signs in with an e-mail address: reseller staff or vendor staff."""
 
@@ -135,8 +142,9 @@ class User(AbstractUser):
     @property
     def language(self) -> str:
         """The language for this user's e-mails."""
-        return self.preferred_language or (
-            self.reseller.preferred_language if self.reseller_id else "en"
+        return language_for(
+            self.preferred_language,
+            self.reseller.preferred_language if self.reseller_id else "",
         )
 
 
@@ -232,6 +240,10 @@ class ResellerEvent(models.Model):
         MEMBER_JOINED = "member_joined", _("Member joined")
         MEMBER_REMOVED = "member_removed", _("Member removed")
         PROFILE_CHANGED = "profile_changed", _("Company details changed")
+        STATUS_CHANGED = "status_changed", _("Status changed")
+        ORG_NUMBER_CHANGED = "org_number_changed", _("Organisation number changed")
+        LEGAL_NAME_CHANGED = "legal_name_changed", _("Legal name changed")
+        MEMBER_CHANGED = "member_changed", _("Member's company or role changed")
 
     reseller = models.ForeignKey(
         Reseller, on_delete=models.CASCADE, related_name="events"

@@ -1,5 +1,7 @@
 """Reads about reseller companies, always scoped to the asking reseller."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -8,7 +10,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .domain_policy import email_domain
-from .models import Reseller, User
+from .models import Reseller, User, language_for
 
 
 def reseller_members(*, reseller: Reseller) -> QuerySet[User]:
@@ -28,6 +30,26 @@ def reseller_members(*, reseller: Reseller) -> QuerySet[User]:
         )
         .order_by("-is_company_admin", "last_name", "first_name", "email")
     )
+
+
+def recipients_by_language(
+    *, reseller_ids: Iterable[int], admins_only: bool = False
+) -> dict[int, dict[str, list[str]]]:
+    """{company id: {language: [e-mail, ...]}} of the companies' active users
+    (or only their admins), each in the language of `language_for`.
+
+    One query of plain values whatever the number of companies; a company with
+    no such user maps to an empty dict.
+    """
+    groups: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    users = User.objects.filter(reseller_id__in=set(reseller_ids), is_active=True)
+    if admins_only:
+        users = users.filter(is_company_admin=True)
+    for reseller_id, own, company, email in users.order_by("pk").values_list(
+        "reseller_id", "preferred_language", "reseller__preferred_language", "email"
+    ):
+        groups[reseller_id].setdefault(language_for(own, company), []).append(email)
+    return groups
 
 
 def reseller_member_get(*, reseller: Reseller, member_id: int) -> User:

@@ -3,17 +3,23 @@
 from typing import Any
 
 from allauth.account.models import EmailAddress
-from cleanco import basename
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cashback.outbox import outbox_email_enqueue
 
 from .domain_policy import email_domain
+from .identifiers import company_name_key, org_number_validate
 from .models import PendingMembership, Reseller, ResellerDomain, ResellerEvent, User
-from .selectors import Registration, registration_plan, reseller_has_claims
+from .selectors import (
+    Registration,
+    recipients_by_language,
+    registration_plan,
+    reseller_has_claims,
+)
 
 # What a company admin may change on /company/ (the numbers are fixed once set).
 PROFILE_FIELDS = (
@@ -33,11 +39,6 @@ def user_set_language(*, user: User, language: str) -> None:
         return
     user.preferred_language = language
     user.save(update_fields=["preferred_language"])
-
-
-def normalized_company_name(legal_name: str) -> str:
-    """The name without legal suffixes, case or punctuation: what names match on."""
-    return " ".join(basename(legal_name).split()).casefold()
 
 
 def reseller_register_user(
@@ -76,7 +77,7 @@ def reseller_register_user(
             with transaction.atomic():  # a concurrent first sign-up of the number
                 reseller = Reseller.objects.create(
                     legal_name=legal_name.strip(),
-                    normalized_name=normalized_company_name(legal_name),
+                    normalized_name=company_name_key(legal_name),
                     country=country,
                     org_number=org_number,
                     vat_number=vat_number,
@@ -195,7 +196,7 @@ def reseller_profile_update(
             setattr(locked, field, value)
         update_fields = list(changed)
         if "legal_name" in changed:
-            locked.normalized_name = normalized_company_name(locked.legal_name)
+            locked.normalized_name = company_name_key(locked.legal_name)
             update_fields.append("normalized_name")
         locked.save(update_fields=update_fields)
         ResellerEvent.objects.create(
@@ -252,3 +253,135 @@ def reseller_approve(*, reseller: Reseller, actor: User) -> bool:
                 language=admin.language,
             )
         return True
+
+
+# What program managers change in admin -------------------------------------------
+
+
+def reseller_status_set(*, reseller: Reseller, actor: User, status: str) -> bool:
+    """A program manager suspends, reactivates or holds a company.
+
+    Returns whether the status changed. A held company is let in with
+    `reseller_approve`, which also tells its admins.
+    """
+    if status not in Reseller.Status.values:
+        raise ValidationError({"status": _("Choose a status.")}, code="invalid")
+    with transaction.atomic():
+        locked = Reseller.objects.select_for_update().get(pk=reseller.pk)
+        if locked.status == status:
+            return False
+        previous, locked.status = locked.status, status
+        locked.save(update_fields=["status"])
+        ResellerEvent.objects.create(
+            reseller=locked,
+            actor=actor,
+            kind=ResellerEvent.Kind.STATUS_CHANGED,
+            detail={"from": previous, "to": status},
+        )
+        return True
+
+
+def reseller_org_number_change(
+    *, reseller: Reseller, actor: User, org_number: str
+) -> Reseller:
+    """A program manager corrects the organisation number, validated for the
+    company's country and unique there."""
+    with transaction.atomic():
+        locked = Reseller.objects.select_for_update().get(pk=reseller.pk)
+        try:
+            number = org_number_validate(country=locked.country.code, value=org_number)
+        except ValidationError as error:
+            raise ValidationError({"org_number": error.messages}) from None
+        if number == locked.org_number:
+            return locked
+        taken = (
+            Reseller.objects.filter(country=locked.country, org_number=number)
+            .exclude(pk=locked.pk)
+            .exists()
+        )
+        if taken:
+            raise ValidationError(
+                {"org_number": org_number_taken_message()}, code="org_number_taken"
+            )
+        previous, locked.org_number = locked.org_number, number
+        locked.save(update_fields=["org_number"])
+        ResellerEvent.objects.create(
+            reseller=locked,
+            actor=actor,
+            kind=ResellerEvent.Kind.ORG_NUMBER_CHANGED,
+            detail={"from": previous, "to": number},
+        )
+        return locked
+
+
+def reseller_legal_name_change(
+    *, reseller: Reseller, actor: User, legal_name: str
+) -> Reseller:
+    """A program manager changes the legal name (after claims it is theirs to do).
+
+    The normalised name is recomputed, so beneficiary and ledger checks compare
+    with the new name at once, and every company admin is asked by e-mail to
+    confirm or resubmit the bank details, which were in the old name (R20).
+    """
+    legal_name = " ".join((legal_name or "").split())
+    if not legal_name:
+        raise ValidationError(
+            {"legal_name": _("Enter the company's legal name.")}, code="required"
+        )
+    with transaction.atomic():
+        locked = Reseller.objects.select_for_update().get(pk=reseller.pk)
+        if legal_name == locked.legal_name:
+            return locked
+        previous = locked.legal_name
+        locked.legal_name = legal_name
+        locked.normalized_name = company_name_key(legal_name)
+        locked.save(update_fields=["legal_name", "normalized_name"])
+        event = ResellerEvent.objects.create(
+            reseller=locked,
+            actor=actor,
+            kind=ResellerEvent.Kind.LEGAL_NAME_CHANGED,
+            detail={"from": previous, "to": legal_name},
+        )
+        admins = recipients_by_language(reseller_ids=[locked.pk], admins_only=True)
+        for language, emails in admins[locked.pk].items():
+            outbox_email_enqueue(
+                dedup_key=f"reseller-legal-name:{event.pk}:{language}",
+                recipients=emails,
+                template="emails/legal_name_changed",
+                context={
+                    "reseller": locked,
+                    "previous_name": previous,
+                    "url": settings.PORTAL_URL.rstrip("/") + reverse("payouts:list"),
+                },
+                language=language,
+            )
+        return locked
+
+
+def user_membership_set(
+    *, user: User, actor: User, reseller: Reseller | None, is_company_admin: bool
+) -> User:
+    """A program manager moves a user to a company (or out of one) and sets
+    whether they are its admin; the companies concerned record it."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        reseller_id = reseller.pk if reseller else None
+        is_company_admin = bool(is_company_admin and reseller_id)
+        if (locked.reseller_id, locked.is_company_admin) == (
+            reseller_id,
+            is_company_admin,
+        ):
+            return locked
+        previous = locked.reseller_id
+        locked.reseller_id = reseller_id
+        locked.is_company_admin = is_company_admin
+        locked.save(update_fields=["reseller", "is_company_admin"])
+        detail = {"email": locked.email, "admin": is_company_admin}
+        for company_id in {previous, reseller_id} - {None}:
+            ResellerEvent.objects.create(
+                reseller_id=company_id,
+                actor=actor,
+                kind=ResellerEvent.Kind.MEMBER_CHANGED,
+                detail={**detail, "member": company_id == reseller_id},
+            )
+        return locked

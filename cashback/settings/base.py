@@ -228,7 +228,7 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
 }
-# resellers: the adapter (outbox e-mail, join on verification) and the forms
+# The adapter (outbox e-mail, join on verification) and the forms
 # that apply the e-mail domain policy (R1).
 ACCOUNT_ADAPTER = "resellers.adapter.AccountAdapter"
 ACCOUNT_FORMS = {
@@ -345,20 +345,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# admin/storage: uploads on S3-compatible object storage when
+# Uploads on S3-compatible object storage when
 # AWS_STORAGE_BUCKET_NAME (and endpoint, region, credentials) are in the
 # environment, so web processes on several machines share them; local folders
 # otherwise. "private" holds invoice copies and ledger uploads (cashback/storage.py).
 STORAGES.update(object_storage_settings(os.environ))
-# end admin/storage
-# claims: invoice copies and ledger uploads live outside MEDIA_ROOT and have no
+# Invoice copies and ledger uploads live outside MEDIA_ROOT and have no
 # URL; only views that check access serve them.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
-# end claims
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-# reliability: whole-request limits checked on Content-Length before the body is
+# Whole-request limits checked on Content-Length before the body is
 # read (cashback.middleware.RequestSizeLimitMiddleware); an invoice copy is at
 # most 10 MB, the ledger uploaded in admin can be much larger.
 MAX_REQUEST_BYTES = env.int("MAX_REQUEST_BYTES", default=12 * 1024 * 1024)
@@ -366,7 +364,6 @@ ADMIN_MAX_REQUEST_BYTES = env.int("ADMIN_MAX_REQUEST_BYTES", default=1024**3)
 # History is read in admin, never "reverted": a revert would write fields such
 # as a status behind the services' backs.
 SIMPLE_HISTORY_REVERT_DISABLED = True
-# end reliability
 
 # Bank details at rest: Fernet keys, newest first; older keys still decrypt, so
 # a key is rotated by putting a new one in front.
@@ -375,7 +372,7 @@ FIELD_ENCRYPTION_KEYS = env.list(
     default=["bG9jYWwtb25seS1rZXktbmV2ZXItcHJvZHVjdGlvbiE="],
 )
 
-# payouts: the keyed hash that spots one bank account used by two resellers (kept
+# The keyed hash that spots one bank account used by two resellers (kept
 # apart from the encryption keys so rotating those leaves fingerprints alone) and
 # the vendor's own account that pays the pain.001 batches.
 BANK_ACCOUNT_FINGERPRINT_KEY = env.str(
@@ -385,7 +382,6 @@ PAYOUT_LINK_MAX_AGE_DAYS = env.int("PAYOUT_LINK_MAX_AGE_DAYS", default=30)
 PAYOUT_DEBTOR_NAME = env.str("PAYOUT_DEBTOR_NAME", default="Vendor Nordic AB")
 PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="SE4550000000058398257466")
 PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="ESSESESS")
-# end payouts
 
 # payouts/bank: the bank connection is two folders, one the portal writes the
 # released batches' pain.001 files to and one the bank's answers (pain.002,
@@ -468,7 +464,7 @@ CELERY_TASK_TIME_LIMIT = 180
 CELERY_TASK_DEFAULT_QUEUE = "cashback"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-# reliability: a task a killed worker held (acks_late) is handed out again by
+# A task a killed worker held (acks_late) is handed out again by
 # Redis after this many seconds; keep it above CELERY_TASK_TIME_LIMIT. The
 # worker-kill test lowers it so redelivery happens within the test.
 CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from resellers.addresses import address_is_complete
 from resellers.models import Reseller, User
 
 from ..banking import account_check, beneficiary_check
@@ -24,7 +25,7 @@ logger = logging.getLogger(__name__)
 
 def payout_currencies(payout: Payout) -> list[str]:
     """The currencies the company may be paid this payout in."""
-    return list(payout.offer.payout_currencies or []) or [payout.currency]
+    return payout.offer.payout_currencies_offered()
 
 
 def _currency_check(payout: Payout, currency: str) -> None:
@@ -37,12 +38,8 @@ def _currency_check(payout: Payout, currency: str) -> None:
         )
 
 
-def _address_complete(reseller: Reseller) -> bool:
-    return bool(reseller.street_address and reseller.postal_code and reseller.city)
-
-
 def _address_check(reseller: Reseller, address_confirmed: bool) -> None:
-    if not _address_complete(reseller):
+    if not address_is_complete(reseller):
         raise PayoutError(
             _(
                 "The company's postal address is incomplete: complete it on "
@@ -164,7 +161,7 @@ def bank_account_submit(
     beneficiary = collect(
         beneficiary_check,
         beneficiary_name=beneficiary_name,
-        legal_name=reseller.legal_name,
+        reseller=reseller,
     )
     clean = collect(
         account_check,

@@ -2,8 +2,6 @@
 e-mail context, the recipients by language and the notice of a cycle. Each is
 built here once, for one payout (a notice) and for thousands (the sweep)."""
 
-from collections import defaultdict
-from collections.abc import Iterable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -12,7 +10,7 @@ from django.core import signing
 from django.urls import reverse
 
 from cashback.outbox import outbox_email_enqueue
-from resellers.models import User
+from resellers.selectors import recipients_by_language
 
 from ..models import Payout
 
@@ -86,22 +84,6 @@ def payout_email_context(
     }
 
 
-def recipients_by_language(reseller_ids: Iterable[int]) -> dict[int, dict]:
-    """{reseller id: {language: [e-mail, ...]}} of the companies' active users,
-    read as plain values (one query for any number of companies)."""
-    groups: dict[int, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for reseller_id, own, company, email in (
-        User.objects.filter(reseller_id__in=set(reseller_ids), is_active=True)
-        .order_by("pk")
-        .values_list(
-            "reseller_id", "preferred_language", "reseller__preferred_language", "email"
-        )
-    ):
-        # User.language, from the values instead of two model instances.
-        groups[reseller_id][own or company or "en"].append(email)
-    return groups
-
-
 def notice_dedup_key(payout: Payout, language: str) -> str:
     """The outbox key of this cycle's notice in one language."""
     return f"payout:{payout.pk}:cycle:{payout.cycle}:notice:{language}"
@@ -125,7 +107,9 @@ def notice_enqueue(payout: Payout, *, template: str = NOTICE_TEMPLATE) -> None:
         payout=payout,
         failure_reason=payout.failure_reason,
     )
-    languages = recipients_by_language([payout.reseller_id])[payout.reseller_id]
+    languages = recipients_by_language(reseller_ids=[payout.reseller_id])[
+        payout.reseller_id
+    ]
     for language, emails in languages.items():
         outbox_email_enqueue(
             dedup_key=notice_dedup_key(payout, language),

@@ -7,21 +7,10 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from claims.models import Claim, ClaimAgreement, OpenAgreement
-from offers.models import ReturnPeriod
 
 from ..models import Payout, PayoutEvent
 from .errors import PayoutError
 from .notifications import notice_enqueue
-
-
-def _return_period_days(claim: Claim) -> int:
-    """The offer's return period for the company's country, in days."""
-    days = (
-        ReturnPeriod.objects.filter(offer=claim.offer, country=claim.reseller.country)
-        .values_list("days", flat=True)
-        .first()
-    )
-    return claim.offer.return_period_days if days is None else days
 
 
 def _release_date(claim: Claim) -> date:
@@ -35,7 +24,7 @@ def _release_date(claim: Claim) -> date:
     )["last"]
     if last_sale is None:
         return offer.calculation_date
-    days = _return_period_days(claim)
+    days = offer.return_period_days_for(claim.reseller.country)
     return max(offer.calculation_date, last_sale + timedelta(days=days))
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cashback.models import OutboxMessage
 from cashback.outbox import outbox_emails_enqueue_many
+from resellers.selectors import recipients_by_language
 
 from ..models import Payout, PayoutEvent, Reminder
 from .notifications import (
@@ -20,7 +21,6 @@ from .notifications import (
     notice_dedup_keys,
     payout_email_context,
     payouts_list_link,
-    recipients_by_language,
 )
 from .transitions import S, SetStep, _insert_select, _move_set, locked_batches
 
@@ -132,7 +132,9 @@ def _due_sweep(
             for days in {row.offer__reminder_interval_days for row in reminded}
         }
         _sweep_write(reminded, forfeited, due_at, now)
-        recipients = recipients_by_language(row.reseller_id for row in rows)
+        recipients = recipients_by_language(
+            reseller_ids=[row.reseller_id for row in rows]
+        )
         emails = []
         for row in rows:
             sent, max_reminders = row.reminders_sent, row.offer__max_reminders

@@ -31,9 +31,9 @@ def test_the_bar_counts_to_its_total_and_ends_the_line():
         for _ in range(4):
             bar.advance()
     text = stream.getvalue()
-    assert text.startswith("\r[")
-    assert text.endswith("4 / 4 rows (100%, 0 s)\n")
-    assert "#" * 30 in text
+    assert text.startswith("\r  0%|")
+    assert "100%|" in text and "| 4/4 [" in text
+    assert text.endswith("rows/s]\n")
     assert text.count("\n") == 1
 
 
@@ -55,7 +55,7 @@ def test_import_agreements_dry_run_writes_nothing(codes, tmp_path):  # noqa: F81
     path.write_text(HEADER + "".join(GOOD), encoding="utf-8")
     out, err = run("import_agreements", str(path), "--dry-run")
     assert out.startswith("Dry run, nothing saved: 2 rows read: 2 new")
-    assert "2 / 2 rows (100%" in err
+    assert "100%|" in err and "| 2/2 [" in err
     assert not OpenAgreement.objects.exists()
     out, _err = run("import_agreements", str(path))
     assert out.startswith("2 rows read: 2 new")
@@ -73,7 +73,7 @@ def test_import_memberships_shows_progress_and_has_a_dry_run(tmp_path):
     )
     out, err = run("import_memberships", str(path), "--dry-run")
     assert out.startswith("Dry run, nothing saved: 1 created")
-    assert "2 / 2 rows (100%" in err
+    assert "100%|" in err and "| 2/2 [" in err
     assert not ProgramMembership.objects.exists()
     out, _err = run("import_memberships", str(path))
     assert out.startswith("1 created")
@@ -87,7 +87,7 @@ def test_schedule_payouts_shows_progress_and_dry_run_changes_nothing(time_machin
     PayoutFactory(status=Payout.Status.READY, release_date=dt.date(2027, 5, 1))
     out, err = run("schedule_payouts", "--dry-run")
     assert out == "Would schedule 3 payout(s).\n"
-    assert "3 / 3 payouts (100%" in err
+    assert "100%|" in err and "| 3/3 [" in err
     assert Payout.objects.filter(status="scheduled").count() == 0
     out, err = run("schedule_payouts")
     assert out == "Scheduled 3 payout(s).\n"
@@ -105,7 +105,7 @@ def test_send_reminders_shows_progress_and_dry_run_changes_nothing(time_machine)
         )
     out, err = run("send_reminders", "--dry-run")
     assert out == "Would have: windows started 0, reminders 2, forfeited 0\n"
-    assert "2 / 2 payouts (100%" in err
+    assert "100%|" in err and "| 2/2 [" in err
     assert not PayoutEvent.objects.exists()
     out, _err = run("send_reminders")
     assert out == "windows started 0, reminders 2, forfeited 0\n"
@@ -130,7 +130,7 @@ def test_rotate_field_keys_reencrypts_with_the_newest_key(settings):
     assert out == "Would re-encrypt 1 account number(s).\n"
     out, err = run("rotate_field_keys")
     assert out == "Re-encrypted 1 account number(s) with the newest key.\n"
-    assert "1 / 1 accounts" in err
+    assert "| 1/1 [" in err and "accounts/s" in err
     settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key is gone
     account.refresh_from_db()
     assert account_number_decrypt(account.account_number_encrypted) == IBAN

@@ -23,7 +23,7 @@ from payouts.services import payouts_send_reminders
 from tests.claims.factories import ClaimFactory
 from tests.offers.factories import OfferFactory
 from tests.payouts.factories import PayoutFactory
-from tests.resellers.factories import StaffUserFactory, UserFactory
+from tests.resellers.factories import ReviewerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def test_the_forms_follow_the_claims_state_at_once(signed_in, user):
     assert "Upload the customer invoice" not in html(
         signed_in, claim.get_absolute_url()
     )
-    claim_request_invoice(claim=claim, actor=StaffUserFactory(), message="Send it.")
+    claim_request_invoice(claim=claim, actor=ReviewerFactory(), message="Send it.")
     assert "Upload the customer invoice" in html(signed_in, claim.get_absolute_url())
 
 
@@ -105,7 +105,7 @@ def test_a_reviewers_request_shows_on_every_page_at_once(signed_in, user):
     before = {url: html(signed_in, url) for url in pages}
     assert "Upload a copy of the customer invoice" not in before[pages[0]]
 
-    claim_request_invoice(claim=claim, actor=StaffUserFactory(), message="Send 4711.")
+    claim_request_invoice(claim=claim, actor=ReviewerFactory(), message="Send 4711.")
 
     after = {url: html(signed_in, url) for url in pages}
     assert "Upload a copy of the customer invoice" in after[pages[0]]
@@ -245,7 +245,7 @@ def test_a_claim_page_reads_the_claim_once_when_nothing_is_cached(
         submitted_by=user,
         agreement_numbers=[f"8700100{n}" for n in range(5)],
     )
-    claim_request_invoice(claim=many, actor=StaffUserFactory(), message="Send it.")
+    claim_request_invoice(claim=many, actor=ReviewerFactory(), message="Send it.")
     for claim in (few, many):
         program_pages_changed()
         with django_assert_num_queries(8):

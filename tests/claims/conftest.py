@@ -5,7 +5,11 @@ import pytest
 
 from tests.claims.factories import OpenAgreementFactory
 from tests.offers.factories import OfferFactory
-from tests.resellers.factories import ResellerFactory, StaffUserFactory, UserFactory
+from tests.resellers.factories import (
+    ResellerFactory,
+    ReviewerFactory,
+    UserFactory,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +35,7 @@ def user(reseller):
 
 @pytest.fixture
 def reviewer(db):
-    return StaffUserFactory()
+    return ReviewerFactory()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from claims.models import Claim
 from tests.claims.factories import ClaimFactory, OpenAgreementFactory
+from tests.resellers.factories import StaffUserFactory
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:claims_claim_changelist")
@@ -86,7 +87,12 @@ def test_reject_goes_through_a_form_with_a_reason(reviewer_client):
     )
     claim.refresh_from_db()
     assert claim.status == "rejected"
-    assert claim.decision_reason == "The sale is outside the sale period. Sold in June."
+    assert claim.decision_reason_code == "outside_sale_period"
+    assert claim.decision_reason == "Sold in June."
+    assert (
+        claim.decision_reason_in_words
+        == "The sale is outside the sale period. Sold in June."
+    )
 
 
 def test_request_invoice_from_the_claim_page(reviewer_client):
@@ -112,9 +118,10 @@ def test_change_page_shows_ledger_side_by_side(reviewer_client):
     assert 'name="reward_amount"' not in html  # read-only
 
 
-def test_staff_without_the_review_permission_cannot_act(client, reviewer):
-    reviewer.user_permissions.add(Permission.objects.get(codename="view_claim"))
-    client.force_login(reviewer)
+def test_staff_without_the_review_permission_cannot_act(client):
+    staff = StaffUserFactory()
+    staff.user_permissions.add(Permission.objects.get(codename="view_claim"))
+    client.force_login(staff)
     claim = ClaimFactory()
     act(client, "approve", [claim])
     client.post(

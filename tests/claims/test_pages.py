@@ -189,7 +189,7 @@ def test_dispute_form(signed_in, user, reviewer):
     from claims.services import claim_reject
 
     claim = ClaimFactory(reseller=user.reseller, submitted_by=user)
-    claim_reject(claim=claim, actor=reviewer, reason="No.")
+    claim_reject(claim=claim, actor=reviewer, reason_code="other", reason="No.")
     url = reverse("claims:dispute", args=[claim.reference])
     assert signed_in.post(url, {"comment": ""}).status_code == 400
     assert signed_in.post(url, {"comment": "It was sold in time."}).status_code == 302

@@ -17,7 +17,7 @@ from claims.services import (
 )
 from claims.signals import claim_approved
 from tests.claims.factories import ClaimFactory
-from tests.resellers.factories import StaffUserFactory, UserFactory
+from tests.resellers.factories import ReviewerFactory, StaffUserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 S = Claim.Status
@@ -115,9 +115,14 @@ def test_a_failing_receiver_undoes_the_approval(claim, reviewer):
 
 def test_reject_needs_a_reason_and_records_it(claim, reviewer):
     with pytest.raises(ClaimError) as refused:
-        claim_reject(claim=claim, actor=reviewer, reason="")
+        claim_reject(claim=claim, actor=reviewer, reason_code="other", reason="")
     assert code(refused.value) == "reason_required"
-    claim_reject(claim=claim, actor=reviewer, reason="Sold before the period.")
+    claim_reject(
+        claim=claim,
+        actor=reviewer,
+        reason_code="other",
+        reason="Sold before the period.",
+    )
     claim.refresh_from_db()
     assert claim.status == S.REJECTED
     assert claim.decision_reason == "Sold before the period."
@@ -151,7 +156,9 @@ def test_decided_claims_cannot_be_decided_again(user, reviewer, status):
 def test_reject_is_refused_after_approval(user, reviewer):
     claim = ClaimFactory(reseller=user.reseller, submitted_by=user, status=S.APPROVED)
     with pytest.raises(ClaimError):
-        claim_reject(claim=claim, actor=reviewer, reason="Changed my mind")
+        claim_reject(
+            claim=claim, actor=reviewer, reason_code="other", reason="Changed my mind"
+        )
 
 
 @pytest.mark.parametrize("status", [S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED])
@@ -178,7 +185,7 @@ def test_another_company_cannot_withdraw(claim):
 @pytest.fixture
 def rejected(claim, reviewer, time_machine):
     time_machine.move_to("2026-12-01 10:00:00+00:00", tick=False)
-    claim_reject(claim=claim, actor=reviewer, reason="No invoice.")
+    claim_reject(claim=claim, actor=reviewer, reason_code="other", reason="No invoice.")
     claim.refresh_from_db()
     return claim
 
@@ -190,14 +197,19 @@ def test_dispute_within_30_days_then_reviewer_decides(rejected, user, time_machi
     claim_dispute(claim=rejected, user=user, comment="Here is why.")
     rejected.refresh_from_db()
     assert rejected.status == S.DISPUTED and rejected.disputed_at
-    claim_approve(claim=rejected, actor=StaffUserFactory())
+    claim_approve(claim=rejected, actor=ReviewerFactory())
     assert Claim.objects.get().status == S.APPROVED
 
 
 def test_disputed_claim_can_be_rejected_again_and_not_disputed_twice(rejected, user):
     """Once only."""
     claim_dispute(claim=rejected, user=user, comment="Please look again.")
-    claim_reject(claim=rejected, actor=StaffUserFactory(), reason="Still no invoice.")
+    claim_reject(
+        claim=rejected,
+        actor=ReviewerFactory(),
+        reason_code="other",
+        reason="Still no invoice.",
+    )
     with pytest.raises(ClaimError) as refused:
         claim_dispute(claim=rejected, user=user, comment="Again!")
     assert code(refused.value) == "already_disputed"
@@ -237,3 +249,27 @@ def test_a_claim_with_nothing_to_pay_cannot_be_approved(user, reviewer, reward):
     claim.refresh_from_db()
     assert claim.status == S.SUBMITTED
     assert not claim.events.filter(kind=ClaimEvent.Kind.APPROVED).exists()
+
+
+@pytest.mark.parametrize(
+    "act",
+    [
+        lambda claim, actor: claim_start_review(claim=claim, actor=actor),
+        lambda claim, actor: claim_approve(claim=claim, actor=actor),
+        lambda claim, actor: claim_reject(
+            claim=claim, actor=actor, reason_code="other", reason="No."
+        ),
+        lambda claim, actor: claim_request_invoice(
+            claim=claim, actor=actor, message="Send it."
+        ),
+    ],
+)
+def test_staff_without_the_review_permission_is_refused(act):
+    """The service checks claims.review_claim, as admin does, not only is_staff."""
+    claim = ClaimFactory()
+    with pytest.raises(ClaimError) as caught:
+        act(claim, StaffUserFactory())
+    assert caught.value.error_dict["__all__"][0].code == "forbidden"
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.SUBMITTED
+    assert not ClaimEvent.objects.filter(claim=claim).exists()

@@ -34,7 +34,12 @@ from tests.conftest import ROOT, database_url_for_current_test_database
 from tests.offers.factories import OfferFactory
 from tests.payouts.factories import PayoutFactory, approved_claim
 from tests.payouts.test_batches import scheduled_payout
-from tests.resellers.factories import ResellerFactory, StaffUserFactory, UserFactory
+from tests.resellers.factories import (
+    ResellerFactory,
+    ReviewerFactory,
+    StaffUserFactory,
+    UserFactory,
+)
 from tests.services import CeleryWorker, broker, wait_for
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -118,7 +123,7 @@ def assert_each_reminded_once(count: int) -> None:
 def test_fifty_concurrent_approvals_of_one_claim_make_one_payout():
     """50 reviewers press Approve at once: one approval, one event, one payout."""
     claim = ClaimFactory(status=Claim.Status.IN_REVIEW)
-    reviewers = [StaffUserFactory() for _ in range(50)]
+    reviewers = [ReviewerFactory() for _ in range(50)]
     turn = iter(reviewers)
     lock = threading.Lock()
 
@@ -146,7 +151,7 @@ def test_twenty_concurrent_approval_signals_open_one_payout():
     row lock): the payout's one-to-one constraint decides, every sender gets
     the same payout, one notice per language is queued."""
     claim = approved_claim()
-    reviewer = StaffUserFactory()
+    reviewer = ReviewerFactory()
 
     def send():
         with transaction.atomic():

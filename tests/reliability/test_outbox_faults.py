@@ -73,7 +73,7 @@ def test_approving_while_redis_is_down_works_and_the_notices_go_out_once_back(
     from claims.services import claim_approve
     from payouts.models import Payout
     from tests.claims.factories import ClaimFactory
-    from tests.resellers.factories import StaffUserFactory, UserFactory
+    from tests.resellers.factories import ReviewerFactory, UserFactory
 
     user = UserFactory()
     claim = ClaimFactory(reseller=user.reseller, submitted_by=user)
@@ -98,7 +98,7 @@ def test_approving_while_redis_is_down_works_and_the_notices_go_out_once_back(
             worker.start()
             private_redis.stop()
 
-            claim_approve(claim=claim, actor=StaffUserFactory())  # must not raise
+            claim_approve(claim=claim, actor=ReviewerFactory())  # must not raise
             claim.refresh_from_db()
             assert claim.status == Claim.Status.APPROVED
             assert Payout.objects.filter(claim=claim).count() == 1

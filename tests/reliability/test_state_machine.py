@@ -26,10 +26,15 @@ from claims.models import Claim, ClaimEvent
 from offers.models import Offer
 from payouts import services as payouts
 from payouts.models import PaymentBatch, Payout, PayoutEvent
-from resellers.services import normalized_company_name
+from resellers.identifiers import company_name_key
 from tests.claims.factories import OpenAgreementFactory
 from tests.offers.factories import OfferFactory
-from tests.resellers.factories import ResellerFactory, StaffUserFactory, UserFactory
+from tests.resellers.factories import (
+    ResellerFactory,
+    ReviewerFactory,
+    StaffUserFactory,
+    UserFactory,
+)
 
 START = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 IBAN = "SE4550000000058398257466"
@@ -54,7 +59,7 @@ class ProgramMachine(RuleBasedStateMachine):
         self.traveller.move_to(START, tick=False)
         self.reseller = ResellerFactory()
         self.user = UserFactory(reseller=self.reseller, is_company_admin=True)
-        self.reviewer = StaffUserFactory()
+        self.reviewer = ReviewerFactory()
         self.operators = [StaffUserFactory(), StaffUserFactory()]
         self.offer = OfferFactory(claim_mode=Offer.ClaimMode.ONE_PER_SALE)
         self.numbers = [
@@ -118,7 +123,10 @@ class ProgramMachine(RuleBasedStateMachine):
             ),
             "approve": lambda: claims.claim_approve(claim=claim, actor=self.reviewer),
             "reject": lambda: claims.claim_reject(
-                claim=claim, actor=self.reviewer, reason="Not eligible."
+                claim=claim,
+                actor=self.reviewer,
+                reason_code="other",
+                reason="Not eligible.",
             ),
             "upload": lambda: claims.claim_upload_invoice(
                 claim=claim,
@@ -289,7 +297,7 @@ class ProgramMachine(RuleBasedStateMachine):
     @precondition(lambda self: hasattr(self, "reseller"))
     @invariant()
     def no_payment_before_release_or_to_a_foreign_account(self):
-        legal = normalized_company_name(self.reseller.legal_name)
+        legal = company_name_key(self.reseller.legal_name)
         for payout in self.payouts(S.SCHEDULED, S.IN_BATCH, S.PAID):
             scheduled = payout.events.filter(kind=PayoutEvent.Kind.SCHEDULED).last()
             assert scheduled is not None
@@ -303,7 +311,7 @@ class ProgramMachine(RuleBasedStateMachine):
             account = payout.bank_account
             assert account is not None
             assert account.reseller_id == self.reseller.pk
-            assert normalized_company_name(account.beneficiary_name) == legal
+            assert company_name_key(account.beneficiary_name) == legal
         for batch in PaymentBatch.objects.filter(payouts__reseller=self.reseller):
             assert batch.released_by_id != batch.created_by_id
 

@@ -3,8 +3,9 @@
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
-from cleanco import basename
+from django.contrib.auth.models import Permission
 
+from resellers.identifiers import company_name_key
 from resellers.models import ProgramMembership, Reseller, ResellerDomain, User
 
 
@@ -14,7 +15,7 @@ class ResellerFactory(factory.django.DjangoModelFactory):
         skip_postgeneration_save = True  # the domain hook writes its own row
 
     legal_name = factory.Sequence(lambda n: f"Nordic Licensing {n} AB")
-    normalized_name = factory.LazyAttribute(lambda o: basename(o.legal_name).casefold())
+    normalized_name = factory.LazyAttribute(lambda o: company_name_key(o.legal_name))
     country = "SE"
     # Valid Swedish organisation numbers (Luhn), distinct per sequence.
     org_number = factory.Sequence(lambda n: f"55{n:07d}")
@@ -69,6 +70,19 @@ class StaffUserFactory(UserFactory):
         if create and extracted is not False:
             Authenticator.objects.create(
                 user=self, type=Authenticator.Type.TOTP, data={"secret": "test"}
+            )
+
+
+class ReviewerFactory(StaffUserFactory):
+    """Vendor staff with the permission to review claims (claims.review_claim)."""
+
+    @factory.post_generation
+    def review_permission(self, create, extracted, **kwargs):
+        if create:
+            self.user_permissions.add(
+                Permission.objects.get(
+                    codename="review_claim", content_type__app_label="claims"
+                )
             )
 
 

@@ -42,7 +42,7 @@ def test_admin_edits_the_company(client, company):
     assert response.status_code == 302
     reseller.refresh_from_db()
     assert reseller.legal_name == "Nordlicens Sverige AB"
-    assert reseller.normalized_name == "nordlicens sverige"
+    assert reseller.normalized_name == "nordlicenssverige"
     assert reseller.postal_code == "111 34"
     assert reseller.preferred_currency == "EUR"
     assert ResellerEvent.objects.filter(

@@ -3,7 +3,13 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from resellers.identifiers import org_number_normalise, vat_number_normalise
+from payouts.banking import beneficiary_check
+from resellers.identifiers import (
+    company_name_key,
+    org_number_validate,
+    vat_number_normalise,
+)
+from tests.resellers.factories import ResellerFactory
 
 
 @pytest.mark.parametrize(
@@ -20,7 +26,7 @@ from resellers.identifiers import org_number_normalise, vat_number_normalise
 )
 def test_valid_org_numbers_are_stored_normalised(country, entered, stored):
     """A valid number is accepted and stored in its compact form."""
-    assert org_number_normalise(country=country, value=entered) == stored
+    assert org_number_validate(country=country, value=entered) == stored
 
 
 @pytest.mark.parametrize(
@@ -38,7 +44,7 @@ def test_valid_org_numbers_are_stored_normalised(country, entered, stored):
 def test_invalid_org_numbers_are_refused(country, entered):
     """A wrong check digit or format is refused with a message."""
     with pytest.raises(ValidationError) as error:
-        org_number_normalise(country=country, value=entered)
+        org_number_validate(country=country, value=entered)
     assert error.value.messages[0]
 
 
@@ -76,3 +82,22 @@ def test_invalid_vat_numbers_are_refused(country, entered):
     """A wrong check digit, or another country's number, is refused."""
     with pytest.raises(ValidationError):
         vat_number_normalise(country=country, value=entered)
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["Nordlicens AB", "NORDLICENS A.B.", "nordlicens ab.", " Nordlicens  AB "],
+)
+def test_company_names_compare_on_one_key(written):
+    """Legal suffix, case, punctuation and spacing do not change the key."""
+    assert company_name_key(written) == "nordlicens"
+
+
+def test_the_checks_read_the_stored_key():
+    """The beneficiary check (R3) compares with Reseller.normalized_name."""
+    reseller = ResellerFactory.build(legal_name="Nordlicens AB")
+    assert reseller.normalized_name == company_name_key("Nordlicens AB")
+    assert beneficiary_check(beneficiary_name="NORDLICENS A.B.", reseller=reseller)
+    reseller.normalized_name = "somethingelse"
+    with pytest.raises(ValidationError):
+        beneficiary_check(beneficiary_name="Nordlicens AB", reseller=reseller)

@@ -8,12 +8,8 @@ A missing column stops before anything is written. Bad rows are listed by line
 number and skipped; re-importing a file updates only the rows that changed.
 On PostgreSQL the rows go through COPY into a staging table, then one UPDATE
 of the changed rows and one INSERT of the new ones, under a lock that makes
-concurrent imports take turns (readers are not blocked). Measured on a
-2-core AMD EPYC VM with PostgreSQL 15: 1,000,000 new rows in ~37 s (psql
-\\copy of the file into a bare table: ~2 s), 100,000 in ~3-3.5 s, with
-flat peak memory of ~90 MB; most of the time is PostgreSQL's index upkeep
-and foreign-key checks (see claims/ledger_import.py). `make bench` measures
-it again.
+concurrent imports take turns (readers are not blocked). Its measured
+speed and memory are in docs/performance.md; `make bench` measures it again.
 """
 
 import time
