@@ -94,11 +94,13 @@ def _claims_seed(seed: DemoSeed) -> None:
     seed.login("Reviewer (admin, Reviewers group)", reviewer.email)
     # The group's permissions come with migrations; a flushed test database has
     # none, and the review services check the permission, so grant it here too.
-    Group.objects.get(name=REVIEWERS_GROUP).permissions.add(
-        Permission.objects.get(
-            codename="review_claim", content_type__app_label="claims"
-        )
+    review = Permission.objects.get(
+        codename="review_claim", content_type__app_label="claims"
     )
+    reviewers, _created = Group.objects.get_or_create(name=REVIEWERS_GROUP)
+    if not reviewers.permissions.filter(pk=review.pk).exists():
+        reviewers.permissions.add(review)
+        reviewer.groups.add(reviewers)
     nordlicens, _created = demo_reseller_ensure()
     anna = User.objects.get(email="anna@nordlicens.se")
     companies = [(nordlicens, anna)]

@@ -2,12 +2,14 @@
 the outbox, and a verified address lets a colleague join their company."""
 
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import get_authentication_records
 from allauth.account.models import EmailAddress, EmailConfirmation
 from django.conf import settings
 from django.http import HttpRequest
@@ -151,6 +153,27 @@ class AccountAdapter(DefaultAccountAdapter):
             },
             language=language,
         )
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """Linking Microsoft right after the password log-in that proved the
+        account is the user's (R23) takes that log-in as the re-authentication:
+        asking for the password again at once would prove nothing more. Every
+        other sensitive change (an e-mail address) still asks again."""
+        if not super().is_reauthentication_required(app=app, **kwargs):
+            return False
+        request = self.request
+        if app != "allauth.socialaccount" or request is None:
+            return True
+        if not request.user.is_authenticated:
+            return True
+        fresh_password = [
+            record
+            for record in get_authentication_records(request, request.user)
+            if record.get("method") == "password"
+            and time.time() - record.get("at", 0)
+            < account_settings.REAUTHENTICATION_TIMEOUT
+        ]
+        return not fresh_password
 
     def get_login_stages(self) -> list[str]:
         """allauth's stages, with the TOTP step that knows Entra's MFA (R23)."""

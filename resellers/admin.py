@@ -244,15 +244,19 @@ class ResellerAdmin(SimpleHistoryAdmin):
             request, _("%(count)d changed.") % {"count": changed}, messages.SUCCESS
         )
 
-    @admin.action(description=_("Suspend the selected resellers"))
+    @admin.action(
+        description=_("Suspend the selected resellers"), permissions=["change"]
+    )
     def suspend(self, request, queryset) -> None:
         self._set_status(request, queryset, Reseller.Status.SUSPENDED)
 
-    @admin.action(description=_("Reactivate the selected resellers"))
+    @admin.action(
+        description=_("Reactivate the selected resellers"), permissions=["change"]
+    )
     def reactivate(self, request, queryset) -> None:
         self._set_status(request, queryset, Reseller.Status.ACTIVE)
 
-    @admin.action(description=_("Change the legal name…"))
+    @admin.action(description=_("Change the legal name…"), permissions=["change"])
     def change_legal_name(self, request, queryset):
         return _one_form_step(
             self,
@@ -267,7 +271,9 @@ class ResellerAdmin(SimpleHistoryAdmin):
             ),
         )
 
-    @admin.action(description=_("Change the organisation number…"))
+    @admin.action(
+        description=_("Change the organisation number…"), permissions=["change"]
+    )
     def change_org_number(self, request, queryset):
         return _one_form_step(
             self,

@@ -123,7 +123,10 @@ def reject() -> bool:
     if claim is None:
         return False
     claim_services.claim_reject(
-        claim=claim, actor=_staff("reviewer@vendor.example"), reason="Tried it."
+        claim=claim,
+        actor=_staff("reviewer@vendor.example"),
+        reason_code="other",
+        reason="Tried it.",
     )
     return True
 

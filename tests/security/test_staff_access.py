@@ -363,12 +363,16 @@ def test_a_reviewer_cannot_decide_a_claim_of_their_own_company():
 def test_a_reviewer_cannot_decide_the_dispute_of_their_own_rejection():
     claim = ClaimFactory()
     first = reviewer()
-    claim_services.claim_reject(claim=claim, actor=first, reason="No such sale.")
+    claim_services.claim_reject(
+        claim=claim, actor=first, reason_code="other", reason="No such sale."
+    )
     claim_services.claim_dispute(
         claim=claim, user=claim.submitted_by, comment="The sale is in the ledger."
     )
     with pytest.raises(claim_services.ClaimError) as refused:
-        claim_services.claim_reject(claim=claim, actor=first, reason="Still no.")
+        claim_services.claim_reject(
+            claim=claim, actor=first, reason_code="other", reason="Still no."
+        )
     assert refused.value.error_dict["__all__"][0].code == "own_rejection"
     claim.refresh_from_db()
     assert claim.status == Claim.Status.DISPUTED

@@ -34,7 +34,7 @@ def test_operators_see_refused_files_with_their_reason(
     """The reason is on the list; the page's queries do not grow with the rows."""
     for number in range(rows):
         refused(number)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = operator.get(reverse("admin:payouts_inboundbankfile_changelist"))
     assert response.status_code == 200
     assert "cut-0.xml" in response.text
