@@ -14,6 +14,7 @@ from django.urls import reverse
 from cashback.outbox import outbox_email_enqueue
 from resellers.models import User
 
+from ..bank.reason_codes import reason_words_lazy
 from ..models import Payout
 
 LINK_SALT = "payouts.bank-details-link"
@@ -123,7 +124,8 @@ def notice_enqueue(payout: Payout, *, template: str = NOTICE_TEMPLATE) -> None:
         link=bank_details_link(payout),
         list_link=payouts_list_link(),
         payout=payout,
-        failure_reason=payout.failure_reason,
+        # In each recipient's language (the bank's code in plain words).
+        failure_reason=reason_words_lazy(payout.failure_code, payout.failure_reason),
     )
     languages = recipients_by_language([payout.reseller_id])[payout.reseller_id]
     for language, emails in languages.items():

@@ -36,7 +36,12 @@ def test_the_task_reads_the_folder_and_reports_what_it_refused(bank_folders):
     assert (summary["read"], summary["refused"]) == (0, 2)
     assert summary["reasons"][0].startswith("camt052.xml: unknown_message: ")
     assert InboundBankFile.objects.filter(status="failed").count() == 2
-    assert read_bank_files.delay().get() == {"read": 0, "refused": 0, "reasons": []}
+    assert read_bank_files.delay().get() == {
+        "sent": 0,
+        "read": 0,
+        "refused": 0,
+        "reasons": [],
+    }
 
 
 def test_the_command_reads_the_folder_now(bank_folders):
