@@ -226,7 +226,9 @@ def _rejection_apply(
     """A payment the bank refused: whose side the reason is decides."""
     reason = reason_lookup(code)
     line = _line(payout, payout.batch_id)
-    stated = f"{code} {text}".strip() or _("no reason given")
+    # Stored for the operators as the bank said it; the reseller reads the code
+    # in plain words in their own language.
+    stated = f"{code} {text}".strip() or "no reason given"
     if is_duplicate(code):
         _answer(line, A.DUPLICATE, code)
         _note(payout, K.BANK_CONFIRMED, f"{_where(context)}: {stated}", bank_code=code)
@@ -495,8 +497,7 @@ def _return_apply(
         payout,
         kind=K.BANK_RETURNED,
         code=code,
-        stated=_("%(stated)s; account %(account)s refused")
-        % {"stated": stated, "account": account},
+        stated=f"{stated}; account {account} refused",
         context=context,
         bank_date=payment.booking_date,
     )
