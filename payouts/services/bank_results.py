@@ -41,11 +41,19 @@ from ..bank.inbound import (
     bank_content_read,
     inbound_files_read,
 )
-from ..bank.messages import CAMT053, CAMT054, PACS004, PAIN002, REJECTED
+from ..bank.messages import (
+    CAMT053,
+    CAMT054,
+    PACS004,
+    PAIN002,
+    REJECTED,
+    BankFileError,
+)
 from ..bank.messages import BankPayment as Payment
 from ..bank.models import BankDiscrepancy, BatchPayment
 from ..bank.reason_codes import Side, is_duplicate, reason_lookup
 from ..models import PaymentBatch, Payout, PayoutEvent
+from .errors import PayoutError
 from .notifications import FAILED_TEMPLATE
 from .scheduling import OPERATORS_GROUP
 from .transitions import S, _move
@@ -107,7 +115,18 @@ class _Alerts:
 
 
 def bank_message_apply(context: InboundContext) -> None:
-    """Apply one bank message to the payouts it names (see the module doc)."""
+    """Apply one bank message to the payouts it names (see the module doc).
+
+    A move the state machine refuses refuses the whole file (BankFileError):
+    the file's transaction rolls back, nothing of it is half-applied.
+    """
+    try:
+        _message_apply(context)
+    except PayoutError as error:
+        raise BankFileError("not_applicable", str(error)) from None
+
+
+def _message_apply(context: InboundContext) -> None:
     alerts = _Alerts()
     kind = context.message.kind
     if kind == PAIN002:
