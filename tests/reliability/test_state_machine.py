@@ -28,8 +28,8 @@ from payouts import services as payouts
 from payouts.models import PaymentBatch, Payout, PayoutEvent
 from resellers.services import normalized_company_name
 from tests.claims.factories import OpenAgreementFactory
-from tests.payouts.bank.answers import book, report
 from tests.offers.factories import OfferFactory
+from tests.payouts.bank.answers import book, report
 from tests.resellers.factories import ResellerFactory, StaffUserFactory, UserFactory
 
 START = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)

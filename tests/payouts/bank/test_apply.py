@@ -112,9 +112,7 @@ def test_a_file_failing_midway_changes_nothing(monkeypatch):
         ("bad_unknown_batch.xml", "unknown_batch"),
     ],
 )
-def test_bad_files_in_the_folder_are_refused_with_a_reason(
-    bank_folders, sample, code
-):
+def test_bad_files_in_the_folder_are_refused_with_a_reason(bank_folders, sample, code):
     """The job refuses them with their reason and changes nothing; never an
     exception."""
     released()
