@@ -150,3 +150,22 @@ def test_a_report_for_a_payout_already_paid_is_listed_for_operators():
     assert payout.status == S.PAID
     assert other.status == S.IN_BATCH
     assert payout.events.filter(kind=PayoutEvent.Kind.BANK_DISAGREES).exists()
+
+
+def test_the_reseller_reads_the_banks_words_on_the_payouts_page(client):
+    """Accepted, paid on the booking date, or refused with the reason, in
+    plain words in English and Swedish."""
+    batch, (paid, refused) = released()
+    report(batch, {paid: ("ACCP", ""), refused: ("RJCT", "AC04")})
+    book(batch, [paid])
+    client.force_login(paid.claim.submitted_by)
+    english = client.get("/payouts/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Accepted by the bank on " in english
+    assert "Paid on 1 March 2027." in english
+    reader = refused.claim.submitted_by
+    reader.preferred_language = "sv"
+    reader.save(update_fields=["preferred_language"])
+    client.force_login(reader)
+    swedish = client.get("/payouts/").content.decode()
+    assert "Avvisad av banken: kontot är avslutat." in swedish
+    assert "The bank refused" not in swedish
