@@ -503,12 +503,13 @@ def _return_apply(
     if payout.status not in (S.PAID, S.IN_BATCH):
         _note(payout, K.BANK_CONFIRMED, _where(context), bank_code=code)
         return
-    line = _line(payout, payout.batch_id)
-    if context.message.kind != PACS004 and payout.status == S.PAID:
-        # The statement's credit may come before the pacs.004 that says why;
-        # the return itself is the pacs.004's to apply.
+    if context.message.kind != PACS004:
+        # A statement's or notification's credit may come before the pacs.004
+        # that says why; the return itself is the pacs.004's to apply (which
+        # finds the payout still in its batch).
         _note(payout, K.BANK_CONFIRMED, _where(context), bank_code=code)
         return
+    line = _line(payout, payout.batch_id)
     _answer(line, A.RETURNED, code)
     account = payout.bank_account.masked_account if payout.bank_account else "-"
     stated = f"{code} {payment.reason_text}".strip()
