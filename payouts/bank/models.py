@@ -74,9 +74,6 @@ class BatchPayment(models.Model):
         BOOKED = "booked", _("Booked (paid)")
         REJECTED = "rejected", _("Rejected")
         RETURNED = "returned", _("Returned")
-        # The bank refused a copy of a file or payment it already has: the
-        # first copy stands, nothing changed.
-        DUPLICATE = "duplicate", _("Refused as a duplicate")
 
     batch = models.ForeignKey(
         PaymentBatch, on_delete=models.PROTECT, related_name="bank_payments"

@@ -48,7 +48,7 @@ def batches_reconciled(*, today: dt.date) -> QuerySet[PaymentBatch]:
             unanswered=answered(A.SENT),
             accepted=answered(A.ACCEPTED),
             booked=answered(A.BOOKED),
-            rejected=answered(A.REJECTED, A.DUPLICATE),
+            rejected=answered(A.REJECTED),
             returned=answered(A.RETURNED),
             overdue=Count(
                 "bank_payments",

@@ -249,7 +249,7 @@ def _rejection_apply(
     # in plain words in their own language.
     stated = f"{code} {text}".strip() or "no reason given"
     if is_duplicate(code):
-        _answer(line, A.DUPLICATE, code)
+        # A copy of something the bank has: the first stands, its line too.
         _note(payout, K.BANK_CONFIRMED, f"{_where(context)}: {stated}", bank_code=code)
         alerts.add(
             _("%(reference)s: refused as a duplicate (%(code)s); nothing changed.")

@@ -418,7 +418,7 @@ def test_operators_batch_release_and_pay_and_the_reseller_sees_it_paid(
     page.goto("/admin/payouts/inboundbankfile/upload/")
     page.set_input_files("input[name=file]", str(notification))
     click(page, "input[type=submit]")
-    assert "applied" in page.inner_text(".messagelist")
+    assert "E2E-C054-1" in page.inner_text(".messagelist")
     payout.refresh_from_db()
     assert payout.status == Payout.Status.PAID
     log_out(page)
