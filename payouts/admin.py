@@ -1,12 +1,10 @@
 """Admin for operators: read-only payouts and accounts, rates, batches and their
 actions. Every action calls a service; nothing here writes a status itself."""
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from cashback.clock import program_today, week_start
@@ -184,12 +182,6 @@ class ReminderInline(PayoutEventInline):
     readonly_fields = fields
 
 
-class FailureForm(forms.Form):
-    reason = forms.CharField(
-        label=_("The bank's reason"), widget=forms.Textarea(attrs={"rows": 3})
-    )
-
-
 def _run(request, modeladmin, action, items) -> None:
     """Call `action` per item; report successes and refusals as messages."""
     done = 0
@@ -207,7 +199,8 @@ def _run(request, modeladmin, action, items) -> None:
 
 @admin.register(Payout)
 class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Payouts are read-only: their states change through the actions."""
+    """Payouts are read-only: their states change through the services (the
+    bank's answers arrive as bank files, payouts/bank/)."""
 
     export_fields = [
         (_("claim"), "claim__reference"),
@@ -255,7 +248,7 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in Payout._meta.fields]
     inlines = [PayoutEventInline, ReminderInline]
     show_full_result_count = False
-    actions = ["create_batch", "mark_paid", "mark_failed"]
+    actions = ["create_batch"]
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Actions need the change permission; the form itself stays read-only.
@@ -263,9 +256,6 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_add_batch_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("payouts.add_paymentbatch")
-
-    def has_record_bank_result_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("payouts.record_bank_result")
 
     @admin.action(
         description=_("Create a payment batch of the selected payouts"),
@@ -296,50 +286,6 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             _("Batch %(batch)s created; another operator releases it.")
             % {"batch": batch.message_id},
             messages.SUCCESS,
-        )
-
-    @admin.action(
-        description=_("Mark the selected payouts paid"),
-        permissions=["record_bank_result"],
-    )
-    def mark_paid(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(
-            request,
-            self,
-            lambda p: services.payout_mark_paid(
-                payout=p, reference=p.claim.reference, actor=request.user
-            ),
-            queryset.select_related("claim"),
-        )
-
-    @admin.action(
-        description=_("Mark the selected payouts failed (bank refused)"),
-        permissions=["record_bank_result"],
-    )
-    def mark_failed(self, request: HttpRequest, queryset: QuerySet):
-        form = FailureForm(request.POST if "apply" in request.POST else None)
-        if form.is_valid():
-            reason = form.cleaned_data["reason"]
-            _run(
-                request,
-                self,
-                lambda p: services.payout_mark_failed(
-                    payout=p, reason=reason, actor=request.user
-                ),
-                queryset,
-            )
-            return None
-        return TemplateResponse(
-            request,
-            "admin/payouts/mark_failed.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Mark payouts failed"),
-                "form": form,
-                "payouts": queryset.select_related("claim"),
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "opts": self.model._meta,
-            },
         )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from resellers.models import User
 
 from . import services
+from .bank import answers
 from .models import Payout
 
 S = Payout.Status
@@ -64,11 +65,38 @@ def demo_payout_advance(
         )
         services.batch_release(batch=batch, operator=releaser)
         payout.refresh_from_db()
-    if payout.status == S.IN_BATCH and target == S.PAID:
-        services.payout_mark_paid(
-            payout=payout, reference="DEMO-BANK-1", actor=releaser
-        )
-    elif payout.status == S.IN_BATCH and target == "failed_new_cycle":
-        services.payout_mark_failed(
-            payout=payout, reason="AC01 Incorrect account number", actor=releaser
+    if payout.status == S.IN_BATCH and target in (S.PAID, "failed_new_cycle"):
+        _bank_answers(payout, paid=target == S.PAID)
+
+
+def _bank_answers(payout: Payout, *, paid: bool) -> None:
+    """What the bank would send, read through the same path as its files."""
+    batch, reference = payout.batch.message_id, payout.claim.reference
+    status = "ACCP" if paid else "RJCT"
+    services.bank_file_upload(
+        name=f"demo-pain002-{reference}.xml",
+        content=answers.status_report(
+            message_id=f"DEMO-P002-{reference}",
+            batch_message_id=batch,
+            payments=[(reference, status, "" if paid else "AC01")],
+            # PART: this payment refused, not the whole file.
+            group_status="ACCP" if paid else "PART",
+        ),
+    )
+    if paid:
+        services.bank_file_upload(
+            name=f"demo-camt054-{reference}.xml",
+            content=answers.debit_notification(
+                message_id=f"DEMO-C054-{reference}",
+                batch_message_id=batch,
+                booking_date=dt.date.today(),
+                entries=[
+                    (
+                        reference,
+                        payout.payout_amount,
+                        payout.payout_currency,
+                        "DEMO-BANK-1",
+                    )
+                ],
+            ),
         )

@@ -110,6 +110,9 @@ class PaymentBatch(models.Model):
         DRAFT = "draft", _("Draft")
         RELEASED = "released", _("Released")
         CLOSED = "closed", _("Closed")
+        # The bank refused the whole file (pain.002 group RJCT): its payouts
+        # went back to scheduled for a new batch.
+        REJECTED = "rejected", _("Rejected by the bank")
 
     currency = models.CharField(_("currency"), max_length=3)
     status = models.CharField(
@@ -227,6 +230,9 @@ class Payout(models.Model):
         _("payment reference"), max_length=35, blank=True
     )
     failure_reason = models.TextField(_("failure reason"), blank=True)
+    # The bank's ISO 20022 reason code for the last refusal or return: the
+    # reseller reads it in plain words in their language (bank/reason_codes.py).
+    failure_code = models.CharField(_("bank's reason code"), max_length=35, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -263,6 +269,13 @@ class Payout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim.reference}: {self.amount} {self.currency}"
+
+    @property
+    def failure_words(self) -> str:
+        """Why the bank refused the last payment, in the reader's language."""
+        from payouts.bank.reason_codes import reason_words
+
+        return reason_words(self.failure_code, self.failure_reason)
 
 
 class Reminder(models.Model):
@@ -302,9 +315,22 @@ class PayoutEvent(StateChangeEvent):
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Payment failed")
         FORFEITED = "forfeited", _("Forfeited")
+        # The bank's messages (payouts/services/bank_results.py).
+        BANK_ACCEPTED = "bank_accepted", _("Accepted by the bank")
+        BANK_REJECTED = "bank_rejected", _("Refused by the bank (vendor's side)")
+        BANK_RETURNED = "bank_returned", _("Returned by the bank")
+        BANK_CONFIRMED = "bank_confirmed", _("Confirmed by the bank again")
+        BANK_DISAGREES = "bank_disagrees", _("Bank entry listed for operators")
 
     payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
+    # For the bank's messages: its reason code and its date (booking or
+    # return), so the reseller reads them in plain words in their language.
+    # Database defaults: set-based moves insert events without these columns.
+    bank_code = models.CharField(
+        _("bank's reason code"), max_length=35, blank=True, db_default=""
+    )
+    bank_date = models.DateField(_("bank's date"), null=True, blank=True)
 
     class Meta(StateChangeEvent.Meta):
         verbose_name = _("payout event")
@@ -316,4 +342,9 @@ class PayoutEvent(StateChangeEvent):
 
 # The bank connection's records live beside its code (payouts/bank/); imported
 # here so that Django and its migrations see them as this app's models.
-from payouts.bank.models import InboundBankFile, OutboundBankFile  # noqa: E402, F401
+from payouts.bank.models import (  # noqa: E402, F401
+    BankDiscrepancy,
+    BatchPayment,
+    InboundBankFile,
+    OutboundBankFile,
+)

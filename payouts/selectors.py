@@ -2,21 +2,30 @@
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from cashback.clock import program_today
 from resellers.models import Reseller
 
-from .models import BankAccount, Payout
+from .models import BankAccount, Payout, PayoutEvent
 from .queue import DEADLINE_PAST, DEADLINE_SOON, deadline_q
 
 
 def payouts_for_reseller(*, reseller: Reseller) -> QuerySet[Payout]:
-    """The company's payouts, newest first, with what the list shows."""
+    """The company's payouts, newest first, with what the list shows: the
+    bank's events a reseller reads as `bank_events` (one query per page)."""
+    from .presentation import RESELLER_BANK_KINDS
+
+    bank_events = PayoutEvent.objects.filter(kind__in=RESELLER_BANK_KINDS).order_by(
+        "created_at", "pk"
+    )
     return (
         Payout.objects.filter(reseller=reseller)
         .select_related("claim", "offer")
+        .prefetch_related(
+            Prefetch("events", queryset=bank_events, to_attr="bank_events")
+        )
         .order_by("-created_at", "-pk")
     )
 

@@ -26,7 +26,27 @@ def deadline_summary() -> int:
 
 @shared_task(name="payouts.read_bank_files")
 def read_bank_files() -> dict:
-    """Read each new file in the bank's inbound folder once (R22)."""
-    from .bank.inbound import inbound_files_read, inbound_summary
+    """Send released batches not yet in the outbound folder (a lost enqueue),
+    then read and apply each new file in the bank's inbound folder once (R22)."""
+    from .bank.connection import batch_files_send_unsent
+    from .bank.inbound import inbound_summary
 
-    return inbound_summary(inbound_files_read())
+    sent = batch_files_send_unsent()
+    return {"sent": sent, **inbound_summary(services.bank_files_read())}
+
+
+@shared_task(name="payouts.send_batch_file")
+def send_batch_file(batch_id: int) -> bool:
+    """Put a released batch's pain.001 in the bank's outbound folder, once."""
+    from .bank.connection import BankConnectionError, batch_file_send
+    from .models import PaymentBatch
+
+    batch = PaymentBatch.objects.filter(pk=batch_id).first()
+    if batch is None:
+        return False
+    try:
+        batch_file_send(batch=batch)
+    except BankConnectionError:
+        # The inbound job tries again; nothing was recorded.
+        return False
+    return True

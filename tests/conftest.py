@@ -68,6 +68,25 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _bank_folders(settings, tmp_path):
+    """The bank's folders in the test's own directory: a released batch's file
+    is written after commit, never into the project's var/bank/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        **{
+            name: {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": tmp_path / "bank" / folder},
+            }
+            for name, folder in (
+                ("bank_outbound", "outbound"),
+                ("bank_inbound", "inbound"),
+            )
+        },
+    }
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

@@ -433,6 +433,9 @@ else:
             )
         },
     }
+# The reconciliation view flags payments the bank has not settled (or said
+# nothing about) this many business days after their batch was released.
+BANK_ANSWER_BUSINESS_DAYS = env.int("BANK_ANSWER_BUSINESS_DAYS", default=3)
 STORAGES["bank_outbound"] = BANK_OUTBOUND_STORAGE
 STORAGES["bank_inbound"] = BANK_INBOUND_STORAGE
 # end payouts/bank

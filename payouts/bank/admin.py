@@ -1,11 +1,31 @@
-"""The bank files in admin: what was sent, what arrived and why a file was refused.
+"""The bank files in admin: what was sent, what arrived and why a file was
+refused, an upload form for a file received by other means, the entries not
+applied, and the operators' reconciliation of released batches.
 
-Read-only: the rows are written by batch_file_send and the inbound job only.
+The rows are written by the release, the inbound job and the upload only.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
-from .models import InboundBankFile, OutboundBankFile
+from offers.eligibility import program_today
+
+from .models import (
+    BankDiscrepancy,
+    BatchReconciliation,
+    InboundBankFile,
+    OutboundBankFile,
+)
+from .reconciliation import batches_reconciled
+
+UPLOAD_PERMISSION = "payouts.record_bank_result"
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
 class _ReadOnly(admin.ModelAdmin):
@@ -19,9 +39,23 @@ class _ReadOnly(admin.ModelAdmin):
         return False
 
 
+class BankFileUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("The bank's file"),
+        help_text=_("pain.002, camt.054, camt.053 or pacs.004, as the bank sent it."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 50 MB."))
+        return upload
+
+
 @admin.register(InboundBankFile)
 class InboundBankFileAdmin(_ReadOnly):
-    """Each file found in the bank's inbound folder: read, or refused and why."""
+    """Each file found in the bank's inbound folder or uploaded: read, or
+    refused and why."""
 
     list_display = [
         "received_at",
@@ -38,6 +72,58 @@ class InboundBankFileAdmin(_ReadOnly):
     show_full_result_count = False
     fields = list_display
     readonly_fields = fields
+    change_list_template = "admin/payouts/inboundbankfile/change_list.html"
+
+    def get_urls(self):
+        upload = self.admin_site.admin_view(self.upload_view)
+        return [
+            path("upload/", upload, name="payouts_inboundbankfile_upload"),
+            *super().get_urls(),
+        ]
+
+    def upload_view(self, request: HttpRequest) -> HttpResponse:
+        """Read a file received by other means through the same reader."""
+        from payouts.services import bank_file_upload
+
+        if not request.user.has_perm(UPLOAD_PERMISSION):
+            raise PermissionDenied
+        form = BankFileUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            result = bank_file_upload(name=upload.name, content=upload.read())
+            if result.status == InboundBankFile.Status.READ:
+                self.message_user(
+                    request,
+                    _("%(name)s read: %(type)s %(id)s applied.")
+                    % {
+                        "name": result.name,
+                        "type": result.message_type,
+                        "id": result.message_id,
+                    },
+                    messages.SUCCESS,
+                )
+            else:
+                self.message_user(
+                    request,
+                    _("%(name)s refused, nothing applied: %(code)s: %(reason)s")
+                    % {
+                        "name": result.name,
+                        "code": result.code,
+                        "reason": result.reason,
+                    },
+                    messages.ERROR,
+                )
+            return redirect(reverse("admin:payouts_inboundbankfile_changelist"))
+        return TemplateResponse(
+            request,
+            "admin/payouts/inboundbankfile/upload.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Read a file from the bank"),
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )
 
 
 @admin.register(OutboundBankFile)
@@ -51,3 +137,86 @@ class OutboundBankFileAdmin(_ReadOnly):
     show_full_result_count = False
     fields = list_display
     readonly_fields = fields
+
+
+@admin.register(BankDiscrepancy)
+class BankDiscrepancyAdmin(_ReadOnly):
+    """What a bank file said that was not applied: for an operator to settle."""
+
+    list_display = [
+        "created_at",
+        "end_to_end_id",
+        "payout",
+        "bank_amount",
+        "bank_currency",
+        "bank_reference",
+        "reason",
+        "file",
+    ]
+    list_select_related = ["payout__claim", "file"]
+    search_fields = ["=end_to_end_id", "=bank_reference"]
+    ordering = ["-created_at", "-pk"]
+    show_full_result_count = False
+    fields = list_display
+    readonly_fields = fields
+
+
+@admin.register(BatchReconciliation)
+class BatchReconciliationAdmin(_ReadOnly):
+    """Each released batch and the bank's answers: accepted, booked, rejected,
+    returned, and not settled N business days after release."""
+
+    list_display = [
+        "message_id",
+        "currency",
+        "status",
+        "released_at",
+        "payments",
+        "unanswered",
+        "accepted",
+        "booked",
+        "rejected",
+        "returned",
+        "overdue",
+    ]
+    list_filter = ["status", "currency"]
+    search_fields = ["=message_id"]
+    show_full_result_count = False
+    list_display_links = None
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("payouts.view_paymentbatch")
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.has_perm("payouts.view_paymentbatch")
+
+    def get_queryset(self, request):
+        return batches_reconciled(today=program_today())
+
+    @admin.display(description=_("payments"), ordering="payments")
+    def payments(self, obj) -> int:
+        return obj.payments
+
+    @admin.display(description=_("no answer yet"), ordering="unanswered")
+    def unanswered(self, obj) -> int:
+        return obj.unanswered
+
+    @admin.display(description=_("accepted"), ordering="accepted")
+    def accepted(self, obj) -> int:
+        return obj.accepted
+
+    @admin.display(description=_("booked (paid)"), ordering="booked")
+    def booked(self, obj) -> int:
+        return obj.booked
+
+    @admin.display(description=_("rejected"), ordering="rejected")
+    def rejected(self, obj) -> int:
+        return obj.rejected
+
+    @admin.display(description=_("returned"), ordering="returned")
+    def returned(self, obj) -> int:
+        return obj.returned
+
+    @admin.display(description=_("not settled in time"), ordering="overdue")
+    def overdue(self, obj) -> int:
+        return obj.overdue

@@ -8,6 +8,7 @@ and renamed when complete, so the bank (or our own inbound job) never reads half
 a file: banks, and the mock bank in the tests, ignore `.tmp` names.
 """
 
+import logging
 import os
 import posixpath
 
@@ -19,6 +20,8 @@ from django.utils.translation import gettext as _
 from payouts.models import PaymentBatch
 
 from .models import OutboundBankFile
+
+logger = logging.getLogger(__name__)
 
 OUTBOUND = "bank_outbound"
 INBOUND = "bank_inbound"
@@ -102,3 +105,21 @@ def batch_file_send(*, batch: PaymentBatch) -> OutboundBankFile:
         record = OutboundBankFile.objects.create(batch=locked, name=name)
         storage_write_whole(outbound_storage(), name, locked.payment_file.encode())
     return record
+
+
+def batch_files_send_unsent() -> int:
+    """Send every released batch whose file is not in the outbound folder yet
+    (its task was lost to a broker outage, or the folder was unreachable).
+    Returns how many were sent; one that fails is logged and tried next run."""
+    sent = 0
+    unsent = PaymentBatch.objects.filter(
+        status=PaymentBatch.Status.RELEASED, outbound_file__isnull=True
+    ).order_by("pk")
+    for batch in unsent:
+        try:
+            batch_file_send(batch=batch)
+        except (BankConnectionError, OSError) as error:
+            logger.warning("Batch %s not sent to the bank: %s", batch, error)
+            continue
+        sent += 1
+    return sent

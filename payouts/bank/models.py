@@ -59,3 +59,93 @@ class InboundBankFile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_status_display()})"
+
+
+class BatchPayment(models.Model):
+    """One payment of a released batch's pain.001, and the bank's latest word on it.
+
+    Written at release, one per payout in the file, and kept when the payout
+    moves on (a new cycle, a new batch): the reconciliation view counts these.
+    """
+
+    class Answer(models.TextChoices):
+        SENT = "sent", _("No answer yet")
+        ACCEPTED = "accepted", _("Accepted")
+        BOOKED = "booked", _("Booked (paid)")
+        REJECTED = "rejected", _("Rejected")
+        RETURNED = "returned", _("Returned")
+
+    batch = models.ForeignKey(
+        PaymentBatch, on_delete=models.PROTECT, related_name="bank_payments"
+    )
+    payout = models.ForeignKey(
+        "payouts.Payout", on_delete=models.PROTECT, related_name="bank_payments"
+    )
+    end_to_end_id = models.CharField(_("end-to-end id"), max_length=35)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    answer = models.CharField(
+        _("bank's answer"), max_length=10, choices=Answer.choices, default=Answer.SENT
+    )
+    reason_code = models.CharField(_("reason code"), max_length=35, blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment sent to the bank")
+        verbose_name_plural = _("payments sent to the bank")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["batch", "payout"], name="batch_payment_once"
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "end_to_end_id"], name="batch_payment_reference_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.end_to_end_id} ({self.get_answer_display()})"
+
+
+class BankDiscrepancy(models.Model):
+    """Something a bank file says that the portal did not apply, for operators.
+
+    An amount or currency that disagrees with the payout, a booking for a
+    payout that is no longer with the bank, a payment of our file that is none
+    of ours: the file is otherwise read, and this is listed in admin.
+    """
+
+    file = models.ForeignKey(
+        InboundBankFile, on_delete=models.PROTECT, related_name="discrepancies"
+    )
+    payout = models.ForeignKey(
+        "payouts.Payout",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="bank_discrepancies",
+    )
+    end_to_end_id = models.CharField(_("end-to-end id"), max_length=35, blank=True)
+    bank_amount = models.DecimalField(
+        _("bank's amount"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    bank_currency = models.CharField(_("bank's currency"), max_length=3, blank=True)
+    bank_reference = models.CharField(_("bank's reference"), max_length=35, blank=True)
+    reason = models.TextField(_("reason"))
+    created_at = models.DateTimeField(_("listed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bank entry not applied")
+        verbose_name_plural = _("bank entries not applied")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.end_to_end_id or '?'}: {self.reason[:60]}"
+
+
+class BatchReconciliation(PaymentBatch):
+    """Released batches with the bank's answers counted (admin's view)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("bank reconciliation")
+        verbose_name_plural = _("bank reconciliation")

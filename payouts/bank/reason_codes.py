@@ -13,7 +13,7 @@ ExternalReturnReason1Code).
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -80,6 +80,27 @@ REASONS: dict[str, ReasonCode] = {
 # An unknown code is treated as "not specified": the details are asked for
 # again, which is what MS03 means, and the operators see the raw code.
 UNSPECIFIED = REASONS["MS03"]
+
+
+# A refusal of something the bank already has (the same file or payment sent
+# twice): the first copy stands, so nothing is failed or scheduled again.
+DUPLICATES = {"DUPL", "AM05"}
+
+
+def is_duplicate(code: str) -> bool:
+    return (code or "").strip().upper() in DUPLICATES
+
+
+def reason_words(code: str, fallback: str = "") -> str:
+    """The reason in plain words, in the active language: the code's text, or
+    `fallback` (a reason recorded without a code) when there is no code."""
+    if not code and fallback:
+        return fallback
+    return str(reason_lookup(code).text)
+
+
+# The same, decided when it is rendered: an e-mail rendered once per language.
+reason_words_lazy = lazy(reason_words, str)
 
 
 def reason_lookup(code: str) -> ReasonCode:

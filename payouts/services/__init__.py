@@ -7,7 +7,8 @@
 - `reminders`: notice windows, reminders and forfeiture;
 - `scheduling`: release dates and the operators' deadline summary;
 - `batches`: payment batches and their pain.001 file;
-- `bank_results`: paid, failed and a new cycle, the bank's results file;
+- `bank_results`: what the bank's messages do (accepted, paid, refused,
+  returned, a new cycle), the lines of a released batch, the inbound job;
 - `notifications`: the link, the e-mail context, the recipients, the notice.
 
 Each function is one transaction; rows two actors can race for are locked;
@@ -23,12 +24,10 @@ from .bank_details import (
     payout_currencies,
 )
 from .bank_results import (
-    BankResults,
-    BankResultsError,
-    bank_results_apply,
+    bank_file_upload,
+    bank_files_read,
+    bank_message_apply,
     payout_cycle_restart,
-    payout_mark_failed,
-    payout_mark_paid,
 )
 from .batches import batch_create, batch_release
 from .errors import PayoutError
@@ -49,8 +48,6 @@ from .transitions import TRANSITIONS, transition_allowed
 __all__ = [
     "OPERATORS_GROUP",
     "TRANSITIONS",
-    "BankResults",
-    "BankResultsError",
     "PayoutError",
     "SweepResult",
     "bank_account_confirm",
@@ -58,7 +55,9 @@ __all__ = [
     "bank_accounts_reencrypt",
     "bank_details_link",
     "bank_details_link_payout_id",
-    "bank_results_apply",
+    "bank_file_upload",
+    "bank_files_read",
+    "bank_message_apply",
     "batch_create",
     "batch_release",
     "notice_dedup_keys",
@@ -66,8 +65,6 @@ __all__ = [
     "operators_deadline_summary_send",
     "payout_currencies",
     "payout_cycle_restart",
-    "payout_mark_failed",
-    "payout_mark_paid",
     "payout_open",
     "payouts_schedule",
     "payouts_send_reminders",

@@ -1,91 +1,319 @@
-"""The bank's answer per payout: paid, or failed for the company's side (a
-new bank-details cycle), one payout at a time or from the bank's results
-file for a released batch.
+"""What the bank's own messages do to payouts (R13, R15, R22).
 
-The results file is UTF-8 CSV with a header row:
+`bank_message_apply` is the `apply` step of the inbound job (payouts/bank/
+inbound.py): it runs inside the file's transaction with the batches and
+payouts the message names already locked, so a file that fails midway changes
+nothing. Per payment:
 
-    end_to_end_id,status,bank_reference,reason
+- pain.002 ACCP/ACSP/ACSC: the bank accepted it (an event; not paid yet);
+- pain.002 RJCT for the reseller's side (reason_codes.Side.RESELLER): failed,
+  then a new cycle of notice and reminders with the reason in the company's
+  language; for the vendor's side (funds, file): back to scheduled, out of its
+  batch, and the operators are alerted; a group RJCT rejects the whole batch;
+  a duplicate (DUPL, AM05) is a refused copy: the first stands, nothing moves;
+- camt.054 / camt.053 booked debit: paid on the bank's booking date with its
+  reference, unless the amount or currency disagrees (then listed for the
+  operators, not applied);
+- pacs.004: a paid transfer came back: failed with the return reason and a
+  new cycle (the refused account cannot be confirmed again).
 
-`end_to_end_id` is the claim reference we sent in the pain.001 file; `status`
-is `paid` or `failed`, or the ISO 20022 codes ACSC/ACCP (paid) and RJCT
-(failed). Each row goes through payout_mark_paid / payout_mark_failed, so
-applying the same file twice changes nothing the second time.
+Every payment the bank names becomes a PayoutEvent on the payout's timeline;
+every line of a released batch (BatchPayment) keeps the bank's latest word for
+the reconciliation view.
 """
 
-import csv
-import io
+import datetime as dt
+import logging
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cashback.outbox import outbox_email_enqueue
+from cashback.tasks_util import enqueue_after_commit
 from resellers.models import User
 
+from ..bank.inbound import (
+    InboundContext,
+    InboundResult,
+    bank_content_read,
+    inbound_files_read,
+)
+from ..bank.messages import (
+    CAMT053,
+    CAMT054,
+    PACS004,
+    PAIN002,
+    REJECTED,
+    BankFileError,
+)
+from ..bank.messages import BankPayment as Payment
+from ..bank.models import BankDiscrepancy, BatchPayment
+from ..bank.reason_codes import Side, is_duplicate, reason_lookup
 from ..models import PaymentBatch, Payout, PayoutEvent
-from .batches import _batch_close_if_done
 from .errors import PayoutError
 from .notifications import FAILED_TEMPLATE
-from .transitions import S, _lock, _move
+from .scheduling import OPERATORS_GROUP
+from .transitions import S, _move
 
-REQUIRED_COLUMNS = ["end_to_end_id", "status", "bank_reference", "reason"]
-PAID = {"paid", "acsc", "accp"}
-FAILED = {"failed", "rjct"}
+logger = logging.getLogger(__name__)
+
+A = BatchPayment.Answer
+K = PayoutEvent.Kind
+ALERT_TEMPLATE = "emails/bank_alert"
 
 
-def payout_mark_paid(*, payout: Payout, reference: str, actor: User) -> Payout:
-    """The bank paid it; a second call changes nothing."""
-    with transaction.atomic():
-        locked = _lock(
-            payout,
-            to=S.PAID,
-            refusal=_("Only a payout in a released batch can be marked paid."),
-            done=S.PAID,
+# Entry points ----------------------------------------------------------------
+
+
+def bank_files_read() -> list[InboundResult]:
+    """Read each new file of the bank's inbound folder once and apply it."""
+    return inbound_files_read(apply=bank_message_apply)
+
+
+def bank_file_upload(*, name: str, content: bytes) -> InboundResult:
+    """A bank file an operator received by other means: the same reader and
+    the same effects as the inbound folder (refused files are recorded too)."""
+    return bank_content_read(name=name, content=content, apply=bank_message_apply)
+
+
+# Releasing: the lines of the file, and sending it ------------------------------
+
+
+def batch_payments_record(*, batch: PaymentBatch, payouts: list[Payout]) -> None:
+    """The payments of a batch being released, one line each, in the caller's
+    transaction; and the file to the bank's outbound folder after commit."""
+    BatchPayment.objects.bulk_create(
+        BatchPayment(
+            batch=batch,
+            payout=payout,
+            end_to_end_id=payout.claim.reference,
+            amount=payout.payout_amount,
+            currency=payout.payout_currency,
         )
-        if locked.status == S.PAID:
-            return locked
-        locked.paid_at = timezone.now()
-        locked.payment_reference = (reference or locked.claim.reference)[:35]
+        for payout in payouts
+    )
+    from ..tasks import send_batch_file
+
+    # A broker outage loses nothing: the inbound job sends unsent batches.
+    enqueue_after_commit(send_batch_file, batch.pk)
+
+
+# Applying one message ----------------------------------------------------------
+
+
+@dataclass
+class _Alerts:
+    """What the operators must hear about one file."""
+
+    lines: list[str] = field(default_factory=list)
+
+    def add(self, text: str) -> None:
+        self.lines.append(text)
+
+
+def bank_message_apply(context: InboundContext) -> None:
+    """Apply one bank message to the payouts it names (see the module doc).
+
+    A move the state machine refuses refuses the whole file (BankFileError):
+    the file's transaction rolls back, nothing of it is half-applied.
+    """
+    try:
+        _message_apply(context)
+    except PayoutError as error:
+        raise BankFileError("not_applicable", str(error)) from None
+
+
+def _message_apply(context: InboundContext) -> None:
+    alerts = _Alerts()
+    kind = context.message.kind
+    if kind == PAIN002:
+        _status_report_apply(context, alerts)
+    elif kind in (CAMT054, CAMT053):
+        _entries_apply(context, alerts)
+    elif kind == PACS004:
+        for payment in context.message.payments:
+            _return_apply(context, context.payout_for(payment), payment, alerts)
+    if alerts.lines:
+        _operators_alert(context, alerts)
+
+
+def _line(payout: Payout, batch_id: int | None) -> BatchPayment | None:
+    if batch_id is None:
+        return None
+    return (
+        BatchPayment.objects.select_for_update()
+        .filter(batch_id=batch_id, payout=payout)
+        .first()
+    )
+
+
+def _answer(line: BatchPayment | None, answer: str, code: str = "") -> None:
+    """Record the bank's latest word on a line; a later word never goes back
+    to an earlier one (an ACCP read after the booking leaves it booked)."""
+    if line is None:
+        return
+    forward = [A.SENT, A.ACCEPTED, A.BOOKED, A.RETURNED]
+    if (
+        answer in forward
+        and line.answer in forward
+        and forward.index(answer) <= forward.index(line.answer)
+    ):
+        return
+    line.answer = answer
+    line.reason_code = code[:35]
+    line.answered_at = timezone.now()
+    line.save(update_fields=["answer", "reason_code", "answered_at"])
+
+
+def _note(payout: Payout, kind: str, message: str, **event_fields) -> None:
+    """An event that records what the bank said without moving the payout."""
+    PayoutEvent.objects.create(
+        payout=payout,
+        kind=kind,
+        from_status=payout.status,
+        to_status=payout.status,
+        message=message,
+        **event_fields,
+    )
+
+
+def _where(context: InboundContext) -> str:
+    return f"{context.message.message_type} {context.message.message_id}"
+
+
+# pain.002 ----------------------------------------------------------------------
+
+
+def _status_report_apply(context: InboundContext, alerts: _Alerts) -> None:
+    message = context.message
+    batch = context.batches[message.original_message_id]
+    group_rejected = message.group_status == REJECTED
+    if group_rejected and is_duplicate(message.group_reason_code):
+        alerts.add(
+            _(
+                "The bank refused a copy of payment file %(batch)s as a duplicate "
+                "(%(code)s); the copy it already has stands, nothing was changed."
+            )
+            % {"batch": batch.message_id, "code": message.group_reason_code}
+        )
+        for payout in Payout.objects.filter(batch=batch).order_by("pk"):
+            _note(payout, K.BANK_CONFIRMED, _where(context))
+        return
+    for payment in message.payments:
+        payout = context.payout_for(payment)
+        if group_rejected or payment.is_rejected:
+            code = payment.reason_code or message.group_reason_code
+            _rejection_apply(context, payout, code, payment.reason_text, alerts)
+        elif payment.is_accepted:
+            _answer(_line(payout, payout.batch_id), A.ACCEPTED)
+            _note(payout, K.BANK_ACCEPTED, _where(context))
+        else:
+            _note(payout, K.BANK_CONFIRMED, f"{_where(context)}: {payment.status}")
+    if group_rejected:
+        # The whole file: what the report did not list goes back as well.
+        named = {p.end_to_end_id for p in message.payments}
+        rest = (
+            Payout.objects.select_for_update(of=("self",))
+            .filter(batch=batch, status=S.IN_BATCH)
+            .exclude(claim__reference__in=named)
+            .select_related("claim", "reseller")
+            .order_by("pk")
+        )
+        for payout in rest:
+            _rejection_apply(
+                context,
+                payout,
+                message.group_reason_code,
+                message.group_reason_text,
+                alerts,
+            )
+        _batch_reject(batch, message.group_reason_code)
+        alerts.add(
+            _("The bank rejected payment file %(batch)s as a whole (%(code)s).")
+            % {"batch": batch.message_id, "code": message.group_reason_code or "-"}
+        )
+    else:
+        _batch_close_if_done(batch.pk)
+
+
+def _rejection_apply(
+    context: InboundContext, payout: Payout, code: str, text: str, alerts: _Alerts
+) -> None:
+    """A payment the bank refused: whose side the reason is decides."""
+    reason = reason_lookup(code)
+    line = _line(payout, payout.batch_id)
+    # Stored for the operators as the bank said it; the reseller reads the code
+    # in plain words in their own language.
+    stated = f"{code} {text}".strip() or "no reason given"
+    if is_duplicate(code):
+        # A copy of something the bank has: the first stands, its line too.
+        _note(payout, K.BANK_CONFIRMED, f"{_where(context)}: {stated}", bank_code=code)
+        alerts.add(
+            _("%(reference)s: refused as a duplicate (%(code)s); nothing changed.")
+            % {"reference": payout.claim.reference, "code": code}
+        )
+        return
+    if payout.status != S.IN_BATCH:
+        _note(payout, K.BANK_DISAGREES, f"{_where(context)}: RJCT {stated}")
+        alerts.add(
+            _("%(reference)s: the bank refused it (%(code)s) but it is %(status)s.")
+            % {
+                "reference": payout.claim.reference,
+                "code": code or "-",
+                "status": payout.get_status_display(),
+            }
+        )
+        return
+    _answer(line, A.REJECTED, code)
+    if reason.side == Side.VENDOR:
+        payout.batch = None
         _move(
-            locked,
-            to=S.PAID,
-            kind=PayoutEvent.Kind.PAID,
-            actor=actor,
-            message=locked.payment_reference,
-            fields=["paid_at", "payment_reference"],
-        )
-        _batch_close_if_done(locked.batch_id)
-    return locked
-
-
-def payout_mark_failed(*, payout: Payout, reason: str, actor: User) -> Payout:
-    """The bank refused the payment for the company's side (R13): the payout
-    is failed, with the bank's reason, then starts a new bank-details cycle
-    and the company is told (DESIGN.md "Payout states")."""
-    if not (reason or "").strip():
-        raise PayoutError(
-            _("Give the bank's reason for the failure."),
-            code=PayoutError.Code.REASON_REQUIRED,
-        )
-    with transaction.atomic():
-        locked = _lock(
             payout,
-            to=S.FAILED,
-            refusal=_("Only a payout in a released batch can be marked failed."),
+            to=S.SCHEDULED,
+            kind=K.BANK_REJECTED,
+            message=f"{_where(context)}: {stated}",
+            fields=["batch"],
+            event_fields={"bank_code": code},
         )
-        batch_id = locked.batch_id
-        locked.failure_reason = reason.strip()
-        _move(
-            locked,
-            to=S.FAILED,
-            kind=PayoutEvent.Kind.FAILED,
-            actor=actor,
-            message=locked.failure_reason,
-            fields=["failure_reason"],
+        alerts.add(
+            _(
+                "%(reference)s: refused for the vendor's side, %(code)s (%(words)s); "
+                "it is scheduled again for the next batch."
+            )
+            % {
+                "reference": payout.claim.reference,
+                "code": code or "-",
+                "words": reason.text,
+            }
         )
-        payout_cycle_restart(payout=locked, actor=actor)
-        _batch_close_if_done(batch_id)
-    return locked
+        return
+    _fail(payout, kind=K.FAILED, code=code, stated=stated, context=context)
+
+
+def _fail(
+    payout: Payout,
+    *,
+    kind: str,
+    code: str,
+    stated: str,
+    context: InboundContext,
+    bank_date: dt.date | None = None,
+) -> None:
+    """Failed for the reseller's side, then a new bank-details cycle (R13)."""
+    payout.failure_reason = stated
+    payout.failure_code = code[:35]
+    _move(
+        payout,
+        to=S.FAILED,
+        kind=kind,
+        message=f"{_where(context)}: {stated}",
+        fields=["failure_reason", "failure_code"],
+        event_fields={"bank_code": code[:35], "bank_date": bank_date},
+    )
+    payout_cycle_restart(payout=payout, actor=None)
 
 
 def payout_cycle_restart(*, payout: Payout, actor: User | None) -> Payout:
@@ -99,7 +327,7 @@ def payout_cycle_restart(*, payout: Payout, actor: User | None) -> Payout:
     _move(
         payout,
         to=S.AWAITING_BANK_DETAILS,
-        kind=PayoutEvent.Kind.OPENED,
+        kind=K.OPENED,
         actor=actor,
         message=_("New bank-details cycle %(cycle)s") % {"cycle": payout.cycle},
         fields=[
@@ -114,89 +342,214 @@ def payout_cycle_restart(*, payout: Payout, actor: User | None) -> Payout:
     return payout
 
 
-class BankResultsError(Exception):
-    """The file cannot be applied at all (nothing was written)."""
+def _batch_reject(batch: PaymentBatch, code: str) -> None:
+    if batch.status != PaymentBatch.Status.REJECTED:
+        batch.status = PaymentBatch.Status.REJECTED
+        batch.save(update_fields=["status"])
 
 
-@dataclass
-class BankResults:
-    paid: int = 0
-    failed: int = 0
-    unchanged: int = 0
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def summary(self) -> str:
-        return _(
-            "%(paid)s paid, %(failed)s failed, %(unchanged)s unchanged, "
-            "%(problems)s rows with problems."
-        ) % {
-            "paid": self.paid,
-            "failed": self.failed,
-            "unchanged": self.unchanged,
-            "problems": len(self.problems),
-        }
+def _batch_close_if_done(batch_id: int | None) -> None:
+    """Close a released batch once none of its payouts waits for the bank."""
+    if batch_id is None:
+        return
+    if not Payout.objects.filter(batch_id=batch_id, status=S.IN_BATCH).exists():
+        PaymentBatch.objects.filter(
+            pk=batch_id, status=PaymentBatch.Status.RELEASED
+        ).update(status=PaymentBatch.Status.CLOSED)
 
 
-def bank_results_apply(*, batch: PaymentBatch, text: str, actor: User) -> BankResults:
-    """Apply the bank's results to the payouts of `batch`, row by row."""
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise BankResultsError(
-            _("The file has no column %(columns)s; nothing was applied.")
-            % {"columns": ", ".join(missing)}
-        )
-    rows = list(reader)
-    payouts = {
-        payout.claim.reference: payout
-        for payout in Payout.objects.filter(
-            claim__reference__in=[row["end_to_end_id"].strip() for row in rows]
-        ).select_related("claim", "batch")
-    }
-    result = BankResults()
-    for line, row in enumerate(rows, start=2):
-        reference = (row["end_to_end_id"] or "").strip()
-        status = (row["status"] or "").strip().casefold()
-        payout = payouts.get(reference)
+# camt.054 / camt.053 -----------------------------------------------------------
+
+
+def _entries_apply(context: InboundContext, alerts: _Alerts) -> None:
+    for payment in context.message.payments:
+        payout = context.payout_for(payment)
         if payout is None:
-            result.problems.append(
-                _("Line %(line)s: no payout for %(reference)s.")
-                % {"line": line, "reference": reference}
+            _unmatched_apply(context, payment, alerts)
+        elif payment.is_return:
+            _return_apply(context, payout, payment, alerts)
+        elif payment.is_booked_debit:
+            _booking_apply(context, payout, payment, alerts)
+        else:
+            _note(payout, K.BANK_CONFIRMED, f"{_where(context)}: {payment.status}")
+    for batch in context.batches.values():
+        _batch_close_if_done(batch.pk)
+
+
+def _disagree(
+    context: InboundContext,
+    payout: Payout | None,
+    payment: Payment,
+    reason: str,
+    alerts: _Alerts,
+) -> None:
+    BankDiscrepancy.objects.create(
+        file=context.file,
+        payout=payout,
+        end_to_end_id=payment.end_to_end_id[:35],
+        bank_amount=payment.amount,
+        bank_currency=payment.currency[:3],
+        bank_reference=payment.bank_reference[:35],
+        reason=reason,
+    )
+    if payout is not None:
+        _note(payout, K.BANK_DISAGREES, f"{_where(context)}: {reason}")
+    alerts.add(f"{payment.end_to_end_id or '?'}: {reason}")
+
+
+def _booking_apply(
+    context: InboundContext, payout: Payout, payment: Payment, alerts: _Alerts
+) -> None:
+    """A booked debit: paid on the bank's booking date, if it is what we sent."""
+    expected = (payout.payout_amount, payout.payout_currency)
+    if (payment.amount, payment.currency) != expected:
+        _disagree(
+            context,
+            payout,
+            payment,
+            _(
+                "The bank booked %(amount)s %(currency)s; the payout is "
+                "%(expected_amount)s %(expected_currency)s. Not applied."
             )
-            continue
-        if payout.batch_id != batch.pk:
-            if status in FAILED and payout.batch_id is None and payout.failure_reason:
-                result.unchanged += 1  # failed by an earlier run of this file
-                continue
-            result.problems.append(
-                _("Line %(line)s: %(reference)s is not in this batch.")
-                % {"line": line, "reference": reference}
-            )
-            continue
-        try:
-            if status in PAID:
-                was_paid = payout.status == Payout.Status.PAID
-                payout_mark_paid(
-                    payout=payout, reference=row["bank_reference"].strip(), actor=actor
-                )
-                if was_paid:
-                    result.unchanged += 1
-                else:
-                    result.paid += 1
-            elif status in FAILED:
-                payout_mark_failed(
-                    payout=payout, reason=(row["reason"] or "").strip(), actor=actor
-                )
-                result.failed += 1
-            else:
-                result.problems.append(
-                    _("Line %(line)s: unknown status %(status)r.")
-                    % {"line": line, "status": row["status"]}
-                )
-        except PayoutError as error:
-            result.problems.append(
-                _("Line %(line)s: %(reference)s: %(error)s")
-                % {"line": line, "reference": reference, "error": error}
-            )
-    return result
+            % {
+                "amount": payment.amount,
+                "currency": payment.currency or "?",
+                "expected_amount": expected[0],
+                "expected_currency": expected[1],
+            },
+            alerts,
+        )
+        return
+    if payout.status == S.PAID:
+        _note(
+            payout,
+            K.BANK_CONFIRMED,
+            f"{_where(context)}: {payment.bank_reference}",
+            bank_date=payment.booking_date,
+        )
+        return
+    if payout.status != S.IN_BATCH:
+        _disagree(
+            context,
+            payout,
+            payment,
+            _("The bank booked it, but the payout is %(status)s. Not applied.")
+            % {"status": payout.get_status_display()},
+            alerts,
+        )
+        return
+    booked_on = payment.booking_date or timezone.localdate()
+    payout.paid_at = timezone.make_aware(dt.datetime.combine(booked_on, dt.time()))
+    payout.payment_reference = (payment.bank_reference or payout.claim.reference)[:35]
+    _answer(_line(payout, payout.batch_id), A.BOOKED)
+    _move(
+        payout,
+        to=S.PAID,
+        kind=K.PAID,
+        message=f"{_where(context)}: {payout.payment_reference}",
+        fields=["paid_at", "payment_reference"],
+        event_fields={"bank_date": booked_on},
+    )
+
+
+def _unmatched_apply(
+    context: InboundContext, payment: Payment, alerts: _Alerts
+) -> None:
+    """An entry that is not a payment waiting for the bank: one of ours that
+    has moved on (a return seen again), one naming our file that is not in
+    it (listed), or another movement on the account (set aside)."""
+    batch = context.batches.get(payment.original_message_id)
+    if batch is None or not payment.end_to_end_id:
+        return  # fees and other transfers on the account: not ours
+    line = (
+        BatchPayment.objects.select_for_update()
+        .filter(batch=batch, end_to_end_id=payment.end_to_end_id)
+        .select_related("payout")
+        .first()
+    )
+    if line is None:
+        _disagree(
+            context,
+            None,
+            payment,
+            _("It names payment file %(batch)s, which has no payment %(id)s.")
+            % {"batch": batch.message_id, "id": payment.end_to_end_id},
+            alerts,
+        )
+        return
+    if payment.is_return and line.answer == A.RETURNED:
+        code = line.reason_code
+        _note(line.payout, K.BANK_CONFIRMED, _where(context), bank_code=code)
+        return
+    _disagree(
+        context,
+        line.payout,
+        payment,
+        _("The bank reports it %(status)s, but the payout has left that batch.")
+        % {"status": "booked" if payment.is_booked_debit else payment.status},
+        alerts,
+    )
+
+
+# Returns -----------------------------------------------------------------------
+
+
+def _return_apply(
+    context: InboundContext, payout: Payout, payment: Payment, alerts: _Alerts
+) -> None:
+    """A transfer the bank sends back: failed with the return reason and a new
+    cycle; the refused account cannot simply be confirmed again (bank_details)."""
+    code = payment.return_reason or payment.reason_code
+    if payout.status not in (S.PAID, S.IN_BATCH):
+        _note(payout, K.BANK_CONFIRMED, _where(context), bank_code=code)
+        return
+    if context.message.kind != PACS004:
+        # A statement's or notification's credit may come before the pacs.004
+        # that says why; the return itself is the pacs.004's to apply (which
+        # finds the payout still in its batch).
+        _note(payout, K.BANK_CONFIRMED, _where(context), bank_code=code)
+        return
+    line = _line(payout, payout.batch_id)
+    _answer(line, A.RETURNED, code)
+    account = payout.bank_account.masked_account if payout.bank_account else "-"
+    stated = f"{code} {payment.reason_text}".strip()
+    _fail(
+        payout,
+        kind=K.BANK_RETURNED,
+        code=code,
+        stated=f"{stated}; account {account} refused",
+        context=context,
+        bank_date=payment.booking_date,
+    )
+    alerts.add(
+        _("%(reference)s: returned by the bank (%(code)s); the company is asked again.")
+        % {"reference": payout.claim.reference, "code": code or "-"}
+    )
+
+
+# Operators ---------------------------------------------------------------------
+
+
+def _operators_alert(context: InboundContext, alerts: _Alerts) -> None:
+    """One e-mail per file to the operators: what needs a person."""
+    emails = list(
+        User.objects.filter(groups__name=OPERATORS_GROUP, is_active=True, is_staff=True)
+        .distinct()
+        .values_list("email", flat=True)
+    )
+    if not emails:
+        logger.warning("Bank file %s needs operators; none to tell", context.file)
+        return
+    outbox_email_enqueue(
+        dedup_key=f"payouts:bank-alert:{context.file.pk}",
+        recipients=emails,
+        template=ALERT_TEMPLATE,
+        context={
+            "file": context.file.name,
+            "message": _where(context),
+            "lines": alerts.lines,
+            "admin_link": settings.PORTAL_URL.rstrip("/")
+            + reverse("admin:payouts_batchreconciliation_changelist"),
+        },
+        language="en",
+    )

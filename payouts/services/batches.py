@@ -1,5 +1,6 @@
 """Payment batches: built by one operator, released by another (four eyes)
-as a validated pain.001 file, closed when the bank has settled every payout."""
+as a validated pain.001 file, sent to the bank's outbound folder after commit
+(bank_results), closed when the bank has settled every payout."""
 
 import secrets
 from collections.abc import Iterable, Sequence
@@ -16,6 +17,7 @@ from resellers.models import User
 from ..crypto import account_number_decrypt
 from ..models import PaymentBatch, Payout, PayoutEvent
 from ..pain001 import CreditTransfer, pain001_build
+from .bank_results import batch_payments_record
 from .errors import PayoutError
 from .transitions import S, SetStep, _move_set
 
@@ -148,14 +150,5 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
             actor=operator,
             message=locked.message_id,
         )
+        batch_payments_record(batch=locked, payouts=payouts)
     return locked
-
-
-def _batch_close_if_done(batch_id: int | None) -> None:
-    """Close a released batch once none of its payouts waits for the bank."""
-    if batch_id is None:
-        return
-    if not Payout.objects.filter(batch_id=batch_id, status=S.IN_BATCH).exists():
-        PaymentBatch.objects.filter(
-            pk=batch_id, status=PaymentBatch.Status.RELEASED
-        ).update(status=PaymentBatch.Status.CLOSED)

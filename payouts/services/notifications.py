@@ -12,6 +12,7 @@ from django.urls import reverse
 from cashback.outbox import outbox_email_enqueue
 from resellers.selectors import recipients_by_language
 
+from ..bank.reason_codes import reason_words_lazy
 from ..models import Payout
 
 LINK_SALT = "payouts.bank-details-link"
@@ -105,7 +106,8 @@ def notice_enqueue(payout: Payout, *, template: str = NOTICE_TEMPLATE) -> None:
         link=bank_details_link(payout),
         list_link=payouts_list_link(),
         payout=payout,
-        failure_reason=payout.failure_reason,
+        # In each recipient's language (the bank's code in plain words).
+        failure_reason=reason_words_lazy(payout.failure_code, payout.failure_reason),
     )
     languages = recipients_by_language(reseller_ids=[payout.reseller_id])[
         payout.reseller_id

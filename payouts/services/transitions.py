@@ -26,14 +26,16 @@ from .notifications import notice_enqueue
 S = Payout.Status
 
 # The states each state may move to (DESIGN.md "Payout states"). A failed
-# payment starts a new bank-details cycle; paid and forfeited are final.
+# payment starts a new bank-details cycle; a refusal for the vendor's side (its
+# funds, its file) goes back to scheduled; a paid transfer the bank returns
+# (pacs.004) fails; forfeited is final.
 TRANSITIONS: dict[str, set[str]] = {
     S.AWAITING_BANK_DETAILS: {S.READY, S.FORFEITED},
     S.READY: {S.SCHEDULED},
     S.SCHEDULED: {S.IN_BATCH},
-    S.IN_BATCH: {S.PAID, S.FAILED},
+    S.IN_BATCH: {S.PAID, S.FAILED, S.SCHEDULED},
     S.FAILED: {S.AWAITING_BANK_DETAILS},
-    S.PAID: set(),
+    S.PAID: {S.FAILED},
     S.FORFEITED: set(),
 }
 
@@ -97,10 +99,12 @@ def _move(
     message: str = "",
     fields: Iterable[str] = (),
     notice: str | None = None,
+    event_fields: dict | None = None,
 ) -> PayoutEvent:
     """Move a locked payout to `to`: its status (and `fields`, set by the
-    caller), the event, and with `notice` that e-mail template to the company
-    through the outbox (delivered after commit)."""
+    caller), the event (with `event_fields`, e.g. the bank's reason code), and
+    with `notice` that e-mail template to the company through the outbox
+    (delivered after commit)."""
     from_status = payout.status
     _refuse_transition(from_status, to, None)
     payout.status = to
@@ -112,6 +116,7 @@ def _move(
         to_status=to,
         actor=actor,
         message=message,
+        **(event_fields or {}),
     )
     if notice:
         notice_enqueue(payout, template=notice)

@@ -348,10 +348,11 @@ def test_a_reseller_who_never_gives_bank_details_is_reminded_then_forfeits(
 
 
 def test_operators_batch_release_and_pay_and_the_reseller_sees_it_paid(
-    page, staff_page, company
+    page, staff_page, company, tmp_path
 ):
     """Four eyes: one operator builds the batch, another releases it and
-    downloads the pain.001 file; the payout is marked paid."""
+    downloads the pain.001 file; the bank's debit notification, uploaded in
+    admin, marks the payout paid and the reseller reads it."""
     from payouts.services import bank_account_submit
     from tests.payouts.conftest import approve
     from tests.payouts.factories import approved_claim
@@ -394,7 +395,30 @@ def test_operators_batch_release_and_pay_and_the_reseller_sees_it_paid(
     content = Path(download_info.value.path()).read_bytes()
     assert b"pain.001" in content and IBAN.encode() in content
 
-    admin_action(page, "/admin/payouts/payout/", payout.pk, "mark_paid")
+    # The bank's camt.054, received by e-mail, read through the upload form.
+    from payouts.bank.answers import debit_notification
+
+    payout.refresh_from_db()
+    notification = tmp_path / "camt054.xml"
+    notification.write_bytes(
+        debit_notification(
+            message_id="E2E-C054-1",
+            batch_message_id=batch.message_id,
+            booking_date=payout.release_date,
+            entries=[
+                (
+                    claim.reference,
+                    payout.payout_amount,
+                    payout.payout_currency,
+                    "E2E-BANK-1",
+                )
+            ],
+        )
+    )
+    page.goto("/admin/payouts/inboundbankfile/upload/")
+    page.set_input_files("input[name=file]", str(notification))
+    click(page, "input[type=submit]")
+    assert "E2E-C054-1" in page.inner_text(".messagelist")
     payout.refresh_from_db()
     assert payout.status == Payout.Status.PAID
     log_out(page)
@@ -403,4 +427,5 @@ def test_operators_batch_release_and_pay_and_the_reseller_sees_it_paid(
     row = page.locator("tr", has_text=claim.reference)
     assert claim.reference in row.inner_text()
     assert "Utbetald" in row.inner_text(), row.inner_text()
+    assert "Utbetald den" in row.inner_text(), row.inner_text()
     screenshot(page, "journey4-03-payout-paid")

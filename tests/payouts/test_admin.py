@@ -77,27 +77,10 @@ def test_batch_actions_in_admin_keep_four_eyes(client):
     assert batch.message_id.encode() in download.content
 
 
-def test_mark_failed_asks_for_the_reason(client, operators):
-    """The failure action shows a form first, then starts the new cycle."""
-    from payouts.services import batch_create, batch_release
-
-    payout = scheduled_payout()
-    batch_release(
-        batch=batch_create(currency="SEK", payouts=[payout], operator=operators[0]),
-        operator=operators[1],
-    )
+def test_there_is_no_manual_mark_paid_or_failed(client):
+    """The bank's files are the one way in: no action marks a payout paid or
+    failed by hand."""
     operator_client(client)
-    url = reverse("admin:payouts_payout_changelist")
-    form = client.post(url, {"action": "mark_failed", "_selected_action": [payout.pk]})
-    assert b"reason" in form.content
-    client.post(
-        url,
-        {
-            "action": "mark_failed",
-            "_selected_action": [payout.pk],
-            "apply": "1",
-            "reason": "AC04 closed account",
-        },
-    )
-    payout.refresh_from_db()
-    assert (payout.status, payout.cycle) == (Payout.Status.AWAITING_BANK_DETAILS, 2)
+    html = client.get(reverse("admin:payouts_payout_changelist")).content.decode()
+    assert 'value="create_batch"' in html
+    assert "mark_paid" not in html and "mark_failed" not in html

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from cashback.models import OutboxMessage
 from claims.models import ClaimAgreement
@@ -14,11 +15,10 @@ from payouts.services import (
     PayoutError,
     batch_create,
     batch_release,
-    payout_mark_failed,
-    payout_mark_paid,
     payouts_schedule,
 )
 from tests.claims.factories import OpenAgreementFactory
+from tests.payouts.bank.answers import book, report
 from tests.payouts.conftest import approve
 from tests.payouts.factories import ExchangeRateFactory, approved_claim
 from tests.payouts.test_bank_details import submit
@@ -138,17 +138,23 @@ def test_releasing_twice_produces_one_file(operators):
     assert batch.payment_file == released.payment_file
 
 
-def test_marking_paid_twice_changes_nothing(operators):
-    """Paid once with its reference; the second call leaves it as it is."""
+def test_booked_twice_is_paid_once(operators):
+    """Paid once with the bank's reference and booking date; a second
+    booking of it changes nothing but the timeline."""
     builder, releaser = operators
     payout = scheduled_payout()
     batch = batch_create(currency="SEK", payouts=[payout], operator=builder)
     batch_release(batch=batch, operator=releaser)
-    first = payout_mark_paid(payout=payout, reference="BANK-1", actor=releaser)
-    second = payout_mark_paid(payout=payout, reference="BANK-2", actor=releaser)
-    assert (second.status, second.payment_reference) == (Payout.Status.PAID, "BANK-1")
-    assert second.paid_at == first.paid_at
+    assert book(batch, [payout]).status == "read"
+    assert book(batch, [payout], booked_on=dt.date(2027, 3, 9)).status == "read"
+    payout.refresh_from_db()
+    assert (payout.status, payout.payment_reference) == (
+        Payout.Status.PAID,
+        f"BANK-{payout.pk}",
+    )
+    assert timezone.localdate(payout.paid_at) == dt.date(2027, 3, 1)
     assert payout.events.filter(kind=PayoutEvent.Kind.PAID).count() == 1
+    assert payout.events.filter(kind=PayoutEvent.Kind.BANK_CONFIRMED).count() == 1
     batch.refresh_from_db()
     assert batch.status == PaymentBatch.Status.CLOSED
 
@@ -159,16 +165,15 @@ def test_a_failed_payment_starts_a_new_cycle(operators):
     payout = scheduled_payout()
     batch = batch_create(currency="SEK", payouts=[payout], operator=builder)
     batch_release(batch=batch, operator=releaser)
-    payout = payout_mark_failed(
-        payout=payout, reason="AC01 account number invalid", actor=releaser
-    )
+    report(batch, {payout: ("RJCT", "AC01")})
+    payout.refresh_from_db()
     assert payout.status == Payout.Status.AWAITING_BANK_DETAILS
     assert (payout.cycle, payout.reminders_sent, payout.batch) == (2, 0, None)
     assert payout.bank_details_due_at is None
     notice = OutboxMessage.objects.get(
         dedup_key__startswith=f"payout:{payout.pk}:cycle:2:"
     )
-    assert "AC01" in notice.text_body
+    assert "the account number is wrong" in notice.text_body
     kinds = list(payout.events.values_list("kind", "to_status"))
     assert (PayoutEvent.Kind.FAILED, Payout.Status.FAILED) in kinds
     # The refused account cannot simply be confirmed again.
@@ -178,10 +183,3 @@ def test_a_failed_payment_starts_a_new_cycle(operators):
         bank_account_confirm(
             reseller=payout.reseller, user=payout.claim.submitted_by, payout=payout
         )
-
-
-def test_only_a_payout_in_a_batch_can_fail():
-    """Marking a ready payout failed is refused."""
-    payout = approve(approved_claim())
-    with pytest.raises(PayoutError):
-        payout_mark_failed(payout=payout, reason="x", actor=payout.claim.submitted_by)

@@ -17,12 +17,12 @@ from payouts.services import (
     PayoutError,
     batch_create,
     batch_release,
-    payout_mark_failed,
     payouts_schedule,
     transition_allowed,
 )
 from payouts.services.transitions import SetStep, _move, _move_set, locked_batches
 from portal.steppers import payout_steps
+from tests.payouts.bank.answers import report
 from tests.payouts.conftest import approve
 from tests.payouts.factories import PayoutFactory, approved_claim
 from tests.payouts.test_bank_details import submit
@@ -39,7 +39,9 @@ def test_every_state_is_in_the_table_and_can_be_stored():
     targets = set().union(*TRANSITIONS.values())
     opening = Payout._meta.get_field("status").default
     assert targets | {opening} == set(S)
-    assert TRANSITIONS[S.PAID] == TRANSITIONS[S.FORFEITED] == set()
+    assert TRANSITIONS[S.FORFEITED] == set()
+    # Paid is final but for the bank returning the transfer (pacs.004).
+    assert TRANSITIONS[S.PAID] == {S.FAILED}
 
 
 @pytest.mark.parametrize(
@@ -82,12 +84,12 @@ def test_a_failed_payment_is_stored_as_failed_then_starts_a_new_cycle(operators)
     batch = batch_create(currency="SEK", payouts=[payout], operator=operators[0])
     batch_release(batch=batch, operator=operators[1])
 
-    payout_mark_failed(payout=payout, reason="AC01 wrong account", actor=operators[1])
+    report(batch, {payout: ("RJCT", "AC01")})
 
     payout.refresh_from_db()
     assert payout.status == S.AWAITING_BANK_DETAILS
     assert (payout.cycle, payout.batch_id) == (2, None)
-    assert payout.failure_reason == "AC01 wrong account"
+    assert (payout.failure_code, payout.failure_reason) == ("AC01", "AC01")
     # The failed state was written to the row, not only named in an event.
     stored = list(
         payout.history.order_by("history_date", "history_id").values_list(
@@ -97,12 +99,12 @@ def test_a_failed_payment_is_stored_as_failed_then_starts_a_new_cycle(operators)
     assert stored[-2:] == [S.FAILED, S.AWAITING_BANK_DETAILS]
     events = list(
         payout.events.order_by("pk").values_list(
-            "kind", "from_status", "to_status", "message"
+            "kind", "from_status", "to_status", "bank_code"
         )
     )
     assert events[-2:] == [
-        ("failed", S.IN_BATCH, S.FAILED, "AC01 wrong account"),
-        ("opened", S.FAILED, S.AWAITING_BANK_DETAILS, "New bank-details cycle 2"),
+        ("failed", S.IN_BATCH, S.FAILED, "AC01"),
+        ("opened", S.FAILED, S.AWAITING_BANK_DETAILS, ""),
     ]
 
 

@@ -29,6 +29,7 @@ from payouts.models import PaymentBatch, Payout, PayoutEvent
 from resellers.identifiers import company_name_key
 from tests.claims.factories import OpenAgreementFactory
 from tests.offers.factories import OfferFactory
+from tests.payouts.bank.answers import book, report
 from tests.resellers.factories import (
     ResellerFactory,
     ReviewerFactory,
@@ -222,23 +223,16 @@ class ProgramMachine(RuleBasedStateMachine):
 
     @rule(pick=st.integers(0, 10), paid=st.booleans())
     def bank_answers(self, pick, paid):
-        found = self.payouts()
+        """The bank books or refuses (AC04) a payment of a released batch,
+        through the one way in: its file, read by the portal."""
+        found = [p for p in self.payouts() if p.batch_id is not None]
         if not found:
             return
         payout = found[pick % len(found)]
-        operator = self.operators[0]
         if paid:
-            self.attempt(
-                lambda: payouts.payout_mark_paid(
-                    payout=payout, reference="BANK-1", actor=operator
-                )
-            )
+            self.attempt(lambda: book(payout.batch, [payout]))
         else:
-            self.attempt(
-                lambda: payouts.payout_mark_failed(
-                    payout=payout, reason="Account closed", actor=operator
-                )
-            )
+            self.attempt(lambda: report(payout.batch, {payout: ("RJCT", "AC04")}))
 
     @rule(pick=st.integers(0, 10))
     def advance(self, pick):

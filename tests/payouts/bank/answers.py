@@ -1,0 +1,92 @@
+"""The bank's answers about our own batches, read through the portal's one way
+in (services.bank_file_upload), for tests that need a payout paid, refused or
+returned. Each answer has a message id of its own."""
+
+import datetime as dt
+import uuid
+from decimal import Decimal
+
+from payouts.bank import answers
+from payouts.bank.inbound import InboundResult
+from payouts.models import PaymentBatch, Payout
+from payouts.services import bank_file_upload
+
+BOOKED_ON = dt.date(2027, 3, 1)
+
+
+def _id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:20]}"
+
+
+def _read(name: str, content: bytes) -> InboundResult:
+    result = bank_file_upload(name=name, content=content)
+    return result
+
+
+def report(
+    batch: PaymentBatch,
+    statuses: dict[Payout, tuple[str, str]],
+    *,
+    group: str = "PART",
+    group_reason: str = "",
+) -> InboundResult:
+    """A pain.002: {payout: (status, reason code)}."""
+    return _read(
+        "pain002.xml",
+        answers.status_report(
+            message_id=_id("P002"),
+            batch_message_id=batch.message_id,
+            payments=[
+                (p.claim.reference, status, code)
+                for p, (status, code) in statuses.items()
+            ],
+            group_status=group,
+            group_reason=group_reason,
+        ),
+    )
+
+
+def book(
+    batch: PaymentBatch,
+    payouts: list[Payout],
+    *,
+    amount: Decimal | None = None,
+    currency: str | None = None,
+    booked_on: dt.date = BOOKED_ON,
+) -> InboundResult:
+    """A camt.054 booking each payout's debit (or `amount`/`currency`)."""
+    return _read(
+        "camt054.xml",
+        answers.debit_notification(
+            message_id=_id("C054"),
+            batch_message_id=batch.message_id,
+            booking_date=booked_on,
+            entries=[
+                (
+                    p.claim.reference,
+                    amount if amount is not None else p.payout_amount,
+                    currency or p.payout_currency,
+                    f"BANK-{p.pk}",
+                )
+                for p in payouts
+            ],
+        ),
+    )
+
+
+def give_back(
+    batch: PaymentBatch, payout: Payout, reason: str = "AC04"
+) -> InboundResult:
+    """A pacs.004 returning the payout's transfer."""
+    return _read(
+        "pacs004.xml",
+        answers.payment_return(
+            message_id=_id("R004"),
+            batch_message_id=batch.message_id,
+            end_to_end_id=payout.claim.reference,
+            amount=payout.payout_amount,
+            currency=payout.payout_currency,
+            reason=reason,
+            settled_on=dt.date(2027, 3, 4),
+        ),
+    )
