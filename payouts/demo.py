@@ -66,17 +66,21 @@ def demo_payout_advance(
         services.batch_release(batch=batch, operator=releaser)
         payout.refresh_from_db()
     if payout.status == S.IN_BATCH and target in (S.PAID, "failed_new_cycle"):
-        _bank_answers(payout, paid=target == S.PAID)
+        demo_bank_answer(payout, paid=target == S.PAID)
 
 
-def _bank_answers(payout: Payout, *, paid: bool) -> None:
-    """What the bank would send, read through the same path as its files."""
+def demo_bank_answer(payout: Payout, *, paid: bool) -> None:
+    """What the bank would send for a payout in a released batch (paid, or
+    refused for a wrong account number), read through the same path as the
+    bank's files and the admin upload."""
     batch, reference = payout.batch.message_id, payout.claim.reference
+    # One message per payment cycle: a payout refused and sent again gets new ones.
+    message = f"{reference}-{payout.cycle}"
     status = "ACCP" if paid else "RJCT"
     services.bank_file_upload(
-        name=f"demo-pain002-{reference}.xml",
+        name=f"demo-pain002-{message}.xml",
         content=answers.status_report(
-            message_id=f"DEMO-P002-{reference}",
+            message_id=f"DEMO-P002-{message}",
             batch_message_id=batch,
             payments=[(reference, status, "" if paid else "AC01")],
             # PART: this payment refused, not the whole file.
@@ -85,9 +89,9 @@ def _bank_answers(payout: Payout, *, paid: bool) -> None:
     )
     if paid:
         services.bank_file_upload(
-            name=f"demo-camt054-{reference}.xml",
+            name=f"demo-camt054-{message}.xml",
             content=answers.debit_notification(
-                message_id=f"DEMO-C054-{reference}",
+                message_id=f"DEMO-C054-{message}",
                 batch_message_id=batch,
                 booking_date=dt.date.today(),
                 entries=[

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from claims import services as claim_services
 from claims.models import Claim, OpenAgreement
 from payouts import services as payout_services
-from payouts.demo import DEMO_IBAN
+from payouts.demo import DEMO_IBAN, demo_bank_answer
 from payouts.models import Payout
 from payouts.services import PayoutError
 from portal.management.commands.seed_demo import local_demo_database
@@ -190,9 +190,7 @@ def mark_paid() -> bool:
     payout = Payout.objects.filter(status="in_batch").order_by("pk").first()
     if payout is None:
         return False
-    payout_services.payout_mark_paid(
-        payout=payout, reference="BANK-1", actor=_staff("operator2@vendor.example")
-    )
+    demo_bank_answer(payout, paid=True)  # the bank's pain.002 and camt.054
     return True
 
 
@@ -200,11 +198,7 @@ def mark_failed() -> bool:
     payout = Payout.objects.filter(status="in_batch").order_by("-pk").first()
     if payout is None:
         return False
-    payout_services.payout_mark_failed(
-        payout=payout,
-        reason="AC04 Closed account number",
-        actor=_staff("operator2@vendor.example"),
-    )
+    demo_bank_answer(payout, paid=False)  # the bank's pain.002 refusal
     return True
 
 

@@ -53,7 +53,7 @@ def test_reconciliation_counts_each_batch_in_fixed_queries(
         batch, (accepted, booked, rejected) = released(3)
     report(batch, {accepted: ("ACCP", ""), rejected: ("RJCT", "AC04")})
     book(batch, [booked])
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(7):
         response = operator.get(reverse(RECONCILIATION))
     assert response.status_code == 200
     row = response.context["cl"].result_list.get(pk=batch.pk)
