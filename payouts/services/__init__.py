@@ -30,7 +30,7 @@ from .bank_results import (
     payout_mark_failed,
     payout_mark_paid,
 )
-from .batches import batch_create, batch_release
+from .batches import batch_cancel, batch_create, batch_payout_remove, batch_release
 from .errors import PayoutError
 from .notifications import (
     bank_details_link,
@@ -59,7 +59,9 @@ __all__ = [
     "bank_details_link",
     "bank_details_link_payout_id",
     "bank_results_apply",
+    "batch_cancel",
     "batch_create",
+    "batch_payout_remove",
     "batch_release",
     "notice_dedup_keys",
     "on_claim_approved",
