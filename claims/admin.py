@@ -180,6 +180,7 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
         "offer",
         "status",
         "validation_outcome",
+        "validated_at",
         "reward",
         "age",
     ]

@@ -30,11 +30,13 @@ from typing import TextIO
 from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from offers.models import CustomerSegment, LicenceType, Product
 
-from .models import AgreementImport, OpenAgreement
+from .models import AgreementImport, Claim, OpenAgreement
 from .numbers import AGREEMENT_NUMBER_RE, agreement_number_normalize
+from .services import claim_validate
 
 COLUMNS = (
     "agreement_number",
@@ -91,6 +93,8 @@ class ImportResult:
     unchanged: int = 0
     rejected: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
+    # The time stamp every row this import inserted or changed carries.
+    imported_at: dt.datetime | None = None
 
     @property
     def written(self) -> int:
@@ -429,27 +433,34 @@ def _import_postgresql(
         # Imports (and anything else writing the ledger) take turns from here
         # to commit; readers are not blocked.
         cursor.execute(f"LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE")
+        # The stamp the rows below get, taken under the lock (not now(), the
+        # transaction's start, which an outer transaction may share with an
+        # earlier import): what changed is what carries it.
+        cursor.execute("SELECT clock_timestamp()")
+        stamp = result.imported_at = cursor.fetchone()[0]
         assignments = ", ".join(f"{c} = s.{c}" for c in data_columns)
         current = ", ".join(f"t.{c}" for c in data_columns)
         incoming = ", ".join(f"s.{c}" for c in data_columns)
         cursor.execute(
             f"""
-            UPDATE {table} AS t SET {assignments}, imported_at = now()
+            UPDATE {table} AS t SET {assignments}, imported_at = %s
             FROM ledger_staging AS s
             WHERE t.agreement_number = s.agreement_number
             AND ({current}) IS DISTINCT FROM ({incoming})
-            """  # noqa: S608  # nosec B608 - names from the model, no values interpolated
+            """,  # noqa: S608  # nosec B608 - names from the model, no values interpolated
+            [stamp],
         )
         updated = cursor.rowcount
         cursor.execute(
             f"""
             INSERT INTO {table} ({columns}, imported_at)
-            SELECT {columns}, now() FROM ledger_staging AS s
+            SELECT {columns}, %s FROM ledger_staging AS s
             WHERE NOT EXISTS (
                 SELECT FROM {table} AS t
                 WHERE t.agreement_number = s.agreement_number
             )
-            """  # noqa: S608  # nosec B608 - names from the model, no values interpolated
+            """,  # noqa: S608  # nosec B608 - names from the model, no values interpolated
+            [stamp],
         )
         inserted = cursor.rowcount
         cursor.execute("DROP TABLE ledger_staging")
@@ -552,6 +563,7 @@ def _import_batched(
         batch.clear()
 
     now = timezone.now()
+    result.imported_at = now
     for line, record in records:
         try:
             number, fields = parser.number(record)
@@ -586,6 +598,34 @@ def _python_values(values: tuple[str, ...]) -> dict:
         "sale_date": dt.date.fromisoformat(sale_date),
         "new_customer": flag == "t",
     }
+
+
+# Claims the import changed the ground of --------------------------------------
+
+
+def claims_revalidate_after_import(
+    *, imported_at: dt.datetime | None, actor=None
+) -> int:
+    """Validate again every undecided claim with an agreement number this
+    import inserted or changed (the rows stamped `imported_at`), so reviewers
+    never act on a stale "not in the ledger" report. Each claim in its own
+    transaction (`claim_validate`); returns how many were revalidated."""
+    if imported_at is None:
+        return 0
+    changed = OpenAgreement.objects.filter(imported_at__gte=imported_at).values(
+        "agreement_number"
+    )
+    claim_ids = list(
+        Claim.objects.undecided()
+        .filter(agreements__agreement_number__in=changed)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    note = _("Validated again after a ledger import changed its agreements.")
+    for claim_id in claim_ids:
+        claim_validate(claim_id=claim_id, actor=actor, note=str(note))
+    return len(claim_ids)
 
 
 # The admin upload ------------------------------------------------------------
@@ -627,9 +667,13 @@ def agreement_import_run(*, import_id: int) -> AgreementImport:
         upload.rows_written = result.written
         upload.rows_rejected = result.rejected
         upload.errors = [list(error) for error in result.errors]
+        revalidated = claims_revalidate_after_import(
+            imported_at=result.imported_at, actor=upload.created_by
+        )
         upload.message = (
             f"{result.inserted} new, {result.updated} updated, "
-            f"{result.unchanged} unchanged, {result.rejected} rejected"
+            f"{result.unchanged} unchanged, {result.rejected} rejected; "
+            f"{revalidated} open claims validated again"
         )
     upload.finished_at = timezone.now()
     upload.save(

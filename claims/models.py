@@ -157,6 +157,19 @@ class ClaimQuerySet(CompanyRowsQuerySet):
         rejected (they share the offer's cap and net-new-customer minimum)."""
         return self.exclude(status__in=[Claim.Status.WITHDRAWN, Claim.Status.REJECTED])
 
+    def undecided(self) -> "ClaimQuerySet":
+        """Claims a reviewer will still decide on (their validation report is
+        what the reviewer reads next): filed, in review, waiting for an invoice
+        copy or disputed."""
+        return self.filter(
+            status__in=[
+                Claim.Status.SUBMITTED,
+                Claim.Status.IN_REVIEW,
+                Claim.Status.INFO_REQUESTED,
+                Claim.Status.DISPUTED,
+            ]
+        )
+
 
 class RejectionReason(models.TextChoices):
     """Why a reviewer rejected a claim: stored as the code, shown in the reader's

@@ -663,10 +663,13 @@ def claim_dispute(*, claim: Claim, user: User, comment: str) -> Claim:
     return claim
 
 
-def claim_validate(*, claim_id: int, actor: User | None = None) -> Claim:
+def claim_validate(
+    *, claim_id: int, actor: User | None = None, note: str = ""
+) -> Claim:
     """Run the validation engine and store its report, outcome and reward.
 
-    A decided claim keeps the amount it was decided on.
+    A decided claim keeps the amount it was decided on. `note` says why it
+    ran again (the event's message, after the outcome).
     """
     with transaction.atomic():
         claim = (
@@ -690,7 +693,9 @@ def claim_validate(*, claim_id: int, actor: User | None = None) -> Claim:
             from_status=claim.status,
             to_status=claim.status,
             actor=actor,
-            message=claim.get_validation_outcome_display(),
+            message=" ".join(
+                filter(None, [str(claim.get_validation_outcome_display()), note])
+            ),
         )
     return claim
 

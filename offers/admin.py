@@ -220,6 +220,25 @@ class OfferAdmin(admin.ModelAdmin):
         (_("Record"), {"fields": [("created_at", "updated_at")]}),
     ]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Offer | None = None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.has_claims():
+            readonly += Offer.FIXED_ONCE_CLAIMED
+        return readonly
+
+    def get_fieldsets(self, request: HttpRequest, obj: Offer | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not obj.has_claims():
+            return fieldsets
+        note = {
+            "description": _(
+                "Fixed: claims have been filed on this offer. To change it, "
+                "archive it and publish a corrected offer, or add a new terms "
+                "version (claims already filed keep the version they accepted)."
+            )
+        }
+        return [(fieldsets[0][0], {**fieldsets[0][1], **note}), *fieldsets[1:]]
+
     def get_queryset(self, request: HttpRequest) -> QuerySet[Offer]:
         # Subqueries, not joins: counting claims and terms together through
         # joins would multiply the rows.

@@ -71,6 +71,32 @@ class CustomerSegment(models.Model):
 class Offer(models.Model):
     """A Cash Back offer: who qualifies, for which sales, what it pays and when."""
 
+    # What a filed claim was judged and computed on (R21): fixed once the offer
+    # has a claim. A change is a corrected offer (archive this one, publish
+    # another) or a new terms version, which existing claims keep theirs of.
+    FIXED_ONCE_CLAIMED = (
+        "sale_starts_on",
+        "sale_ends_on",
+        "claim_opens_on",
+        "claim_closes_on",
+        "calculation_date",
+        "territories",
+        "products",
+        "licence_types",
+        "segments",
+        "min_seats_per_agreement",
+        "min_net_new_customers",
+        "excluded_program",
+        "excluded_from",
+        "excluded_until",
+        "claim_mode",
+        "reward_basis",
+        "reward_value",
+        "reward_cap",
+        "reward_currency",
+        "payout_currencies",
+    )
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
@@ -224,6 +250,11 @@ class Offer(models.Model):
         if translation.get_language() == "sv":
             return self.description_sv
         return self.description_en
+
+    def has_claims(self) -> bool:
+        """Whether any claim has been filed on the offer (withdrawn and rejected
+        ones too: each was judged on the offer as it stood)."""
+        return self.pk is not None and self.claims.exists()
 
     def current_terms(self) -> "Terms | None":
         """The terms version a claim accepts now: the newest published one (R8)."""

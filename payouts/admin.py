@@ -15,6 +15,7 @@ from cashback.security_log import security_event_record
 from . import services
 from .models import (
     BankAccount,
+    BatchChangeReason,
     ExchangeRate,
     PaymentBatch,
     Payout,
@@ -182,6 +183,43 @@ class ReminderInline(PayoutEventInline):
     readonly_fields = fields
 
 
+class BatchChangeForm(forms.Form):
+    """Why a draft batch changes: a code from the list and the operator's words."""
+
+    reason_code = forms.ChoiceField(
+        label=_("Reason"), choices=BatchChangeReason.choices
+    )
+    reason = forms.CharField(
+        label=_("In your words"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+def _batch_change(request, modeladmin, queryset, *, action, title, intro, service):
+    """Ask for a reason on its own page, then call `service(item, code, words)`
+    for every selected row."""
+    form = BatchChangeForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        code, words = form.cleaned_data["reason_code"], form.cleaned_data["reason"]
+        _run(request, modeladmin, lambda item: service(item, code, words), queryset)
+        return None
+    return TemplateResponse(
+        request,
+        "admin/payouts/batch_change.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "items": queryset,
+            "action": action,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
 def _run(request, modeladmin, action, items) -> None:
     """Call `action` per item; report successes and refusals as messages."""
     done = 0
@@ -248,7 +286,7 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in Payout._meta.fields]
     inlines = [PayoutEventInline, ReminderInline]
     show_full_result_count = False
-    actions = ["create_batch"]
+    actions = ["create_batch", "remove_from_batch"]
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Actions need the change permission; the form itself stays read-only.
@@ -256,6 +294,29 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_add_batch_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("payouts.add_paymentbatch")
+
+    def has_change_draft_batch_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payouts.change_draft_batch")
+
+    @admin.action(
+        description=_("Take the selected payouts out of their draft batch"),
+        permissions=["change_draft_batch"],
+    )
+    def remove_from_batch(self, request: HttpRequest, queryset: QuerySet):
+        return _batch_change(
+            request,
+            self,
+            queryset.select_related("claim"),
+            action="remove_from_batch",
+            title=_("Take payouts out of their draft batch"),
+            intro=_(
+                "These payouts stay scheduled and can go into a later batch. "
+                "A released batch cannot be changed."
+            ),
+            service=lambda payout, code, words: services.batch_payout_remove(
+                payout=payout, operator=request.user, reason_code=code, reason=words
+            ),
+        )
 
     @admin.action(
         description=_("Create a payment batch of the selected payouts"),
@@ -314,9 +375,13 @@ class PaymentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
         "released_by",
         "released_at",
+        "cancelled_by",
+        "cancelled_at",
+        "cancel_reason_code",
+        "cancel_reason",
     ]
     exclude = ["payment_file"]
-    actions = ["release", "download_file"]
+    actions = ["release", "cancel_batch", "download_file"]
 
     def has_change_permission(self, request, obj=None) -> bool:
         return (
@@ -335,6 +400,29 @@ class PaymentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             self,
             lambda b: services.batch_release(batch=b, operator=request.user),
             queryset,
+        )
+
+    def has_change_draft_batch_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payouts.change_draft_batch")
+
+    @admin.action(
+        description=_("Cancel the selected draft batches"),
+        permissions=["change_draft_batch"],
+    )
+    def cancel_batch(self, request: HttpRequest, queryset: QuerySet):
+        return _batch_change(
+            request,
+            self,
+            queryset,
+            action="cancel_batch",
+            title=_("Cancel draft batches"),
+            intro=_(
+                "Their payouts go back to scheduled, free for another batch. "
+                "A released batch cannot be cancelled."
+            ),
+            service=lambda batch, code, words: services.batch_cancel(
+                batch=batch, operator=request.user, reason_code=code, reason=words
+            ),
         )
 
     @admin.action(description=_("Download the pain.001 file"), permissions=["change"])

@@ -103,8 +103,37 @@ class ExchangeRate(models.Model):
         )
 
 
+class BatchChangeReason(models.TextChoices):
+    """Why an operator took a payout out of a draft batch or cancelled the batch:
+    stored as the code, shown in the reader's language with the operator's words."""
+
+    DETAILS_IN_DOUBT = "details_in_doubt", _("Bank details to be checked")
+    DECISION_UNDER_REVIEW = (
+        "decision_under_review",
+        _("The claim's decision is being corrected"),
+    )
+    WRONG_AMOUNT = "wrong_amount", _("The amount is to be corrected")
+    BUILT_BY_MISTAKE = "built_by_mistake", _("Batch built by mistake")
+    OTHER = "other", _("Other (explain below)")
+
+
+def batch_reason_in_words(code: str, text: str) -> str:
+    """A batch change's reason in the current language: the code's label, then
+    the operator's words; "other" (and no code) shows only the words."""
+    text = (text or "").strip()
+    if not code or code == BatchChangeReason.OTHER or code not in BatchChangeReason:
+        return text
+    label = str(BatchChangeReason(code).label)
+    return f"{label}. {text}" if text else label
+
+
 class PaymentBatch(models.Model):
-    """Scheduled payouts of one currency: built by one operator, released by another."""
+    """Scheduled payouts of one currency: built by one operator, released by another.
+
+    Only a draft batch may change: a payout taken out, or the whole batch
+    cancelled (its payouts stay scheduled, free for another batch). Once
+    released, its file is with the bank and nothing of it changes.
+    """
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -113,6 +142,7 @@ class PaymentBatch(models.Model):
         # The bank refused the whole file (pain.002 group RJCT): its payouts
         # went back to scheduled for a new batch.
         REJECTED = "rejected", _("Rejected by the bank")
+        CANCELLED = "cancelled", _("Cancelled")
 
     currency = models.CharField(_("currency"), max_length=3)
     status = models.CharField(
@@ -135,6 +165,18 @@ class PaymentBatch(models.Model):
     total_amount = models.DecimalField(
         _("total"), max_digits=16, decimal_places=2, default=0
     )
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason_code = models.CharField(
+        _("reason"), max_length=32, choices=BatchChangeReason.choices, blank=True
+    )
+    cancel_reason = models.TextField(_("reason in words"), blank=True)
 
     # The file itself stays out: it is large and names every account in clear.
     history = HistoricalRecords(excluded_fields=["payment_file"])
@@ -143,6 +185,12 @@ class PaymentBatch(models.Model):
         verbose_name = _("payment batch")
         verbose_name_plural = _("payment batches")
         ordering = ["-created_at"]
+        permissions = [
+            (
+                "change_draft_batch",
+                "Can take payouts out of a draft batch or cancel it",
+            )
+        ]
         constraints = [
             # Four eyes: the operator who built a batch cannot release it.
             models.CheckConstraint(
@@ -312,6 +360,7 @@ class PayoutEvent(StateChangeEvent):
         BANK_DETAILS_CONFIRMED = "bank_details_confirmed", _("Bank details confirmed")
         SCHEDULED = "scheduled", _("Scheduled for payment")
         BATCHED = "batched", _("Added to a payment batch")
+        UNBATCHED = "unbatched", _("Taken out of a draft payment batch")
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Payment failed")
         FORFEITED = "forfeited", _("Forfeited")

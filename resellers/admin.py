@@ -20,6 +20,7 @@ from .models import (
     ResellerDomain,
     ResellerEvent,
     User,
+    WaitingMembership,
 )
 from .services import (
     reseller_approve,
@@ -319,3 +320,28 @@ class ProgramMembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ["reseller"]
     date_hierarchy = "start_date"
     show_full_result_count = False
+
+
+@admin.register(WaitingMembership)
+class WaitingMembershipAdmin(admin.ModelAdmin):
+    """Imported memberships whose company has not signed up yet: written only
+    by the import, applied by sign-up; program managers read them here."""
+
+    list_display = ["org_number", "program", "start_date", "end_date", "imported_at"]
+    list_filter = ["program"]
+    search_fields = ["org_number", "=org_number_key"]
+    readonly_fields = [
+        "org_number",
+        "org_number_key",
+        "program",
+        "start_date",
+        "end_date",
+        "imported_at",
+    ]
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -2,9 +2,11 @@
 `reseller_org_number,program,start_date,end_date`.
 
 Extra columns are ignored; a missing column stops the import before any row is
-written. Unknown organisation numbers and malformed rows are reported by line
-and skipped. Re-running a file changes nothing: a membership is identified by
-reseller, program and start date.
+written. Malformed rows are reported by line and skipped. A row whose
+organisation number no company has registered yet is reported by line and
+kept as a WaitingMembership, which applies the day that company signs up
+(`memberships_waiting_apply`). Re-running a file changes nothing: a membership
+is identified by reseller (or number), program and start date.
 """
 
 import csv
@@ -15,7 +17,8 @@ from datetime import date
 
 from django.db import transaction
 
-from .models import ProgramMembership, Reseller
+from .identifiers import org_number_match_key
+from .models import ProgramMembership, Reseller, WaitingMembership
 
 MEMBERSHIP_COLUMNS = ("reseller_org_number", "program", "start_date", "end_date")
 
@@ -33,7 +36,8 @@ class MembershipImportReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    unknown: list[tuple[int, str]] = field(default_factory=list)  # (line, number)
+    # Kept as WaitingMembership until the company registers: (line, number).
+    unknown: list[tuple[int, str]] = field(default_factory=list)
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
 
 
@@ -104,6 +108,12 @@ def memberships_import(lines: Iterable[str]) -> MembershipImportReport:
             }
             if not matches:
                 report.unknown.append((row.line, row.org_number))
+                WaitingMembership.objects.update_or_create(
+                    org_number_key=org_number_match_key(row.org_number),
+                    program=row.program,
+                    start_date=row.start_date,
+                    defaults={"org_number": row.org_number, "end_date": row.end_date},
+                )
                 continue
             if len(matches) > 1:
                 report.malformed.append(
@@ -129,3 +139,25 @@ def memberships_import(lines: Iterable[str]) -> MembershipImportReport:
             else:
                 report.unchanged += 1
     return report
+
+
+def memberships_waiting_apply(*, reseller: Reseller) -> int:
+    """Turn the memberships kept for this company's organisation number into
+    its ProgramMemberships (in the caller's transaction); how many applied.
+
+    Called when a company registers and when its number is corrected.
+    """
+    waiting = list(
+        WaitingMembership.objects.select_for_update().filter(
+            org_number_key=org_number_match_key(reseller.org_number)
+        )
+    )
+    for row in waiting:
+        ProgramMembership.objects.update_or_create(
+            reseller=reseller,
+            program=row.program,
+            start_date=row.start_date,
+            defaults={"end_date": row.end_date},
+        )
+    WaitingMembership.objects.filter(pk__in=[row.pk for row in waiting]).delete()
+    return len(waiting)

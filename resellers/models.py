@@ -201,6 +201,41 @@ class ProgramMembership(models.Model):
         return f"{self.program} {self.start_date}..{self.end_date or ''}"
 
 
+class WaitingMembership(models.Model):
+    """A program membership imported for an organisation number no company has
+    registered yet: kept, and made a ProgramMembership the day a company with
+    that number signs up (or is corrected to it), so signing up after the
+    import does not escape the excluded program (R5)."""
+
+    # The number as letters and digits only (identifiers.org_number_match_key).
+    org_number_key = models.CharField(_("organisation number key"), max_length=40)
+    org_number = models.CharField(_("organisation number as imported"), max_length=40)
+    program = models.CharField(_("program"), max_length=40)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("membership waiting for its company")
+        verbose_name_plural = _("memberships waiting for their company")
+        ordering = ["org_number_key", "program", "start_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["org_number_key", "program", "start_date"],
+                name="waiting_membership_unique_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True)
+                | Q(end_date__gte=models.F("start_date")),
+                name="waiting_membership_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        period = f"{self.start_date}..{self.end_date or ''}"
+        return f"{self.org_number}: {self.program} {period}"
+
+
 class PendingMembership(models.Model):
     """A colleague who signed up with a company's domain and organisation number.
 

@@ -13,6 +13,7 @@ from cashback.outbox import outbox_email_enqueue
 
 from .domain_policy import email_domain
 from .identifiers import company_name_key, org_number_validate
+from .importers import memberships_waiting_apply
 from .models import PendingMembership, Reseller, ResellerDomain, ResellerEvent, User
 from .selectors import (
     Registration,
@@ -95,6 +96,7 @@ def reseller_register_user(
                 {"org_number": org_number_taken_message()}, code="org_number_taken"
             ) from None
         ResellerDomain.objects.create(reseller=reseller, domain=domain)
+        memberships_waiting_apply(reseller=reseller)
         user.reseller = reseller
         user.is_company_admin = True
         user.save(update_fields=["reseller", "is_company_admin"])
@@ -305,6 +307,7 @@ def reseller_org_number_change(
             )
         previous, locked.org_number = locked.org_number, number
         locked.save(update_fields=["org_number"])
+        memberships_waiting_apply(reseller=locked)
         ResellerEvent.objects.create(
             reseller=locked,
             actor=actor,

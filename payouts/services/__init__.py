@@ -29,7 +29,7 @@ from .bank_results import (
     bank_message_apply,
     payout_cycle_restart,
 )
-from .batches import batch_create, batch_release
+from .batches import batch_cancel, batch_create, batch_payout_remove, batch_release
 from .errors import PayoutError
 from .notifications import (
     bank_details_link,
@@ -58,7 +58,9 @@ __all__ = [
     "bank_file_upload",
     "bank_files_read",
     "bank_message_apply",
+    "batch_cancel",
     "batch_create",
+    "batch_payout_remove",
     "batch_release",
     "notice_dedup_keys",
     "on_claim_approved",

@@ -15,7 +15,13 @@ from offers.eligibility import program_today
 from resellers.models import User
 
 from ..crypto import account_number_decrypt
-from ..models import PaymentBatch, Payout, PayoutEvent
+from ..models import (
+    BatchChangeReason,
+    PaymentBatch,
+    Payout,
+    PayoutEvent,
+    batch_reason_in_words,
+)
 from ..pain001 import CreditTransfer, pain001_build
 from .bank_results import batch_payments_record
 from .errors import PayoutError
@@ -152,3 +158,129 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
         )
         batch_payments_record(batch=locked, payouts=payouts)
     return locked
+
+
+# Corrections of a draft batch (R21) -------------------------------------------
+
+
+def _reason_check(reason_code: str, reason: str) -> str:
+    """The reason in words for the events, or a refusal when none is given."""
+    if reason_code not in BatchChangeReason.values or (
+        reason_code == BatchChangeReason.OTHER and not reason.strip()
+    ):
+        raise PayoutError(
+            _('Choose a reason; with "other", explain it in words.'),
+            code=PayoutError.Code.REASON_REQUIRED,
+            field="reason",
+        )
+    return batch_reason_in_words(reason_code, reason)
+
+
+def _draft_lock(batch_id: int) -> PaymentBatch:
+    """The batch row, locked, refused unless it is still a draft.
+
+    `batch_release` locks the same row first, so a change racing a release
+    waits for it and then sees a released batch: exactly one of them wins.
+    """
+    locked = PaymentBatch.objects.select_for_update().get(pk=batch_id)
+    if locked.status != PaymentBatch.Status.DRAFT:
+        raise PayoutError(
+            _("Batch %(batch)s is %(status)s; only a draft batch can be changed.")
+            % {"batch": locked.message_id, "status": locked.get_status_display()},
+            code=PayoutError.Code.BATCH_RELEASED,
+        )
+    return locked
+
+
+def batch_payout_remove(
+    *, payout: Payout, operator: User, reason_code: str, reason: str = ""
+) -> PaymentBatch:
+    """Take a scheduled payout out of its draft batch, with a reason.
+
+    The payout stays scheduled, free for a later batch; the batch's total
+    follows. A released batch cannot be changed. The company sees nothing
+    change (its payout was scheduled and still is), so no notice is sent.
+    """
+    words = _reason_check(reason_code, reason)
+    with transaction.atomic():
+        batch_id = (
+            Payout.objects.filter(pk=payout.pk).values_list("batch_id", flat=True)
+        ).get()
+        if batch_id is None:
+            raise PayoutError(
+                _("Payout %(id)s is in no batch.") % {"id": payout.pk},
+                code=PayoutError.Code.NOT_IN_BATCH,
+            )
+        # Batch first, then payout: the order batch_release locks them in.
+        batch = _draft_lock(batch_id)
+        locked = Payout.objects.select_for_update(of=("self",)).get(pk=payout.pk)
+        if locked.batch_id != batch.pk:
+            raise PayoutError(
+                _("Payout %(id)s is no longer in batch %(batch)s.")
+                % {"id": payout.pk, "batch": batch.message_id},
+                code=PayoutError.Code.NOT_IN_BATCH,
+            )
+        now = timezone.now()
+        _move_set(
+            Payout.objects.filter(pk=locked.pk),
+            steps=[SetStep(kind=PayoutEvent.Kind.UNBATCHED, to=S.SCHEDULED)],
+            reseller_ids=[locked.reseller_id],
+            now=now,
+            actor=operator,
+            message=words,
+            batch=None,
+        )
+        _batch_total_refresh(batch)
+    return batch
+
+
+def batch_cancel(
+    *, batch: PaymentBatch, operator: User, reason_code: str, reason: str = ""
+) -> PaymentBatch:
+    """Cancel a draft batch, with a reason: every payout in it goes back to
+    scheduled outside any batch (an event each), the batch is kept as
+    cancelled with who, when and why. A released batch cannot be cancelled."""
+    words = _reason_check(reason_code, reason)
+    with transaction.atomic():
+        locked = _draft_lock(batch.pk)
+        payouts = list(
+            Payout.objects.select_for_update(of=("self",))
+            .filter(batch=locked)
+            .order_by("pk")
+            .values_list("pk", "reseller_id", named=True)
+        )
+        now = timezone.now()
+        if payouts:
+            _move_set(
+                Payout.objects.filter(pk__in=[p.pk for p in payouts]),
+                steps=[SetStep(kind=PayoutEvent.Kind.UNBATCHED, to=S.SCHEDULED)],
+                reseller_ids={p.reseller_id for p in payouts},
+                now=now,
+                actor=operator,
+                message=words,
+                batch=None,
+            )
+        locked.status = PaymentBatch.Status.CANCELLED
+        locked.cancelled_by = operator
+        locked.cancelled_at = now
+        locked.cancel_reason_code = reason_code
+        locked.cancel_reason = reason.strip()
+        locked.total_amount = Decimal(0)
+        locked.save(
+            update_fields=[
+                "status",
+                "cancelled_by",
+                "cancelled_at",
+                "cancel_reason_code",
+                "cancel_reason",
+                "total_amount",
+            ]
+        )
+    return locked
+
+
+def _batch_total_refresh(batch: PaymentBatch) -> None:
+    """Store the sum of the batch's payouts as its total (batch row locked)."""
+    amounts = Payout.objects.filter(batch=batch).values_list("payout_amount", flat=True)
+    batch.total_amount = sum(amounts, Decimal(0))
+    batch.save(update_fields=["total_amount"])

@@ -26,3 +26,4 @@ class PayoutError(PortalError):
         FOUR_EYES = "four_eyes"
         BATCH_EMPTY = "batch_empty"
         REASON_REQUIRED = "reason_required"
+        NOT_IN_BATCH = "not_in_batch"

@@ -2,13 +2,16 @@
 e-mail context, the recipients by language and the notice of a cycle. Each is
 built here once, for one payout (a notice) and for thousands (the sweep)."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils import timezone
 
+from cashback.clock import PROGRAM_TIME_ZONE
 from cashback.outbox import outbox_email_enqueue
 from resellers.selectors import recipients_by_language
 
@@ -54,6 +57,19 @@ def bank_details_link_payout_id(token: str) -> int | None:
     except signing.BadSignature:
         return None
     return int(value) if value.isdigit() else None
+
+
+def bank_details_due(sent_at: datetime, term_days: int) -> datetime:
+    """When bank details are due for a notice sent at `sent_at` (R11): the end
+    of the program's day `term_days` days later.
+
+    A whole day, so the notice can state the date when it is written and the
+    window, counted from when it actually went out, ends on that same date
+    (a notice that leaves after midnight only ever gets a day more).
+    """
+    zone = ZoneInfo(PROGRAM_TIME_ZONE)
+    day = timezone.localtime(sent_at, zone).date() + timedelta(days=term_days)
+    return datetime.combine(day, time.max, tzinfo=zone)
 
 
 def payouts_list_link() -> str:
@@ -108,6 +124,11 @@ def notice_enqueue(payout: Payout, *, template: str = NOTICE_TEMPLATE) -> None:
         payout=payout,
         # In each recipient's language (the bank's code in plain words).
         failure_reason=reason_words_lazy(payout.failure_code, payout.failure_reason),
+        # The notice goes out right after commit: the date it states is the
+        # one the reminder job stores when it sees it sent.
+        due_at=bank_details_due(timezone.now(), payout.offer.bank_details_term_days),
+        max_reminders=payout.offer.max_reminders,
+        time_zone=PROGRAM_TIME_ZONE,
     )
     languages = recipients_by_language(reseller_ids=[payout.reseller_id])[
         payout.reseller_id

@@ -18,6 +18,7 @@ from resellers.selectors import recipients_by_language
 from ..models import Payout, PayoutEvent, Reminder
 from .notifications import (
     BankDetailsLinks,
+    bank_details_due,
     notice_dedup_keys,
     payout_email_context,
     payouts_list_link,
@@ -62,8 +63,8 @@ def _windows_start(
             if payout.pk not in sent:
                 continue
             payout.notified_at = sent[payout.pk]
-            payout.bank_details_due_at = sent[payout.pk] + timedelta(
-                days=payout.offer.bank_details_term_days
+            payout.bank_details_due_at = bank_details_due(
+                sent[payout.pk], payout.offer.bank_details_term_days
             )
             payout.updated_at = now
             changed.append(payout)

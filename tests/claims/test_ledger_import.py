@@ -5,16 +5,27 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from claims.ledger_import import LedgerImportError, agreement_import_run, ledger_import
-from claims.models import AgreementImport, OpenAgreement
+from claims.models import (
+    AgreementImport,
+    Claim,
+    ClaimAgreement,
+    ClaimEvent,
+    OpenAgreement,
+)
+from claims.services import claim_validate
+from tests.claims.factories import ClaimFactory
 from tests.offers.factories import (
     CustomerSegmentFactory,
     LicenceTypeFactory,
     ProductFactory,
 )
+from tests.resellers.factories import StaffUserFactory
 
 HEADER = (
     "agreement_number,reseller_org_number,reseller_name,customer_id,"
@@ -260,3 +271,47 @@ def test_odd_but_valid_values_batched(codes):
 @pytest.mark.postgres
 def test_odd_but_valid_values_copy(codes):
     check_odd_but_valid_values()
+
+
+def test_open_claims_on_changed_numbers_are_validated_again(
+    codes, settings, tmp_path, client
+):
+    """A claim filed before its number reached the ledger is validated again by
+    the import that brings it; a decided claim and a claim on an unchanged
+    number are left as they are; the queue shows when each was validated."""
+    run(HEADER + GOOD[0])
+    waiting = ClaimFactory(agreement_numbers=["87000002"])
+    unchanged = ClaimFactory(agreement_numbers=["87000001"])
+    decided = ClaimFactory(agreement_numbers=["87000003"], status=Claim.Status.REJECTED)
+    for claim in (waiting, unchanged, decided):
+        claim_validate(claim_id=claim.pk)
+    assert ClaimAgreement.objects.filter(claim=waiting).exists()
+    waiting.refresh_from_db()
+    assert waiting.validation_report  # "not in the ledger" before the import
+    before = {
+        c.pk: Claim.objects.get(pk=c.pk).validated_at
+        for c in (waiting, unchanged, decided)
+    }
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path
+    upload = AgreementImport(original_name="ledger.csv")
+    third = GOOD[0].replace("87000001", "87000003")
+    upload.file.save("x.csv", ContentFile((HEADER + "".join(GOOD) + third).encode()))
+    agreement_import_run(import_id=upload.pk)
+    upload.refresh_from_db()
+    assert upload.message.endswith("1 open claims validated again")
+
+    revalidated = ClaimEvent.objects.filter(
+        kind=ClaimEvent.Kind.VALIDATED, message__contains="after a ledger import"
+    )
+    assert list(revalidated.values_list("claim_id", flat=True)) == [waiting.pk]
+    for claim in (unchanged, decided):
+        assert Claim.objects.get(pk=claim.pk).validated_at == before[claim.pk]
+    waiting.refresh_from_db()
+    assert waiting.validated_at > before[waiting.pk]
+
+    reviewer = StaffUserFactory()
+    reviewer.groups.add(Group.objects.get(name="Reviewers"))
+    client.force_login(reviewer)
+    page = client.get(reverse("admin:claims_claim_changelist"))
+    assert "column-validated_at" in page.content.decode()

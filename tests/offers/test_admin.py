@@ -211,3 +211,45 @@ def test_admin_pages_open(admin_client, model):
 # Fixed, whatever the number of offers and claims; the staff MFA check reads
 # the session, no query of its own.
 QUERIES_CHANGELIST = 7
+
+
+def test_an_offer_with_a_claim_keeps_its_criteria_reward_and_dates(admin_client):
+    """Once claimed, what the claim was judged on is read-only; the title, the
+    payment settings and new terms versions can still change."""
+    offer = OfferFactory()
+    offer.products.add(ProductFactory())
+    ClaimFactory(offer=offer)
+    url = reverse("admin:offers_offer_change", args=[offer.pk])
+    page = admin_client.get(url).content.decode()
+    for field in ("reward_value", "claim_closes_on", "territories", "products"):
+        assert f'name="{field}"' not in page
+    assert 'name="title_en"' in page and 'name="max_reminders"' in page
+    assert "archive it and publish a corrected offer" in page
+    before = Offer.objects.get(pk=offer.pk)
+    data = change_form_data(
+        offer,
+        title_en="Corrected title",
+        max_reminders=2,
+        reward_value="99",
+        claim_closes_on="2027-12-31",
+        reward_currency="EUR",
+        payout_currencies="EUR",
+        territories=["NO"],
+        products=[ProductFactory().pk],
+    )
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    offer.refresh_from_db()
+    assert (offer.title_en, offer.max_reminders) == ("Corrected title", 2)
+    for field in Offer.FIXED_ONCE_CLAIMED:
+        if field in ("products", "licence_types", "segments"):
+            assert set(getattr(offer, field).all()) == set(getattr(before, field).all())
+        else:
+            assert getattr(offer, field) == getattr(before, field), field
+
+
+def test_an_offer_without_claims_stays_editable(admin_client):
+    offer = OfferFactory()
+    url = reverse("admin:offers_offer_change", args=[offer.pk])
+    page = admin_client.get(url).content.decode()
+    assert 'name="reward_value"' in page and "corrected offer" not in page

@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from cashback.models import OutboxMessage
@@ -14,6 +16,7 @@ from payouts.services import (
     notice_dedup_keys,
     payouts_send_reminders,
 )
+from payouts.services.notifications import notice_enqueue
 from tests.payouts.conftest import approve
 from tests.payouts.factories import approved_claim
 from tests.resellers.factories import UserFactory
@@ -23,6 +26,8 @@ pytestmark = pytest.mark.django_db
 UTC = dt.UTC
 APPROVED = dt.datetime(2027, 1, 10, 9, 0, tzinfo=UTC)
 SENT = dt.datetime(2027, 1, 10, 9, 30, tzinfo=UTC)
+# Five days after the day it was sent, to the end of that day in Stockholm.
+DUE = dt.datetime(2027, 1, 15, 22, 59, 59, 999999, tzinfo=UTC)
 
 
 def _deliver_at(time_machine, moment):
@@ -54,7 +59,8 @@ def test_the_notice_goes_to_every_user_in_their_language(payout):
 
 
 def test_the_window_counts_from_when_the_notice_was_sent(payout, time_machine):
-    """Queued at 09:00, sent at 09:30: five days from 09:30, not from approval."""
+    """Queued at 09:00, sent at 09:30: five whole days from the day it was sent,
+    and not before it was sent."""
     assert _sweep_at(time_machine, APPROVED + dt.timedelta(minutes=5)).reminders == 0
     payout.refresh_from_db()
     assert payout.bank_details_due_at is None
@@ -63,14 +69,14 @@ def test_the_window_counts_from_when_the_notice_was_sent(payout, time_machine):
     payout.refresh_from_db()
     assert result.windows_started == 1
     assert payout.notified_at == SENT
-    assert payout.bank_details_due_at == SENT + dt.timedelta(days=5)
+    assert payout.bank_details_due_at == DUE
 
 
 def test_each_reminder_on_its_day_then_forfeiture(payout, time_machine):
     """Reminders 1, 2, 3 when each window closes; forfeited when the 4th closes."""
     _deliver_at(time_machine, SENT)
     _sweep_at(time_machine, SENT + dt.timedelta(minutes=1))
-    due = SENT + dt.timedelta(days=5)
+    due = DUE
     for number in (1, 2, 3):
         assert _sweep_at(time_machine, due - dt.timedelta(minutes=1)).reminders == 0
         result = _sweep_at(time_machine, due + dt.timedelta(minutes=1))
@@ -139,8 +145,8 @@ def test_confirming_after_the_second_reminder_still_counts(payout, time_machine)
     """Confirmation after a reminder, inside its window: ready, never forfeited."""
     _deliver_at(time_machine, SENT)
     _sweep_at(time_machine, SENT + dt.timedelta(minutes=1))
-    _sweep_at(time_machine, SENT + dt.timedelta(days=5, minutes=1))
-    _sweep_at(time_machine, SENT + dt.timedelta(days=10, minutes=2))
+    _sweep_at(time_machine, DUE + dt.timedelta(minutes=1))
+    _sweep_at(time_machine, DUE + dt.timedelta(days=5, minutes=2))
     payout.refresh_from_db()
     assert payout.reminders_sent == 2
     # An account is on file from another claim of the company.
@@ -266,3 +272,57 @@ def test_a_mixed_batch_writes_each_payout_its_own_change():
     assert OutboxMessage.objects.filter(
         dedup_key=f"payout:{lapsed.pk}:cycle:1:forfeited:en"
     ).exists()
+
+
+def test_the_notice_states_the_due_date_and_the_offers_reminders(payout):
+    """The date in each language's format and the program's zone, and the
+    offer's number of reminders, not a fixed "third"."""
+    payout.offer.max_reminders = 2
+    payout.offer.save(update_fields=["max_reminders"])
+    OutboxMessage.objects.all().delete()
+    with transaction.atomic():
+        notice_enqueue(
+            Payout.objects.select_related("claim", "offer", "reseller").get(
+                pk=payout.pk
+            )
+        )
+    messages = OutboxMessage.objects.filter(dedup_key__in=notice_dedup_keys(payout))
+    english = messages.get(dedup_key__endswith=":en")
+    swedish = messages.get(dedup_key__endswith=":sv")
+    for body in (english.text_body, english.html_body):
+        assert "by 15 January 2027 23:59 CET" in body
+        assert "we send up to 2 reminders" in body
+        assert "third" not in body
+    for body in (swedish.text_body, swedish.html_body):
+        assert "senast 15 januari 2027 23:59 CET" in body
+        assert "upp till 2 påminnelser" in body
+        assert "tredje" not in body
+
+
+def test_the_payouts_page_shows_the_date_of_the_notice_once_sent(
+    payout, time_machine, client
+):
+    """Nothing before the notice goes out; then the very date the notice states."""
+    user = payout.claim.submitted_by
+    client.force_login(user)
+    url = reverse("payouts:list")
+    assert "15 January 2027" not in client.get(url).content.decode()
+    notice = OutboxMessage.objects.get(dedup_key__in=notice_dedup_keys(payout)[:1])
+    _deliver_at(time_machine, SENT)
+    _sweep_at(time_machine, SENT + dt.timedelta(minutes=1))
+    page = client.get(url).content.decode()
+    assert "by 15 January 2027 23:59 CET" in page
+    assert "by 15 January 2027 23:59 CET" in notice.text_body
+
+
+def test_a_notice_sent_after_midnight_never_shortens_the_window(time_machine):
+    """Queued at 23:50 in Stockholm, delivered at 00:10: the window ends on the
+    day five days after the sending, one later than stated, never earlier."""
+    queued = dt.datetime(2027, 1, 10, 22, 50, tzinfo=UTC)  # 23:50 CET
+    time_machine.move_to(queued, tick=False)
+    payout = approve(approved_claim())
+    _deliver_at(time_machine, queued + dt.timedelta(minutes=20))
+    _sweep_at(time_machine, queued + dt.timedelta(minutes=21))
+    payout.refresh_from_db()
+    assert payout.bank_details_due_at == DUE + dt.timedelta(days=1)
+    assert payout.bank_details_due_at > payout.notified_at + dt.timedelta(days=5)

@@ -80,3 +80,58 @@ def test_an_unreadable_file_is_a_clear_error(tmp_path):
     """A file that does not exist is a message, not a traceback."""
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_memberships", str(tmp_path / "nope.csv"))
+
+
+def test_a_membership_for_an_unregistered_number_applies_at_sign_up(tmp_path):
+    """Imported before the company exists: kept, then its membership the day it
+    signs up, so the excluded program still excludes it (R5)."""
+    from offers.eligibility import excluded_program_outcome
+    from resellers.models import WaitingMembership
+    from resellers.services import reseller_register_user
+    from tests.offers.factories import OfferFactory
+
+    from .factories import UserFactory
+
+    _out, err = run(tmp_path, GOOD_FILE)
+    assert "999999-9999, kept until that company signs up" in err
+    waiting = WaitingMembership.objects.get(org_number_key="9999999999")
+    assert (waiting.program, waiting.end_date) == ("MRI", date(2015, 12, 31))
+    # Importing the file again keeps one row.
+    run(tmp_path, GOOD_FILE)
+    assert WaitingMembership.objects.count() == 3  # and the two other numbers
+
+    user = UserFactory(reseller=None, email="anna@nyforetag.se")
+    reseller = reseller_register_user(
+        user=user, legal_name="Nytt Företag AB", country="SE", org_number="9999999999"
+    )
+    membership = ProgramMembership.objects.get(reseller=reseller)
+    assert (membership.program, membership.start_date, membership.end_date) == (
+        "MRI",
+        date(2015, 1, 1),
+        date(2015, 12, 31),
+    )
+    assert not WaitingMembership.objects.filter(org_number_key="9999999999").exists()
+    offer = OfferFactory(
+        excluded_program="MRI",
+        excluded_from=date(2015, 7, 1),
+        excluded_until=date(2015, 12, 31),
+    )
+    assert not excluded_program_outcome(offer, reseller.memberships.all()).passed
+
+
+def test_a_corrected_org_number_picks_up_its_waiting_memberships(tmp_path):
+    """A company whose number a program manager corrects gets what was kept."""
+    from resellers.services import reseller_org_number_change
+
+    from .factories import StaffUserFactory
+
+    reseller = ResellerFactory(org_number="5560360793")
+    header = "reseller_org_number,program,start_date,end_date\n"
+    run(tmp_path, header + "556677-8899,MRI,2015-03-01,\n")
+    assert not ProgramMembership.objects.exists()
+    reseller_org_number_change(
+        reseller=reseller, actor=StaffUserFactory(), org_number="5566778899"
+    )
+    assert ProgramMembership.objects.get(reseller=reseller).start_date == date(
+        2015, 3, 1
+    )

@@ -20,7 +20,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from cashback.progress import Progress
-from claims.ledger_import import LedgerImportError, ledger_import
+from claims.ledger_import import (
+    LedgerImportError,
+    claims_revalidate_after_import,
+    ledger_import,
+)
 
 
 class Command(BaseCommand):
@@ -56,6 +60,11 @@ class Command(BaseCommand):
                     transaction.set_rollback(True)
         except LedgerImportError as error:
             raise CommandError(f"{error} Nothing was imported.") from None
+        revalidated = (
+            0
+            if dry_run
+            else claims_revalidate_after_import(imported_at=result.imported_at)
+        )
         for line, reason in result.errors[:max_errors]:
             self.stderr.write(f"line {line}: {reason}")
         if result.rejected > max_errors:
@@ -64,5 +73,6 @@ class Command(BaseCommand):
             f"{'Dry run, nothing saved: ' if dry_run else ''}"
             f"{result.rows_read} rows read: {result.inserted} new, "
             f"{result.updated} updated, {result.unchanged} unchanged, "
-            f"{result.rejected} rejected, in {time.monotonic() - started:.1f} s"
+            f"{result.rejected} rejected, in {time.monotonic() - started:.1f} s; "
+            f"{revalidated} open claims validated again"
         )

@@ -53,7 +53,10 @@ class Command(BaseCommand):
         except MissingColumnsError as error:
             raise CommandError(f"{error} (nothing was imported).") from None
         for line, number in report.unknown:
-            self.stderr.write(f"line {line}: unknown organisation number {number}")
+            self.stderr.write(
+                f"line {line}: unknown organisation number {number}, kept until "
+                "that company signs up"
+            )
         for line, reason in report.malformed:
             self.stderr.write(f"line {line}: skipped, {reason}")
         self.stdout.write(
