@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from cashback.models import StateChangeEvent
 from cashback.pagecache import CompanyRowsQuerySet
-from claims.models import Claim
+from claims.models import Claim, CorrectionReason
 from offers.models import Offer
 from resellers.models import Reseller
 
@@ -179,6 +179,7 @@ class Payout(models.Model):
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Payment failed")
         FORFEITED = "forfeited", _("Forfeited")
+        CANCELLED = "cancelled", _("Cancelled")
 
     claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="payout")
     reseller = models.ForeignKey(
@@ -239,7 +240,10 @@ class Payout(models.Model):
     class Meta:
         verbose_name = _("payout")
         verbose_name_plural = _("payouts")
-        permissions = [("record_bank_result", "Can record the bank's answer by hand")]
+        permissions = [
+            ("record_bank_result", "Can record the bank's answer by hand"),
+            ("cancel_payout", "Can cancel a payout before its batch is released"),
+        ]
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -302,9 +306,20 @@ class PayoutEvent(StateChangeEvent):
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Payment failed")
         FORFEITED = "forfeited", _("Forfeited")
+        CANCELLED = "cancelled", _("Cancelled")
+        AMOUNT_ADJUSTED = "amount_adjusted", _("Amount adjusted")
 
     payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
+    # A correction's reason code; `message` then holds the person's own words.
+    # A database default: the set-based moves insert events by INSERT ... SELECT.
+    reason_code = models.CharField(
+        _("reason"),
+        max_length=32,
+        choices=CorrectionReason.choices,
+        blank=True,
+        db_default="",
+    )
 
     class Meta(StateChangeEvent.Meta):
         verbose_name = _("payout event")

@@ -8,6 +8,8 @@
 - `scheduling`: release dates and the operators' deadline summary;
 - `batches`: payment batches and their pain.001 file;
 - `bank_results`: paid, failed and a new cycle, the bank's results file;
+- `corrections`: cancelling a payout, and the payout's side of a claim's
+  reversed approval or adjusted reward (on the claims app's signals);
 - `notifications`: the link, the e-mail context, the recipients, the notice.
 
 Each function is one transaction; rows two actors can race for are locked;
@@ -31,6 +33,7 @@ from .bank_results import (
     payout_mark_paid,
 )
 from .batches import batch_create, batch_release
+from .corrections import payout_cancel
 from .errors import PayoutError
 from .notifications import (
     bank_details_link,
@@ -64,6 +67,7 @@ __all__ = [
     "notice_dedup_keys",
     "on_claim_approved",
     "operators_deadline_summary_send",
+    "payout_cancel",
     "payout_currencies",
     "payout_cycle_restart",
     "payout_mark_failed",

@@ -26,15 +26,18 @@ from .notifications import notice_enqueue
 S = Payout.Status
 
 # The states each state may move to (DESIGN.md "Payout states"). A failed
-# payment starts a new bank-details cycle; paid and forfeited are final.
+# payment starts a new bank-details cycle; paid and forfeited are final. A
+# payout can be cancelled until its batch is released (in_batch); a cancelled
+# one opens a new cycle only when its claim is approved again.
 TRANSITIONS: dict[str, set[str]] = {
-    S.AWAITING_BANK_DETAILS: {S.READY, S.FORFEITED},
-    S.READY: {S.SCHEDULED},
-    S.SCHEDULED: {S.IN_BATCH},
+    S.AWAITING_BANK_DETAILS: {S.READY, S.FORFEITED, S.CANCELLED},
+    S.READY: {S.SCHEDULED, S.CANCELLED},
+    S.SCHEDULED: {S.IN_BATCH, S.CANCELLED},
     S.IN_BATCH: {S.PAID, S.FAILED},
     S.FAILED: {S.AWAITING_BANK_DETAILS},
     S.PAID: set(),
     S.FORFEITED: set(),
+    S.CANCELLED: {S.AWAITING_BANK_DETAILS},
 }
 
 
@@ -95,6 +98,7 @@ def _move(
     kind: str,
     actor: User | None = None,
     message: str = "",
+    reason_code: str = "",
     fields: Iterable[str] = (),
     notice: str | None = None,
 ) -> PayoutEvent:
@@ -112,6 +116,7 @@ def _move(
         to_status=to,
         actor=actor,
         message=message,
+        reason_code=reason_code,
     )
     if notice:
         notice_enqueue(payout, template=notice)
