@@ -63,9 +63,7 @@ def test_the_dispute_window_is_one_rule_for_a_claim_and_a_queryset():
         (dt.datetime(2026, 3, 31, 22, 0, tzinfo=dt.UTC), False),  # 1 April 00:00
     ],
 )
-def test_the_dispute_cut_off_is_a_whole_day_in_the_programs_time_zone(
-    now, disputable
-):
+def test_the_dispute_cut_off_is_a_whole_day_in_the_programs_time_zone(now, disputable):
     """The window ends at midnight in Stockholm at the end of its last day,
     for the claim, the queryset and the service check alike."""
     from claims.services import claim_can_dispute

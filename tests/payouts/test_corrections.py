@@ -60,7 +60,9 @@ def approved(**kwargs) -> Claim:
 
 def notices(event) -> dict[str, OutboxMessage]:
     return {
-        language: OutboxMessage.objects.get(dedup_key=f"claim-event:{event.pk}:{language}")
+        language: OutboxMessage.objects.get(
+            dedup_key=f"claim-event:{event.pk}:{language}"
+        )
         for language in ("en", "sv")
     }
 
@@ -329,7 +331,7 @@ def test_an_adjustment_refuses_a_bad_amount_and_a_closed_claim():
     assert code(refused.value) == "transition_not_allowed"
 
 
-# Cancelling a payout ----------------------------------------------------------------
+# Cancelling a payout ---------------------------------------------------------
 
 
 def test_an_operator_cancels_a_payout_and_the_company_is_told_why():
@@ -379,7 +381,9 @@ def test_a_payout_with_the_bank_cannot_be_cancelled(operators):
     batch = batch_create(currency="SEK", payouts=[payout], operator=operators[0])
     batch_release(batch=batch, operator=operators[1])
     with pytest.raises(PayoutError) as refused:
-        payout_cancel(payout=payout, actor=operators[0], reason_code="other", reason="x")
+        payout_cancel(
+            payout=payout, actor=operators[0], reason_code="other", reason="x"
+        )
     assert refused.value.code == PayoutError.Code.BATCH_RELEASED
     payout.refresh_from_db()
     assert payout.status == P.IN_BATCH
@@ -397,7 +401,7 @@ def test_cancelling_needs_a_reason(operators):
     assert payout.status == P.AWAITING_BANK_DETAILS
 
 
-# Freeing the numbers of a final rejection ---------------------------------------------
+# Freeing the numbers of a final rejection -------------------------------------
 
 
 def test_the_numbers_of_a_final_rejection_are_freed_and_the_duplicate_flag_stays():
@@ -436,7 +440,7 @@ def test_a_rejection_after_a_dispute_frees_the_numbers_at_once():
     assert not claim.agreements.get().is_active
 
 
-# Withdrawal asks first ------------------------------------------------------------------
+# Withdrawal asks first -------------------------------------------------------
 
 
 def test_withdrawal_asks_on_its_own_page_and_says_what_happens(client, time_machine):
