@@ -69,6 +69,7 @@ def test_a_reviewer_approves_reverses_adjusts_and_approves_again(page, staff_pag
     )
 
     log_in(page, user.email, next_url=claim.get_absolute_url())
+    assert "750\xa0SEK" in page.locator("dl").first.inner_text()
     timeline = page.locator("ol.timeline").inner_text()
     screenshot(page, "corrections-03-timeline-sv")
     steps = [
