@@ -168,6 +168,8 @@ def on_claim_approval_reversed(
     locked = _lock_with_batch(payout_id)
     if locked.status in {S.PAID, S.FAILED}:
         raise _released_refusal()
+    if locked.status == S.CANCELLED:
+        return  # an operator cancelled it already: nothing left to stop
     _cancel(locked, actor=actor, reason_code=reason_code, reason=reason)
 
 

@@ -390,6 +390,21 @@ def test_a_payout_with_the_bank_cannot_be_cancelled(operators):
     assert PaymentBatch.objects.get().status == PaymentBatch.Status.RELEASED
 
 
+def test_an_approval_can_be_reversed_after_an_operator_cancelled_its_payout(
+    operators,
+):
+    claim = approved()
+    payout_cancel(
+        payout=claim.payout, actor=operators[0], reason_code="other", reason="x"
+    )
+    claim_approval_reverse(
+        claim=claim, actor=ReviewerFactory(), reason_code="decided_in_error"
+    )
+    claim.refresh_from_db()
+    assert claim.status == S.IN_REVIEW
+    assert claim.payout.events.filter(kind=PayoutEvent.Kind.CANCELLED).count() == 1
+
+
 def test_cancelling_needs_a_reason(operators):
     payout = approved().payout
     with pytest.raises(PayoutError) as refused:
