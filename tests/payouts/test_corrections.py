@@ -488,3 +488,54 @@ def test_withdrawal_says_no_new_claim_once_the_window_closed(client, time_machin
     client.force_login(claim.submitted_by)
     page = client.get(reverse("claims:withdraw", args=[claim.reference]))
     assert "no new claim can be filed" in page.content.decode()
+
+
+# In admin --------------------------------------------------------------------
+
+
+def test_operators_cancel_a_payout_in_admin_after_giving_a_reason(client):
+    from django.contrib.auth.models import Group
+
+    payout = approved().payout
+    operator = ReviewerFactory()
+    operator.groups.add(Group.objects.get(name="Operators"))
+    client.force_login(operator)
+    url = reverse("admin:payouts_payout_changelist")
+    form = client.post(url, {"action": "cancel", "_selected_action": [payout.pk]})
+    assert b"reason_code" in form.content
+    payout.refresh_from_db()
+    assert payout.status == P.AWAITING_BANK_DETAILS  # asking changes nothing
+    client.post(
+        url,
+        {
+            "action": "cancel",
+            "_selected_action": [payout.pk],
+            "apply": "1",
+            "reason_code": "duplicate_payment",
+            "reason": "Paid by credit note.",
+        },
+    )
+    payout.refresh_from_db()
+    assert payout.status == P.CANCELLED
+
+
+def test_a_reviewer_reverses_an_approval_from_the_claims_page(client):
+    claim = approved()
+    reviewer = ReviewerFactory()
+    client.force_login(reviewer)
+    url = reverse("admin:claims_claim_act", args=[claim.pk])
+    form = client.post(url, {"action": "reverse_approval"})
+    assert b"decided_in_error" in form.content
+    client.post(
+        url,
+        {
+            "action": "reverse_approval",
+            "_selected_action": [claim.pk],
+            "confirm": "yes",
+            "to": "in_review",
+            "reason": "decided_in_error",
+            "details": "",
+        },
+    )
+    claim.refresh_from_db()
+    assert claim.status == S.IN_REVIEW
