@@ -22,6 +22,11 @@ def program_today(now: dt.datetime | None = None) -> dt.date:
     return timezone.localtime(now or timezone.now(), timezone=_program_zone()).date()
 
 
+def program_day_start(day: dt.date) -> dt.datetime:
+    """The moment `day` begins (00:00) in the program's time zone, aware."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=_program_zone())
+
+
 def week_start(now: dt.datetime | None = None) -> dt.datetime:
     """Monday 00:00 of the current week, in the program's time zone."""
     local = timezone.localtime(now or timezone.now(), timezone=_program_zone())

@@ -136,6 +136,7 @@ JOBS = {
     "cashback.outbox_relay": "Deliver pending outbox e-mail",
     "cashback.outbox_purge_links": "Purge sent e-mails that held sign-in links",
     "claims.validate_pending": "Validate claims waiting for validation",
+    "claims.free_final_rejections": "Free the agreement numbers of final rejections",
     "payouts.send_reminders": "Bank-details reminders",
     "payouts.schedule_payouts": "Schedule released payouts",
     "payouts.deadline_summary": "Daily deadline summary",

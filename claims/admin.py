@@ -27,16 +27,18 @@ from django_countries import countries
 from cashback.exports import ExportMixin
 from cashback.tasks_util import enqueue_after_commit
 
-from . import services
+from . import corrections, services
 from .ledger_import import progress_key
 from .models import (
     AgreementImport,
     Claim,
     ClaimEvent,
+    CorrectionReason,
     DuplicateAttempt,
     InvoiceDocument,
     OpenAgreement,
     RejectionReason,
+    RewardAdjustment,
 )
 from .queue import AGE_BUCKETS, waiting_age_q
 from .tasks import agreement_import_task
@@ -110,6 +112,42 @@ class RejectForm(forms.Form):
         if data.get("reason") == "other" and not data.get("details", "").strip():
             raise forms.ValidationError(_("Explain the reason for “Other”."))
         return data
+
+
+class ReverseApprovalForm(forms.Form):
+    to = forms.ChoiceField(
+        label=_("The claim goes"),
+        choices=[
+            (Claim.Status.IN_REVIEW, _("back to review")),
+            (Claim.Status.REJECTED, _("to rejected (the company may dispute)")),
+        ],
+        widget=forms.RadioSelect,
+        initial=Claim.Status.IN_REVIEW,
+    )
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[
+            (_("Back to review"), CorrectionReason.choices),
+            (_("Rejected"), [c for c in RejectionReason.choices if c[0] != "other"]),
+        ],
+    )
+    details = forms.CharField(
+        label=_("Explanation for the reseller"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+
+
+class AdjustRewardForm(forms.Form):
+    amount = forms.DecimalField(
+        label=_("Corrected reward"), min_value=0, max_digits=14, decimal_places=2
+    )
+    reason = forms.ChoiceField(label=_("Reason"), choices=CorrectionReason.choices)
+    details = forms.CharField(
+        label=_("Explanation for the reseller"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
 
 
 class RequestInvoiceForm(forms.Form):
@@ -203,7 +241,15 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     list_select_related = ["reseller", "offer"]
     list_per_page = 50
-    actions = ["approve", "reject", "request_invoice", "revalidate"]
+    actions = [
+        "approve",
+        "reject",
+        "request_invoice",
+        "revalidate",
+        "reverse_approval",
+        "adjust_reward",
+        "confirm_adjustment",
+    ]
     inlines = [ClaimEventInline]
     change_form_template = "admin/claims/claim/change_form.html"
     fieldsets = [
@@ -242,6 +288,7 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
                     "validation_outcome",
                     "validated_at",
                     "reward",
+                    "pending_adjustment",
                     "reward_explanation",
                     "agreements_with_ledger",
                     "claim_checks",
@@ -271,6 +318,7 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
         "validation_outcome",
         "validated_at",
         "reward",
+        "pending_adjustment",
         "reward_explanation",
         "agreements_with_ledger",
         "claim_checks",
@@ -297,7 +345,27 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
     def reward(self, claim: Claim) -> str:
         if claim.reward_amount is None:
             return "–"
+        if claim.adjusted_reward_amount is not None:
+            return _("%(adjusted)s %(currency)s (computed %(computed)s)") % {
+                "adjusted": claim.adjusted_reward_amount,
+                "computed": claim.reward_amount,
+                "currency": claim.reward_currency,
+            }
         return f"{claim.reward_amount} {claim.reward_currency}"
+
+    @admin.display(description=_("reward adjustment waiting for a second reviewer"))
+    def pending_adjustment(self, claim: Claim) -> str:
+        pending = claim.reward_adjustments.filter(
+            status=RewardAdjustment.Status.PENDING
+        ).first()
+        if pending is None:
+            return "–"
+        return _("%(amount)s %(currency)s, proposed by %(by)s: %(reason)s") % {
+            "amount": pending.amount,
+            "currency": pending.currency,
+            "by": pending.requested_by,
+            "reason": pending.get_reason_code_display(),
+        }
 
     @admin.display(description=_("age"), ordering="created_at")
     def age(self, claim: Claim) -> str:
@@ -435,7 +503,7 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
             except services.ClaimError as error:
                 self.message_user(
                     request,
-                    f"{claim.reference}: {' '.join(error.messages)}",
+                    f"{claim}: {' '.join(error.messages)}",
                     messages.ERROR,
                 )
             else:
@@ -490,6 +558,57 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
             _("Invoice copy requested on %(count)s claim(s)."),
         )
 
+    @admin.action(description=_("Reverse the approval…"), permissions=["review"])
+    def reverse_approval(self, request, queryset):
+        return self._form_step(
+            request,
+            queryset,
+            ReverseApprovalForm,
+            _("Reverse approvals"),
+            lambda form, claim: corrections.claim_approval_reverse(
+                claim=claim,
+                actor=request.user,
+                to=form.cleaned_data["to"],
+                reason_code=form.cleaned_data["reason"],
+                reason=form.cleaned_data["details"],
+            ),
+            _("%(count)s approval(s) reversed."),
+        )
+
+    @admin.action(description=_("Adjust the reward…"), permissions=["review"])
+    def adjust_reward(self, request, queryset):
+        return self._form_step(
+            request,
+            queryset,
+            AdjustRewardForm,
+            _("Adjust rewards"),
+            lambda form, claim: corrections.claim_reward_adjust(
+                claim=claim,
+                actor=request.user,
+                amount=form.cleaned_data["amount"],
+                reason_code=form.cleaned_data["reason"],
+                reason=form.cleaned_data["details"],
+            ),
+            _("%(count)s reward(s) adjusted or sent for a second reviewer."),
+        )
+
+    @admin.action(
+        description=_("Confirm the proposed reward (second reviewer)"),
+        permissions=["review"],
+    )
+    def confirm_adjustment(self, request, queryset):
+        pending = RewardAdjustment.objects.filter(
+            claim__in=queryset, status=RewardAdjustment.Status.PENDING
+        ).select_related("claim")
+        self._apply(
+            request,
+            pending,
+            lambda adjustment: corrections.claim_reward_adjustment_confirm(
+                adjustment=adjustment, actor=request.user
+            ),
+            _("%(count)s adjusted reward(s) confirmed."),
+        )
+
     def _form_step(self, request, queryset, form_class, title, apply, done_message):
         """The intermediate page of an action that needs words from the reviewer."""
         form = form_class(request.POST if "confirm" in request.POST else None)
@@ -536,6 +655,9 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
             "reject": self.reject,
             "request_invoice": self.request_invoice,
             "revalidate": self.revalidate,
+            "reverse_approval": self.reverse_approval,
+            "adjust_reward": self.adjust_reward,
+            "confirm_adjustment": self.confirm_adjustment,
         }.get(action)
         response = handler(request, queryset) if handler else None
         return response or HttpResponseRedirect(

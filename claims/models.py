@@ -7,12 +7,14 @@ import uuid
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.db.models import ExpressionWrapper, Q
+from django.db.models import ExpressionWrapper, F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cashback.clock import program_day_start, program_today
 from cashback.models import StateChangeEvent
+from cashback.money import money
 from cashback.pagecache import CompanyRowsQuerySet
 from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
 from resellers.models import Reseller
@@ -120,9 +122,16 @@ class OpenAgreement(models.Model):
         return self.agreement_number
 
 
-# A rejection can be disputed once, within this time after the decision.
+# A rejection can be disputed once, until the end of this many whole days
+# (in the program's time zone) after the day of the decision.
 DISPUTE_WINDOW_DAYS = 30
 DISPUTE_WINDOW = dt.timedelta(days=DISPUTE_WINDOW_DAYS)
+
+
+def dispute_last_day(decided_at: dt.datetime) -> dt.date:
+    """The last day a rejection decided at `decided_at` can be disputed: a whole
+    day in the program's time zone, whatever the hour of the decision."""
+    return program_today(decided_at) + DISPUTE_WINDOW
 
 
 class ClaimQuerySet(CompanyRowsQuerySet):
@@ -145,11 +154,21 @@ class ClaimQuerySet(CompanyRowsQuerySet):
 
     def disputable(self, now: dt.datetime) -> "ClaimQuerySet":
         """Rejections the company can still dispute at `now` (the dispute window,
-        the same rule as `Claim.dispute_until`)."""
+        the same rule as `Claim.dispute_until`): decided on or after the day
+        that is the window's length before today, in the program's time zone."""
         return self.filter(
             status=Claim.Status.REJECTED,
             disputed_at__isnull=True,
-            decided_at__gte=now - DISPUTE_WINDOW,
+            decided_at__gte=program_day_start(program_today(now) - DISPUTE_WINDOW),
+        )
+
+    def finally_rejected(self, now: dt.datetime) -> "ClaimQuerySet":
+        """Rejections that are final at `now`: disputed and rejected again, or
+        never disputed and past the dispute window. Their agreement numbers
+        are free for the company that really sold them."""
+        return self.filter(status=Claim.Status.REJECTED).filter(
+            Q(disputed_at__isnull=False)
+            | Q(decided_at__lt=program_day_start(program_today(now) - DISPUTE_WINDOW))
         )
 
     def may_be_paid(self) -> "ClaimQuerySet":
@@ -203,13 +222,36 @@ class RejectionReason(models.TextChoices):
     OTHER = "other", _("Other (explain below)")
 
 
+class CorrectionReason(models.TextChoices):
+    """Why a reviewer or operator corrected a decision (a reversed approval, an
+    adjusted reward, a cancelled payout): stored as the code, shown in the
+    reader's language with the person's own words after it."""
+
+    DECIDED_IN_ERROR = "decided_in_error", _("The decision was made in error")
+    NEW_INFORMATION = "new_information", _("New information about the sale")
+    CURRENCY_CONVERSION = (
+        "currency_conversion",
+        _("Revenue in another currency was converted"),
+    )
+    CALCULATION_ERROR = "calculation_error", _("The reward was calculated wrongly")
+    DUPLICATE_PAYMENT = "duplicate_payment", _("The reward is paid another way")
+    OTHER = "other", _("Other (explain below)")
+
+
+# Every reason a claim's event can carry: a rejection's or a correction's.
+EVENT_REASONS = {
+    **dict(RejectionReason.choices),
+    **dict(CorrectionReason.choices),
+}
+
+
 def reason_in_words(code: str, text: str) -> str:
     """A decision's reason in the current language: the code's label, then the
     reviewer's own words; "other" (and no code) shows only the words."""
     text = (text or "").strip()
-    if not code or code == RejectionReason.OTHER or code not in RejectionReason:
+    if not code or code == RejectionReason.OTHER or code not in EVENT_REASONS:
         return text
-    label = str(RejectionReason(code).label)
+    label = str(EVENT_REASONS[code])
     return f"{label}. {text}" if text else label
 
 
@@ -268,6 +310,11 @@ class Claim(models.Model):
         _("reward"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     reward_currency = models.CharField(_("reward currency"), max_length=3, blank=True)
+    # A reviewer's correction of the computed reward (claims.corrections); the
+    # payout pays this when it is set (`reward_to_pay`).
+    adjusted_reward_amount = models.DecimalField(
+        _("adjusted reward"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -309,6 +356,11 @@ class Claim(models.Model):
                 condition=Q(reward_amount__isnull=True) | Q(reward_amount__gte=0),
                 name="claim_reward_not_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(adjusted_reward_amount__isnull=True)
+                | Q(adjusted_reward_amount__gte=0),
+                name="claim_adjusted_reward_not_negative",
+            ),
         ]
         indexes = [
             # A status filter in the queue's order (created_at, pk) without an
@@ -334,13 +386,31 @@ class Claim(models.Model):
         return reason_in_words(self.decision_reason_code, self.decision_reason)
 
     @property
-    def dispute_until(self) -> dt.datetime | None:
-        """Until when this rejection can be disputed; None when it cannot."""
+    def reward_to_pay(self):
+        """The reward the payout pays: the adjusted amount when a reviewer
+        corrected it, the computed one otherwise."""
+        if self.adjusted_reward_amount is not None:
+            return self.adjusted_reward_amount
+        return self.reward_amount
+
+    @property
+    def dispute_last_day(self) -> dt.date | None:
+        """The last whole day (program's time zone) this rejection can be
+        disputed; None when it cannot."""
         if self.status != Claim.Status.REJECTED or self.disputed_at:
             return None
         if not self.decided_at:
             return None
-        return self.decided_at + DISPUTE_WINDOW
+        return dispute_last_day(self.decided_at)
+
+    @property
+    def dispute_until(self) -> dt.datetime | None:
+        """Until when this rejection can be disputed (exclusive): midnight at
+        the end of `dispute_last_day` in the program's time zone."""
+        last_day = self.dispute_last_day
+        if last_day is None:
+            return None
+        return program_day_start(last_day + dt.timedelta(days=1))
 
 
 class ClaimAgreement(models.Model):
@@ -408,12 +478,25 @@ class ClaimEvent(StateChangeEvent):
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
         DISPUTED = "disputed", _("Disputed")
+        APPROVAL_REVERSED = "approval_reversed", _("Approval reversed")
+        ADJUSTMENT_REQUESTED = "adjustment_requested", _("Reward adjustment proposed")
+        REWARD_ADJUSTED = "reward_adjusted", _("Reward adjusted")
+        NUMBERS_FREED = "numbers_freed", _("Agreement numbers freed")
 
     claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
-    # A rejection's reason code; `message` then holds the reviewer's own words.
+    # A rejection's or correction's reason code; `message` then holds the
+    # person's own words.
     reason_code = models.CharField(
-        _("reason"), max_length=32, choices=RejectionReason.choices, blank=True
+        _("reason"), max_length=32, choices=list(EVENT_REASONS.items()), blank=True
+    )
+    # An adjusted reward: the amount computed by the validation and the one
+    # paid instead (in the claim's reward currency).
+    computed_amount = models.DecimalField(
+        _("computed reward"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    adjusted_amount = models.DecimalField(
+        _("adjusted reward"), max_digits=14, decimal_places=2, null=True, blank=True
     )
 
     class Meta(StateChangeEvent.Meta):
@@ -425,8 +508,75 @@ class ClaimEvent(StateChangeEvent):
 
     @property
     def message_in_words(self) -> str:
-        """The message in the current language: a reason code's label first."""
-        return reason_in_words(self.reason_code, self.message)
+        """The message in the current language: a reason code's label first;
+        an adjusted reward says the computed and the adjusted amount."""
+        reason = reason_in_words(self.reason_code, self.message)
+        if self.adjusted_amount is None or self.computed_amount is None:
+            return reason
+        currency = self.claim.reward_currency
+        amounts = _("Computed reward %(computed)s; adjusted reward %(adjusted)s.") % {
+            "computed": money(self.computed_amount, currency),
+            "adjusted": money(self.adjusted_amount, currency),
+        }
+        return f"{amounts} {reason}".strip()
+
+
+class RewardAdjustment(models.Model):
+    """A reviewer's corrected reward for a claim. One that raises the reward
+    above the computed amount or above REWARD_ADJUSTMENT_CONFIRM_ABOVE waits
+    for a second reviewer to confirm it (four eyes, as for batches)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second reviewer")
+        APPLIED = "applied", _("Applied")
+        SUPERSEDED = "superseded", _("Replaced by a later adjustment")
+
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="reward_adjustments"
+    )
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    computed_amount = models.DecimalField(
+        _("computed reward"), max_digits=14, decimal_places=2
+    )
+    amount = models.DecimalField(_("adjusted reward"), max_digits=14, decimal_places=2)
+    currency = models.CharField(_("currency"), max_length=3)
+    reason_code = models.CharField(
+        _("reason"), max_length=32, choices=CorrectionReason.choices
+    )
+    reason = models.TextField(_("explanation"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reward adjustment")
+        verbose_name_plural = _("reward adjustments")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0), name="reward_adjustment_not_negative"
+            ),
+            # Four eyes: whoever proposed a raise cannot confirm it.
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True)
+                | ~Q(confirmed_by=F("requested_by")),
+                name="reward_adjustment_confirmed_by_another",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim.reference}: {self.amount} {self.currency}"
 
 
 class InvoiceDocument(models.Model):

@@ -34,6 +34,9 @@ EVENT_WORDS = {
     K.REJECTED: _("The claim was rejected."),
     K.WITHDRAWN: _("Your company withdrew the claim."),
     K.DISPUTED: _("Your company disputed the rejection."),
+    K.APPROVAL_REVERSED: _("The approval was reversed."),
+    K.REWARD_ADJUSTED: _("The reward was adjusted."),
+    K.NUMBERS_FREED: _("The agreement numbers are free to be claimed again."),
 }
 
 
@@ -79,9 +82,10 @@ class ClaimActions:
     can_withdraw: bool
     can_upload: bool
     dispute_until: dt.datetime | None
+    dispute_last_day: dt.date | None = None
 
     def can_dispute(self, now: dt.datetime) -> bool:
-        return self.dispute_until is not None and now <= self.dispute_until
+        return self.dispute_until is not None and now < self.dispute_until
 
 
 def claim_actions(
@@ -112,6 +116,7 @@ def claim_actions(
             can_withdraw=services.claim_can_withdraw(claim),
             can_upload=claim.status == S.INFO_REQUESTED,
             dispute_until=claim.dispute_until,
+            dispute_last_day=claim.dispute_last_day,
         )
         versioned_set(key, version, actions)
     return actions, version

@@ -59,6 +59,17 @@ TRANSITIONS: dict[str, set[str]] = {
     "reject": {S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED, S.DISPUTED},
     "withdraw": {S.SUBMITTED, S.IN_REVIEW, S.INFO_REQUESTED},
     "dispute": {S.REJECTED},
+    # Corrections (claims/corrections.py): an approval is reversed while its
+    # payout is not with the bank (payouts refuses it otherwise); a reward is
+    # adjusted on any claim that may still be paid.
+    "reverse_approval": {S.APPROVED},
+    "adjust_reward": {
+        S.SUBMITTED,
+        S.IN_REVIEW,
+        S.INFO_REQUESTED,
+        S.APPROVED,
+        S.DISPUTED,
+    },
 }
 
 ACTION_LABELS = {
@@ -69,6 +80,8 @@ ACTION_LABELS = {
     "reject": _("rejected"),
     "withdraw": _("withdrawn"),
     "dispute": _("disputed"),
+    "reverse_approval": _("reversed"),
+    "adjust_reward": _("adjusted"),
 }
 
 
@@ -85,9 +98,10 @@ def claim_can_withdraw(claim: Claim) -> bool:
 
 
 def claim_can_dispute(claim: Claim, now: dt.datetime | None = None) -> bool:
-    """Whether the rejection can still be disputed (Claim.dispute_until)."""
+    """Whether the rejection can still be disputed: until the end of its last
+    whole day in the program's time zone (Claim.dispute_until, exclusive)."""
     until = claim.dispute_until
-    return until is not None and (now or timezone.now()) <= until
+    return until is not None and (now or timezone.now()) < until
 
 
 # Filing ----------------------------------------------------------------------
@@ -575,7 +589,7 @@ def claim_approve(*, claim: Claim, actor: User, note: str = "") -> Claim:
     _require_reviewer(actor)
     with transaction.atomic():
         claim = _lock(claim, "approve")
-        if claim.reward_amount is None or claim.reward_amount <= 0:
+        if claim.reward_to_pay is None or claim.reward_to_pay <= 0:
             # The payout is the reward: approving nothing to pay would open an
             # empty payout and ask the reseller for bank details for it.
             raise _refuse(
@@ -614,6 +628,11 @@ def claim_reject(
             reason=reason,
             reason_code=reason_code,
         )
+        if claim.disputed_at is not None:
+            # A rejection after a dispute is final: the numbers are free now.
+            from .corrections import claim_numbers_free
+
+            claim_numbers_free(claim=claim)
     return claim
 
 

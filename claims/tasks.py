@@ -39,3 +39,11 @@ def agreement_import_task(import_id: int) -> str:
     if not AgreementImport.objects.filter(pk=import_id).exists():
         return "missing"
     return agreement_import_run(import_id=import_id).status
+
+
+@shared_task(name="claims.free_final_rejections")
+def claims_free_final_rejections_task() -> int:
+    """Free the numbers of rejections whose dispute window closed unused."""
+    from .corrections import claims_free_final_rejections
+
+    return claims_free_final_rejections()

@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -390,9 +391,10 @@ def _capped(claim: Claim, amount: Decimal, explanation: str) -> tuple[Decimal, s
     cap = claim.offer.reward_cap
     if cap is None:
         return amount, explanation
-    used = _active_sibling_claims(claim).aggregate(total=Sum("reward_amount"))[
-        "total"
-    ] or Decimal(0)
+    # What the other claims pay: a reviewer's adjustment where there is one.
+    used = _active_sibling_claims(claim).aggregate(
+        total=Sum(Coalesce("adjusted_reward_amount", "reward_amount"))
+    )["total"] or Decimal(0)
     remaining = max(cap - used, Decimal(0))
     if amount > remaining:
         return remaining, explanation + " " + _(

@@ -160,10 +160,25 @@ def claim_detail(
     return render(request, "claims/claim_detail.html", context, status=status)
 
 
-@require_POST
 @reseller_required
 def claim_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    """Withdrawal asks on its own page first and says what happens; the POST
+    from that page withdraws."""
     claim = selectors.claim_of_reseller(reseller=request.reseller, reference=reference)
+    if request.method != "POST":
+        if not services.claim_can_withdraw(claim):
+            messages.error(request, _("This claim can no longer be withdrawn."))
+            return redirect(claim)
+        offer = claim.offer
+        context = {
+            "claim": claim,
+            "offer": offer,
+            "numbers": claim.agreements.filter(is_active=True).values_list(
+                "agreement_number", flat=True
+            ),
+            "window_open": program_today() <= offer.claim_closes_on,
+        }
+        return render(request, "claims/claim_withdraw.html", context)
     try:
         services.claim_withdraw(claim=claim, user=request.user)
     except services.ClaimError as error:

@@ -11,6 +11,7 @@ from cashback.clock import program_today, week_start
 from cashback.exports import ExportMixin
 from cashback.models import SecurityEvent
 from cashback.security_log import security_event_record
+from claims.models import CorrectionReason
 
 from . import services
 from .models import (
@@ -183,6 +184,15 @@ class ReminderInline(PayoutEventInline):
     readonly_fields = fields
 
 
+class CancelForm(forms.Form):
+    reason_code = forms.ChoiceField(label=_("Reason"), choices=CorrectionReason.choices)
+    reason = forms.CharField(
+        label=_("Explanation for the reseller"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+
 class BatchChangeForm(forms.Form):
     """Why a draft batch changes: a code from the list and the operator's words."""
 
@@ -286,7 +296,7 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     readonly_fields = [f.name for f in Payout._meta.fields]
     inlines = [PayoutEventInline, ReminderInline]
     show_full_result_count = False
-    actions = ["create_batch", "remove_from_batch"]
+    actions = ["create_batch", "remove_from_batch", "cancel"]
 
     def has_change_permission(self, request, obj=None) -> bool:
         # Actions need the change permission; the form itself stays read-only.
@@ -316,6 +326,41 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
             service=lambda payout, code, words: services.batch_payout_remove(
                 payout=payout, operator=request.user, reason_code=code, reason=words
             ),
+        )
+
+    def has_cancel_payout_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payouts.cancel_payout")
+
+    @admin.action(
+        description=_("Cancel the selected payouts (with a reason)…"),
+        permissions=["cancel_payout"],
+    )
+    def cancel(self, request: HttpRequest, queryset: QuerySet):
+        form = CancelForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            _run(
+                request,
+                self,
+                lambda p: services.payout_cancel(
+                    payout=p,
+                    actor=request.user,
+                    reason_code=form.cleaned_data["reason_code"],
+                    reason=form.cleaned_data["reason"],
+                ),
+                queryset.select_related("claim"),
+            )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/payouts/cancel.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Cancel payouts"),
+                "form": form,
+                "payouts": queryset.select_related("claim"),
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
         )
 
     @admin.action(

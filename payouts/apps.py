@@ -9,9 +9,25 @@ class PayoutsConfig(AppConfig):
     verbose_name = _("Payouts")
 
     def ready(self) -> None:
-        from claims.signals import claim_approved
+        from claims.signals import (
+            claim_approval_reversed,
+            claim_approved,
+            claim_reward_adjusted,
+        )
 
         from .services import on_claim_approved
+        from .services.corrections import (
+            on_claim_approval_reversed,
+            on_claim_reward_adjusted,
+        )
 
         # An approved claim opens its payout in the approving transaction.
         claim_approved.connect(on_claim_approved, dispatch_uid="payouts.open_payout")
+        # A reversed approval cancels the payout, an adjusted reward changes its
+        # amount, in the correcting transaction (or refuses it).
+        claim_approval_reversed.connect(
+            on_claim_approval_reversed, dispatch_uid="payouts.cancel_on_reversal"
+        )
+        claim_reward_adjusted.connect(
+            on_claim_reward_adjusted, dispatch_uid="payouts.adjust_amount"
+        )

@@ -9,7 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from cashback.models import StateChangeEvent
 from cashback.pagecache import CompanyRowsQuerySet
-from claims.models import Claim
+from claims.models import Claim, CorrectionReason
 from offers.models import Offer
 from resellers.models import Reseller
 
@@ -230,6 +230,7 @@ class Payout(models.Model):
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Payment failed")
         FORFEITED = "forfeited", _("Forfeited")
+        CANCELLED = "cancelled", _("Cancelled")
 
     claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="payout")
     reseller = models.ForeignKey(
@@ -293,7 +294,10 @@ class Payout(models.Model):
     class Meta:
         verbose_name = _("payout")
         verbose_name_plural = _("payouts")
-        permissions = [("record_bank_result", "Can record the bank's answer by hand")]
+        permissions = [
+            ("record_bank_result", "Can record the bank's answer by hand"),
+            ("cancel_payout", "Can cancel a payout before its batch is released"),
+        ]
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -364,6 +368,8 @@ class PayoutEvent(StateChangeEvent):
         PAID = "paid", _("Paid")
         FAILED = "failed", _("Payment failed")
         FORFEITED = "forfeited", _("Forfeited")
+        CANCELLED = "cancelled", _("Cancelled")
+        AMOUNT_ADJUSTED = "amount_adjusted", _("Amount adjusted")
         # The bank's messages (payouts/services/bank_results.py).
         BANK_ACCEPTED = "bank_accepted", _("Accepted by the bank")
         BANK_REJECTED = "bank_rejected", _("Refused by the bank (vendor's side)")
@@ -373,6 +379,15 @@ class PayoutEvent(StateChangeEvent):
 
     payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
+    # A correction's reason code; `message` then holds the person's own words.
+    # A database default: the set-based moves insert events by INSERT ... SELECT.
+    reason_code = models.CharField(
+        _("reason"),
+        max_length=32,
+        choices=CorrectionReason.choices,
+        blank=True,
+        db_default="",
+    )
     # For the bank's messages: its reason code and its date (booking or
     # return), so the reseller reads them in plain words in their language.
     # Database defaults: set-based moves insert events without these columns.

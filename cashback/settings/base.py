@@ -379,6 +379,11 @@ BANK_ACCOUNT_FINGERPRINT_KEY = env.str(
     "BANK_ACCOUNT_FINGERPRINT_KEY", default="local-only-fingerprint-key"
 )
 PAYOUT_LINK_MAX_AGE_DAYS = env.int("PAYOUT_LINK_MAX_AGE_DAYS", default=30)
+# A reward adjustment above this amount (in the claim's reward currency), or
+# above the computed reward, waits for a second reviewer (claims.corrections).
+REWARD_ADJUSTMENT_CONFIRM_ABOVE = env.str(
+    "REWARD_ADJUSTMENT_CONFIRM_ABOVE", default="10000"
+)
 PAYOUT_DEBTOR_NAME = env.str("PAYOUT_DEBTOR_NAME", default="Vendor Nordic AB")
 PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="SE4550000000058398257466")
 PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="ESSESESS")

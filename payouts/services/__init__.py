@@ -9,6 +9,8 @@
 - `batches`: payment batches and their pain.001 file;
 - `bank_results`: what the bank's messages do (accepted, paid, refused,
   returned, a new cycle), the lines of a released batch, the inbound job;
+- `corrections`: cancelling a payout, and the payout's side of a claim's
+  reversed approval or adjusted reward (on the claims app's signals);
 - `notifications`: the link, the e-mail context, the recipients, the notice.
 
 Each function is one transaction; rows two actors can race for are locked;
@@ -30,6 +32,7 @@ from .bank_results import (
     payout_cycle_restart,
 )
 from .batches import batch_cancel, batch_create, batch_payout_remove, batch_release
+from .corrections import payout_cancel
 from .errors import PayoutError
 from .notifications import (
     bank_details_link,
@@ -65,6 +68,7 @@ __all__ = [
     "notice_dedup_keys",
     "on_claim_approved",
     "operators_deadline_summary_send",
+    "payout_cancel",
     "payout_currencies",
     "payout_cycle_restart",
     "payout_open",

@@ -10,7 +10,8 @@ from claims.models import Claim, ClaimAgreement, OpenAgreement
 
 from ..models import Payout, PayoutEvent
 from .errors import PayoutError
-from .notifications import notice_enqueue
+from .notifications import NOTICE_TEMPLATE, notice_enqueue
+from .transitions import _lock, _move
 
 
 def _release_date(claim: Claim) -> date:
@@ -34,13 +35,15 @@ def payout_open(*, claim: Claim) -> Payout:
     Idempotent: a second call (or a concurrent one) returns the existing payout;
     the one-to-one constraint on the claim decides races.
     """
-    if claim.reward_amount is None:
+    if claim.reward_to_pay is None:
         raise PayoutError(
             _("The approved claim has no reward amount."),
             code=PayoutError.Code.NO_REWARD_AMOUNT,
         )
     with transaction.atomic():
         existing = Payout.objects.filter(claim=claim).first()
+        if existing is not None and existing.status == Payout.Status.CANCELLED:
+            return _reopen(existing, claim)
         if existing is not None:
             return existing
         offer = claim.offer
@@ -50,7 +53,7 @@ def payout_open(*, claim: Claim) -> Payout:
                     claim=claim,
                     reseller=claim.reseller,
                     offer=offer,
-                    amount=claim.reward_amount,
+                    amount=claim.reward_to_pay,
                     currency=claim.reward_currency or offer.reward_currency,
                     release_date=_release_date(claim),
                     payment_deadline=offer.calculation_date
@@ -65,6 +68,43 @@ def payout_open(*, claim: Claim) -> Payout:
             to_status=payout.status,
         )
         notice_enqueue(payout)
+    return payout
+
+
+def _reopen(payout: Payout, claim: Claim) -> Payout:
+    """A claim approved again after its approval was reversed: its cancelled
+    payout opens a new bank-details cycle for the amount now approved."""
+    payout = _lock(payout, to=Payout.Status.AWAITING_BANK_DETAILS)
+    payout.amount = claim.reward_to_pay
+    payout.currency = claim.reward_currency or claim.offer.reward_currency
+    payout.cycle += 1
+    payout.batch = None
+    payout.bank_account = None
+    payout.payout_amount = None
+    payout.payout_currency = ""
+    payout.exchange_rate = None
+    payout.notified_at = None
+    payout.bank_details_due_at = None
+    payout.reminders_sent = 0
+    _move(
+        payout,
+        to=Payout.Status.AWAITING_BANK_DETAILS,
+        kind=PayoutEvent.Kind.OPENED,
+        fields=[
+            "amount",
+            "currency",
+            "cycle",
+            "batch",
+            "bank_account",
+            "payout_amount",
+            "payout_currency",
+            "exchange_rate",
+            "notified_at",
+            "bank_details_due_at",
+            "reminders_sent",
+        ],
+        notice=NOTICE_TEMPLATE,
+    )
     return payout
 
 

@@ -28,15 +28,18 @@ S = Payout.Status
 # The states each state may move to (DESIGN.md "Payout states"). A failed
 # payment starts a new bank-details cycle; a refusal for the vendor's side (its
 # funds, its file) goes back to scheduled; a paid transfer the bank returns
-# (pacs.004) fails; forfeited is final.
+# (pacs.004) fails; forfeited is final. A payout can be cancelled until its
+# batch is released (in_batch); a cancelled one opens a new cycle only when its
+# claim is approved again.
 TRANSITIONS: dict[str, set[str]] = {
-    S.AWAITING_BANK_DETAILS: {S.READY, S.FORFEITED},
-    S.READY: {S.SCHEDULED},
-    S.SCHEDULED: {S.IN_BATCH},
+    S.AWAITING_BANK_DETAILS: {S.READY, S.FORFEITED, S.CANCELLED},
+    S.READY: {S.SCHEDULED, S.CANCELLED},
+    S.SCHEDULED: {S.IN_BATCH, S.CANCELLED},
     S.IN_BATCH: {S.PAID, S.FAILED, S.SCHEDULED},
     S.FAILED: {S.AWAITING_BANK_DETAILS},
     S.PAID: {S.FAILED},
     S.FORFEITED: set(),
+    S.CANCELLED: {S.AWAITING_BANK_DETAILS},
 }
 
 
@@ -97,6 +100,7 @@ def _move(
     kind: str,
     actor: User | None = None,
     message: str = "",
+    reason_code: str = "",
     fields: Iterable[str] = (),
     notice: str | None = None,
     event_fields: dict | None = None,
@@ -116,6 +120,7 @@ def _move(
         to_status=to,
         actor=actor,
         message=message,
+        reason_code=reason_code,
         **(event_fields or {}),
     )
     if notice:

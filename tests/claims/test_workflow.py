@@ -216,9 +216,9 @@ def test_disputed_claim_can_be_rejected_again_and_not_disputed_twice(rejected, u
 
 
 def test_dispute_after_30_days_is_refused(rejected, user, time_machine):
-    time_machine.move_to(
-        rejected.decided_at + dt.timedelta(days=30, seconds=1), tick=False
-    )
+    """The window's last day is whole: refused from the midnight after it."""
+    rejected.refresh_from_db()
+    time_machine.move_to(rejected.dispute_until, tick=False)
     with pytest.raises(ClaimError) as refused:
         claim_dispute(claim=rejected, user=user, comment="Late.")
     assert code(refused.value) == "dispute_too_late"

@@ -46,9 +46,9 @@ def names(payouts, queryset) -> set[str]:
     return {name for name, payout in payouts.items() if payout.pk in pks}
 
 
-def test_open_payouts_are_those_not_paid_nor_forfeited(payouts):
+def test_open_payouts_are_those_not_paid_forfeited_nor_cancelled(payouts):
     """`Payout.objects.open()` (the reseller overview's money on its way)."""
-    assert set(OPEN_STATUSES) == set(S) - {S.PAID, S.FORFEITED}
+    assert set(OPEN_STATUSES) == set(S) - {S.PAID, S.FORFEITED, S.CANCELLED}
     assert names(payouts, Payout.objects.open()) == {
         "past",
         "past_failed",

@@ -12,6 +12,8 @@ CLAIM_WRITERS = "claims/services.py"
 # Other models' own state, written by their own app's job modules.
 OTHER_MODELS = {
     "claims/ledger_import.py": "AgreementImport",
+    # A reward adjustment's own state; the claim moves through services._move.
+    "claims/corrections.py": "RewardAdjustment",
 }
 
 

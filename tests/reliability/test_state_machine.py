@@ -21,8 +21,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from claims import corrections
 from claims import services as claims
-from claims.models import Claim, ClaimEvent
+from claims.models import Claim, ClaimEvent, RewardAdjustment
 from offers.models import Offer
 from payouts import services as payouts
 from payouts.models import PaymentBatch, Payout, PayoutEvent
@@ -61,6 +62,7 @@ class ProgramMachine(RuleBasedStateMachine):
         self.reseller = ResellerFactory()
         self.user = UserFactory(reseller=self.reseller, is_company_admin=True)
         self.reviewer = ReviewerFactory()
+        self.second_reviewer = ReviewerFactory()
         self.operators = [StaffUserFactory(), StaffUserFactory()]
         self.offer = OfferFactory(claim_mode=Offer.ClaimMode.ONE_PER_SALE)
         self.numbers = [
@@ -267,14 +269,85 @@ class ProgramMachine(RuleBasedStateMachine):
             return self.batch_release(releaser=1)
         return self.bank_answers(index, paid=pick % 4 != 0)
 
+    # Corrections (issue 17) ---------------------------------------------
+
+    @rule(
+        action=st.sampled_from(
+            [
+                "reverse_to_review",
+                "reverse_to_rejected",
+                "adjust_cut",
+                "adjust_raise",
+                "confirm_by_proposer",
+                "confirm_by_another",
+                "cancel_payout",
+                "free_numbers",
+            ]
+        ),
+        pick=st.integers(0, 10),
+    )
+    def correct(self, action, pick):
+        found = self.claims()
+        if not found:
+            return
+        claim = found[pick % len(found)]
+        pending = RewardAdjustment.objects.filter(
+            claim=claim, status=RewardAdjustment.Status.PENDING
+        ).first()
+        payout = Payout.objects.filter(claim=claim).first()
+        calls = {
+            "reverse_to_review": lambda: corrections.claim_approval_reverse(
+                claim=claim, actor=self.reviewer, reason_code="decided_in_error"
+            ),
+            "reverse_to_rejected": lambda: corrections.claim_approval_reverse(
+                claim=claim,
+                actor=self.reviewer,
+                to=Claim.Status.REJECTED,
+                reason_code="not_in_ledger",
+            ),
+            "adjust_cut": lambda: corrections.claim_reward_adjust(
+                claim=claim,
+                actor=self.reviewer,
+                amount=Decimal(pick * 10),
+                reason_code="calculation_error",
+            ),
+            "adjust_raise": lambda: corrections.claim_reward_adjust(
+                claim=claim,
+                actor=self.reviewer,
+                amount=Decimal(5000 + pick),
+                reason_code="new_information",
+            ),
+            "confirm_by_proposer": lambda: (
+                pending
+                and corrections.claim_reward_adjustment_confirm(
+                    adjustment=pending, actor=self.reviewer
+                )
+            ),
+            "confirm_by_another": lambda: (
+                pending
+                and corrections.claim_reward_adjustment_confirm(
+                    adjustment=pending, actor=self.second_reviewer
+                )
+            ),
+            "cancel_payout": lambda: (
+                payout
+                and payouts.payout_cancel(
+                    payout=payout,
+                    actor=self.operators[0],
+                    reason_code="decided_in_error",
+                )
+            ),
+            "free_numbers": lambda: corrections.claims_free_final_rejections(),
+        }
+        self.attempt(calls[action])
+
     # Invariants ----------------------------------------------------------
 
     @precondition(lambda self: hasattr(self, "reseller"))
     @invariant()
     def a_payout_only_for_an_approved_claim_and_one_each(self):
-        for payout in Payout.objects.filter(reseller=self.reseller).select_related(
-            "claim"
-        ):
+        live = Payout.objects.filter(reseller=self.reseller).exclude(status=S.CANCELLED)
+        for payout in live.select_related("claim"):
             assert payout.claim.status == Claim.Status.APPROVED
             assert payout.claim.reseller_id == payout.reseller_id
         claim_ids = list(
@@ -286,7 +359,40 @@ class ProgramMachine(RuleBasedStateMachine):
         approved = Claim.objects.filter(
             reseller=self.reseller, status=Claim.Status.APPROVED
         )
-        assert set(approved.values_list("pk", flat=True)) == set(claim_ids)
+        assert set(approved.values_list("pk", flat=True)) == set(
+            live.values_list("claim_id", flat=True)
+        )
+
+    @precondition(lambda self: hasattr(self, "reseller"))
+    @invariant()
+    def no_payment_for_a_reversed_or_cancelled_payout(self):
+        for payout in self.payouts(S.CANCELLED):
+            assert payout.batch_id is None
+            assert payout.paid_at is None
+            assert not payout.events.filter(kind=PayoutEvent.Kind.PAID).exists()
+        for batch in PaymentBatch.objects.exclude(status=PaymentBatch.Status.DRAFT):
+            for payout in batch.payouts.all():
+                assert payout.status != S.CANCELLED
+                assert payout.claim.reference in batch.payment_file
+
+    @precondition(lambda self: hasattr(self, "reseller"))
+    @invariant()
+    def the_amount_paid_is_the_adjusted_amount(self):
+        for payout in self.payouts():
+            if payout.status in (S.CANCELLED, S.FORFEITED):
+                continue
+            assert payout.amount == payout.claim.reward_to_pay
+        for adjustment in RewardAdjustment.objects.filter(
+            claim__reseller=self.reseller
+        ):
+            assert adjustment.confirmed_by_id != adjustment.requested_by_id
+            if adjustment.status == RewardAdjustment.Status.PENDING:
+                assert adjustment.claim.adjusted_reward_amount != adjustment.amount or (
+                    adjustment.claim.reward_adjustments.filter(
+                        status=RewardAdjustment.Status.APPLIED,
+                        amount=adjustment.amount,
+                    ).exists()
+                )
 
     @precondition(lambda self: hasattr(self, "reseller"))
     @invariant()
