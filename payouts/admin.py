@@ -1,10 +1,12 @@
 """Admin for operators: read-only payouts and accounts, rates, batches and their
 actions. Every action calls a service; nothing here writes a status itself."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from cashback.clock import program_today, week_start
