@@ -8,6 +8,8 @@
 - `scheduling`: release dates and the operators' deadline summary;
 - `batches`: payment batches and their pain.001 file;
 - `bank_results`: paid, failed and a new cycle, the bank's results file;
+- `holds`: when an account may be paid (issue 15), and freezing, verifying,
+  clearing and refusing an account;
 - `notifications`: the link, the e-mail context, the recipients, the notice.
 
 Each function is one transaction; rows two actors can race for are locked;
@@ -32,6 +34,13 @@ from .bank_results import (
 )
 from .batches import batch_create, batch_release
 from .errors import PayoutError
+from .holds import (
+    account_payment_block,
+    bank_account_freeze,
+    bank_account_refuse,
+    bank_account_shared_clear,
+    bank_account_verify,
+)
 from .notifications import (
     bank_details_link,
     bank_details_link_payout_id,
@@ -53,8 +62,13 @@ __all__ = [
     "BankResultsError",
     "PayoutError",
     "SweepResult",
+    "account_payment_block",
     "bank_account_confirm",
+    "bank_account_freeze",
+    "bank_account_refuse",
+    "bank_account_shared_clear",
     "bank_account_submit",
+    "bank_account_verify",
     "bank_accounts_reencrypt",
     "bank_details_link",
     "bank_details_link_payout_id",

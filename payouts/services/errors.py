@@ -26,3 +26,6 @@ class PayoutError(PortalError):
         FOUR_EYES = "four_eyes"
         BATCH_EMPTY = "batch_empty"
         REASON_REQUIRED = "reason_required"
+        ACCOUNT_HELD = "account_held"
+        NOT_COMPANY_ADMIN = "not_company_admin"
+        ACCOUNT_FROZEN = "account_frozen"

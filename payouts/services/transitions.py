@@ -29,8 +29,10 @@ S = Payout.Status
 # payment starts a new bank-details cycle; paid and forfeited are final.
 TRANSITIONS: dict[str, set[str]] = {
     S.AWAITING_BANK_DETAILS: {S.READY, S.FORFEITED},
-    S.READY: {S.SCHEDULED},
-    S.SCHEDULED: {S.IN_BATCH},
+    # Back to waiting when the bank refused the account they were to be paid
+    # to (holds.bank_account_refuse).
+    S.READY: {S.SCHEDULED, S.AWAITING_BANK_DETAILS},
+    S.SCHEDULED: {S.IN_BATCH, S.AWAITING_BANK_DETAILS},
     S.IN_BATCH: {S.PAID, S.FAILED},
     S.FAILED: {S.AWAITING_BANK_DETAILS},
     S.PAID: set(),
