@@ -16,7 +16,7 @@ def payouts_for_reseller(*, reseller: Reseller) -> QuerySet[Payout]:
     """The company's payouts, newest first, with what the list shows."""
     return (
         Payout.objects.filter(reseller=reseller)
-        .select_related("claim", "offer")
+        .select_related("claim", "offer", "bank_account__reseller")
         .order_by("-created_at", "-pk")
     )
 
@@ -45,3 +45,18 @@ def payouts_at_deadline_risk(
     soon = base.filter(deadline_q(DEADLINE_SOON, today))
     past = base.filter(deadline_q(DEADLINE_PAST, today))
     return soon, past
+
+
+def company_admins(*, reseller: Reseller) -> list[str]:
+    """Who may give the company's bank details: its admins' names."""
+    return [
+        user.display_name
+        for user in reseller.members.filter(is_active=True, is_company_admin=True)
+    ]
+
+
+def bank_account_for_objection(*, account_id: int | None) -> BankAccount | None:
+    """The account a signed "this was not us" link names (None: no such link)."""
+    if account_id is None:
+        return None
+    return BankAccount.objects.select_related("reseller").filter(pk=account_id).first()

@@ -37,6 +37,7 @@ from .errors import PayoutError
 from .holds import (
     account_payment_block,
     bank_account_freeze,
+    bank_account_objection_account_id,
     bank_account_refuse,
     bank_account_shared_clear,
     bank_account_verify,
@@ -65,6 +66,7 @@ __all__ = [
     "account_payment_block",
     "bank_account_confirm",
     "bank_account_freeze",
+    "bank_account_objection_account_id",
     "bank_account_refuse",
     "bank_account_shared_clear",
     "bank_account_submit",

@@ -17,6 +17,7 @@ from ..crypto import account_number_decrypt
 from ..models import PaymentBatch, Payout, PayoutEvent
 from ..pain001 import CreditTransfer, pain001_build
 from .errors import PayoutError
+from .holds import account_payment_refuse_if_blocked
 from .transitions import S, SetStep, _move_set
 
 
@@ -32,8 +33,12 @@ def batch_create(
         )
     with transaction.atomic():
         locked = list(
-            Payout.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+            Payout.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .select_related("bank_account__reseller")
+            .order_by("pk")
         )
+        now = timezone.now()
         for payout in locked:
             if payout.status != S.SCHEDULED:
                 raise PayoutError(
@@ -57,6 +62,7 @@ def batch_create(
                     % {"id": payout.pk, "batch": payout.batch_id},
                     code=PayoutError.Code.ALREADY_IN_BATCH,
                 )
+            account_payment_refuse_if_blocked(payout, now=now)
         stamp = timezone.now().strftime("%Y%m%d%H%M%S")
         batch = PaymentBatch.objects.create(
             currency=currency,
@@ -90,13 +96,16 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
         payouts = list(
             Payout.objects.select_for_update(of=("self",))
             .filter(batch=locked)
-            .select_related("bank_account", "claim", "reseller")
+            .select_related("bank_account__reseller", "claim", "reseller")
             .order_by("pk")
         )
         if not payouts:
             raise PayoutError(
                 _("The batch is empty."), code=PayoutError.Code.BATCH_EMPTY
             )
+        now = timezone.now()
+        for payout in payouts:
+            account_payment_refuse_if_blocked(payout, now=now)
         transfers = [
             CreditTransfer(
                 end_to_end_id=p.claim.reference,
@@ -119,7 +128,6 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
             execution_date=execution_date,
             transfers=transfers,
         )
-        now = timezone.now()
         locked.payment_file = xml.decode()
         locked.status = PaymentBatch.Status.RELEASED
         locked.released_by = operator

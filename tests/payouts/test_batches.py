@@ -19,6 +19,7 @@ from payouts.services import (
     payouts_schedule,
 )
 from tests.claims.factories import OpenAgreementFactory
+from tests.payouts.bank.conftest import reseller_iban
 from tests.payouts.conftest import approve
 from tests.payouts.factories import ExchangeRateFactory, approved_claim
 from tests.payouts.test_bank_details import submit
@@ -60,11 +61,13 @@ def test_schedule_moves_ready_payouts_on_their_release_date():
 
 def scheduled_payout(currency="SEK", **submit_overrides):
     payout = approve(approved_claim())
+    # Each company an account of its own: a shared one is not paid (issue 15).
     if currency == "EUR":
         ExchangeRateFactory(rate_date=payout.offer.calculation_date)
-        submit_overrides.setdefault("iban", "DE89370400440532013000")
+        submit_overrides.setdefault("iban", reseller_iban(payout.pk, "DE"))
         submit_overrides.setdefault("bic", "COBADEFFXXX")
         submit_overrides.setdefault("bank_country", "DE")
+    submit_overrides.setdefault("iban", reseller_iban(payout.pk))
     submit(payout, currency=currency, **submit_overrides)
     payouts_schedule(today=payout.release_date)
     payout.refresh_from_db()
