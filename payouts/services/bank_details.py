@@ -79,15 +79,12 @@ def _refused_before_check(reseller: Reseller, fingerprint: str, field: str) -> N
         reseller=reseller, account_fingerprint=fingerprint, refused_at__isnull=False
     ).exists():
         raise PayoutError(
-            {
-                field: [
-                    _(
-                        "The bank refused payments to this account before: enter "
-                        "another account."
-                    )
-                ]
-            },
+            _(
+                "The bank refused payments to this account before: enter "
+                "another account."
+            ),
             code=PayoutError.Code.ACCOUNT_REFUSED_BEFORE,
+            field=field,
         )
 
 

@@ -160,12 +160,14 @@ def _lock_account(account: BankAccount) -> BankAccount:
 def _reason_required(reason: str, message: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
-        raise PayoutError({"reason": [message]}, code=PayoutError.Code.REASON_REQUIRED)
+        raise PayoutError(
+            message, code=PayoutError.Code.REASON_REQUIRED, field="reason"
+        )
     return reason
 
 
 def bank_account_freeze(*, account: BankAccount, reason: str) -> BankAccount:
-    """ "This was not us": nothing is paid to the account any more, and the
+    """The "this was not us" link: nothing is paid to the account any more, and the
     operators are alerted. Freezing a frozen account changes nothing."""
     with transaction.atomic():
         locked = _lock_account(account)
