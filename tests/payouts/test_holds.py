@@ -19,7 +19,7 @@ from payouts.services import (
     batch_release,
     payouts_schedule,
 )
-from payouts.services.holds import bank_account_objection_link
+from payouts.services.holds import account_payment_block, bank_account_objection_link
 from resellers.services import reseller_legal_name_change
 from tests.payouts.bank.conftest import reseller_iban
 from tests.payouts.conftest import account_on_file, approve, sign_in_fresh
@@ -290,3 +290,24 @@ def test_new_details_move_every_open_payout_and_a_refusal_moves_them_back(
         assert row.failure_reason == "AC04 account closed"
     code = refused_code(lambda: submit(third, iban=reseller_iban(waiting.pk)))
     assert code == PayoutError.Code.ACCOUNT_REFUSED_BEFORE
+
+
+def test_an_operator_verifies_an_account_in_admin_and_says_how(client, cooling_off):
+    """The admin action asks how it was verified, then records it; the hold
+    is over at once."""
+    account = submit(approve(approved_claim()))
+    operator = StaffUserFactory()
+    operator.groups.add(Group.objects.get(name="Operators"))
+    client.force_login(operator)
+    url = reverse("admin:payouts_bankaccount_changelist")
+    selection = {"action": "verify_accounts", "_selected_action": [account.pk]}
+    asked = client.post(url, selection)
+    assert asked.status_code == 200
+    assert "How it was verified" in asked.content.decode()
+    client.post(url, {**selection, "apply": "1", "reason": "Called the CFO"})
+    account.refresh_from_db()
+    assert (account.verified_by, account.verification_method) == (
+        operator,
+        "Called the CFO",
+    )
+    assert account_payment_block(account, now=account.created_at) is None
