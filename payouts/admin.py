@@ -493,7 +493,9 @@ class PaymentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             request=request,
             batch=batch.message_id,
         )
-        response = HttpResponse(batch.payment_file, content_type="application/xml")
+        response = HttpResponse(
+            batch.payment_file_xml(), content_type="application/xml"
+        )
         response["Content-Disposition"] = (
             f'attachment; filename="{batch.message_id}.xml"'
         )

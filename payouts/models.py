@@ -168,6 +168,7 @@ class PaymentBatch(models.Model):
         blank=True,
     )
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    # Encrypted at rest (crypto.payment_file_encrypt): read payment_file_xml().
     payment_file = models.TextField(_("pain.001 file"), blank=True, editable=False)
     total_amount = models.DecimalField(
         _("total"), max_digits=16, decimal_places=2, default=0
@@ -190,6 +191,12 @@ class PaymentBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.currency})"
+
+    def payment_file_xml(self) -> str:
+        """The pain.001 file in clear ("" before release): stored encrypted."""
+        from .crypto import payment_file_decrypt
+
+        return payment_file_decrypt(self.payment_file) if self.payment_file else ""
 
 
 class PayoutQuerySet(CompanyRowsQuerySet):

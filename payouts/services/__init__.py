@@ -22,6 +22,7 @@ from .bank_details import (
     bank_account_confirm,
     bank_account_submit,
     bank_accounts_reencrypt,
+    payment_files_reencrypt,
     payout_currencies,
 )
 from .bank_results import (
@@ -80,6 +81,7 @@ __all__ = [
     "notice_dedup_keys",
     "on_claim_approved",
     "operators_deadline_summary_send",
+    "payment_files_reencrypt",
     "payout_currencies",
     "payout_cycle_restart",
     "payout_mark_failed",

@@ -366,18 +366,33 @@ def bank_account_confirm(
 
 
 def bank_accounts_reencrypt(*, batch_size: int = 500) -> int:
-    """Re-encrypt every account number with the newest key (after a rotation)."""
+    """Re-encrypt every account number with the newest key (after a rotation):
+    the accounts and their history rows, which keep a copy of each version."""
+    changed = _reencrypt(BankAccount, "account_number_encrypted", batch_size)
+    return changed + _reencrypt(
+        BankAccount.history.model, "account_number_encrypted", batch_size
+    )
+
+
+def payment_files_reencrypt(*, batch_size: int = 50) -> int:
+    """Re-encrypt every stored pain.001 file with the newest key."""
+    return _reencrypt(
+        PaymentBatch,
+        "payment_file",
+        batch_size,
+        PaymentBatch.objects.exclude(payment_file=""),
+    )
+
+
+def _reencrypt(model, field: str, batch_size: int, rows=None) -> int:
     from ..crypto import account_number_rotate
 
     changed = 0
+    rows = model._default_manager.all() if rows is None else rows
     # Every row, waiting for any a submission holds: a rotation leaves none.
-    for rows in locked_batches(
-        BankAccount.objects.all(), batch_size=batch_size, skip_locked=False
-    ):
-        for row in rows:
-            row.account_number_encrypted = account_number_rotate(
-                row.account_number_encrypted
-            )
-        BankAccount.objects.bulk_update(rows, ["account_number_encrypted"])
-        changed += len(rows)
+    for batch in locked_batches(rows, batch_size=batch_size, skip_locked=False):
+        for row in batch:
+            setattr(row, field, account_number_rotate(getattr(row, field)))
+        model._default_manager.bulk_update(batch, [field])
+        changed += len(batch)
     return changed

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from offers.eligibility import program_today
 from resellers.models import User
 
-from ..crypto import account_number_decrypt
+from ..crypto import account_number_decrypt, payment_file_encrypt
 from ..models import PaymentBatch, Payout, PayoutEvent
 from ..pain001 import CreditTransfer, pain001_build
 from .errors import PayoutError
@@ -128,7 +128,7 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
             execution_date=execution_date,
             transfers=transfers,
         )
-        locked.payment_file = xml.decode()
+        locked.payment_file = payment_file_encrypt(xml.decode())
         locked.status = PaymentBatch.Status.RELEASED
         locked.released_by = operator
         locked.released_at = now

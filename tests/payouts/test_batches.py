@@ -82,14 +82,14 @@ def test_a_released_batch_has_a_valid_pain001_file(operators, currency):
     batch = batch_create(currency=currency, payouts=payouts, operator=builder)
     batch = batch_release(batch=batch, operator=releaser)
     assert batch.status == PaymentBatch.Status.RELEASED
-    pain001_validate(batch.payment_file.encode())
-    assert batch.message_id in batch.payment_file
-    assert f'Ccy="{currency}"' in batch.payment_file
-    assert ("<Cd>SEPA</Cd>" in batch.payment_file) == (currency == "EUR")
+    pain001_validate(batch.payment_file_xml().encode())
+    assert batch.message_id in batch.payment_file_xml()
+    assert f'Ccy="{currency}"' in batch.payment_file_xml()
+    assert ("<Cd>SEPA</Cd>" in batch.payment_file_xml()) == (currency == "EUR")
     for payout in payouts:
         payout.refresh_from_db()
         assert payout.status == Payout.Status.IN_BATCH
-        assert payout.claim.reference in batch.payment_file
+        assert payout.claim.reference in batch.payment_file_xml()
 
 
 def test_a_broken_file_does_not_validate():
