@@ -197,6 +197,11 @@ def test_a_new_account_waits_for_its_cooling_off_date(
     sign_in_fresh(client, payout.claim.submitted_by)
     html = client.get(reverse("payouts:list")).content.decode()
     assert "new account, verification until 2 April 2027" in html
+    assert "payment-redirection fraud" in html  # the page says why
+    client.post(reverse("language_switch"), {"language": "sv", "next": "/"})
+    html = client.get(reverse("payouts:list")).content.decode()
+    assert "nytt konto, kontroll till 2 april 2027" in html
+    assert "bedrägerier med ändrade betalningsuppgifter" in html
     time_machine.move_to(NOW + dt.timedelta(days=3, minutes=1), tick=False)
     batch = batch_create(currency="SEK", payouts=[payout], operator=operators[0])
     assert batch.payouts.get() == payout
