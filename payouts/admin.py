@@ -14,7 +14,7 @@ from cashback.exports import ExportMixin
 from cashback.models import SecurityEvent
 from cashback.security_log import security_event_record
 
-from . import services
+from . import selectors, services
 from .models import (
     BankAccount,
     ExchangeRate,
@@ -174,6 +174,17 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     list_display = ["rate_date", "base_currency", "quote_currency", "rate"]
     list_filter = ["base_currency", "quote_currency"]
     date_hierarchy = "rate_date"
+
+    def get_readonly_fields(self, request, obj=None):
+        # A rate a payout was converted with is part of that payout's record.
+        if obj is not None and selectors.exchange_rate_in_use(rate=obj):
+            return ["base_currency", "quote_currency", "rate_date", "rate"]
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and selectors.exchange_rate_in_use(rate=obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class DeadlineRiskFilter(admin.SimpleListFilter):

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from cashback.clock import program_today
 from resellers.models import Reseller
 
-from .models import BankAccount, Payout
+from .models import BankAccount, ExchangeRate, Payout
 from .queue import DEADLINE_PAST, DEADLINE_SOON, deadline_q
 
 
@@ -28,6 +28,16 @@ def payout_for_reseller(*, reseller: Reseller, payout_id: int) -> Payout:
         pk=payout_id,
         reseller=reseller,
     )
+
+
+def exchange_rate_in_use(*, rate: ExchangeRate) -> bool:
+    """Whether a payout was converted with this rate (it is then fixed)."""
+    return Payout.objects.filter(
+        currency=rate.base_currency,
+        payout_currency=rate.quote_currency,
+        offer__calculation_date=rate.rate_date,
+        exchange_rate__isnull=False,
+    ).exists()
 
 
 def current_bank_account(*, reseller: Reseller) -> BankAccount | None:
