@@ -316,3 +316,27 @@ def test_an_operator_verifies_an_account_in_admin_and_says_how(client, cooling_o
         "Called the CFO",
     )
     assert account_payment_block(account, now=account.created_at) is None
+
+
+def test_a_rate_used_for_a_payout_cannot_be_changed_in_admin(client):
+    """Once a payout was converted with it, the rate is read-only and cannot
+    be deleted; an unused rate can still be corrected."""
+    from tests.payouts.factories import ExchangeRateFactory
+
+    payout = approve(approved_claim())
+    used = ExchangeRateFactory(rate_date=payout.offer.calculation_date)
+    unused = ExchangeRateFactory(rate_date=dt.date(2020, 1, 1))
+    submit(
+        payout,
+        iban=reseller_iban(payout.pk, "DE"),
+        bic="COBADEFFXXX",
+        bank_country="DE",
+        currency="EUR",
+    )
+    client.force_login(StaffUserFactory(is_superuser=True))
+    for rate, editable in ((used, False), (unused, True)):
+        url = reverse("admin:payouts_exchangerate_change", args=[rate.pk])
+        html = client.get(url).content.decode()
+        assert ('name="rate"' in html) is editable
+        delete = reverse("admin:payouts_exchangerate_delete", args=[rate.pk])
+        assert (client.get(delete).status_code == 200) is editable
