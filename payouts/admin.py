@@ -15,7 +15,7 @@ from cashback.models import SecurityEvent
 from cashback.security_log import security_event_record
 from claims.models import CorrectionReason
 
-from . import services
+from . import selectors, services
 from .models import (
     BankAccount,
     BatchChangeReason,
@@ -41,6 +41,14 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class AccountReasonForm(forms.Form):
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, label: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].label = label
+
+
 @admin.register(BankAccount)
 class BankAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Account versions, masked: the full number is never shown."""
@@ -55,6 +63,10 @@ class BankAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "bank_country",
         "currency",
         "shared_with_other_reseller",
+        "cooling_off_until",
+        "verified_at",
+        "frozen_at",
+        "refused_at",
         "created_at",
     ]
     list_filter = ["shared_with_other_reseller", "is_current", "currency"]
@@ -74,13 +86,87 @@ class BankAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "shared_with_other_reseller",
         "created_by",
         "created_at",
+        "admins_told_at",
+        "cooling_off_until",
+        "verified_at",
+        "verified_by",
+        "verification_method",
+        "frozen_at",
+        "frozen_reason",
+        "refused_at",
+        "refusal_reason",
+        "shared_cleared_at",
+        "shared_cleared_by",
+        "shared_cleared_reason",
     ]
     readonly_fields = fields
     show_full_result_count = False
+    actions = ["verify_accounts", "clear_shared_accounts"]
 
     @admin.display(description=_("account"))
     def masked_account(self, obj: BankAccount) -> str:
         return obj.masked_account
+
+    def has_verify_bank_account_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payouts.verify_bank_account")
+
+    def has_clear_shared_bank_account_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("payouts.clear_shared_bank_account")
+
+    def _with_reason(self, request, queryset, *, action, title, label, call):
+        """Ask for the reason (or method), then call the service per account."""
+        form = AccountReasonForm(
+            request.POST if "apply" in request.POST else None, label=label
+        )
+        if form.is_valid():
+            reason = form.cleaned_data["reason"]
+            _run(request, self, lambda account: call(account, reason), queryset)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/payouts/account_reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "form": form,
+                "accounts": queryset.select_related("reseller"),
+                "action": action,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(
+        description=_("Verify the selected new accounts (say how)"),
+        permissions=["verify_bank_account"],
+    )
+    def verify_accounts(self, request: HttpRequest, queryset: QuerySet):
+        return self._with_reason(
+            request,
+            queryset,
+            action="verify_accounts",
+            title=_("Verify bank accounts"),
+            label=_("How it was verified (e.g. whom you called, on which number)"),
+            call=lambda account, method: services.bank_account_verify(
+                account=account, operator=request.user, method=method
+            ),
+        )
+
+    @admin.action(
+        description=_("Clear the selected shared accounts for payment (say why)"),
+        permissions=["clear_shared_bank_account"],
+    )
+    def clear_shared_accounts(self, request: HttpRequest, queryset: QuerySet):
+        return self._with_reason(
+            request,
+            queryset,
+            action="clear_shared_accounts",
+            title=_("Clear shared bank accounts"),
+            label=_("Why this account may be paid"),
+            call=lambda account, reason: services.bank_account_shared_clear(
+                account=account, operator=request.user, reason=reason
+            ),
+        )
 
 
 @admin.register(ExchangeRate)
@@ -90,6 +176,17 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     list_display = ["rate_date", "base_currency", "quote_currency", "rate"]
     list_filter = ["base_currency", "quote_currency"]
     date_hierarchy = "rate_date"
+
+    def get_readonly_fields(self, request, obj=None):
+        # A rate a payout was converted with is part of that payout's record.
+        if obj is not None and selectors.exchange_rate_in_use(rate=obj):
+            return ["base_currency", "quote_currency", "rate_date", "rate"]
+        return super().get_readonly_fields(request, obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        if obj is not None and selectors.exchange_rate_in_use(rate=obj):
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 class DeadlineRiskFilter(admin.SimpleListFilter):
@@ -488,7 +585,9 @@ class PaymentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             request=request,
             batch=batch.message_id,
         )
-        response = HttpResponse(batch.payment_file, content_type="application/xml")
+        response = HttpResponse(
+            batch.payment_file_xml(), content_type="application/xml"
+        )
         response["Content-Disposition"] = (
             f'attachment; filename="{batch.message_id}.xml"'
         )

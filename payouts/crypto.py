@@ -2,7 +2,8 @@
 
 `FIELD_ENCRYPTION_KEYS` lists Fernet keys newest first: the first encrypts,
 every key decrypts, so a key is rotated by putting a new one in front and
-running `bank_accounts_reencrypt`.
+running `bank_accounts_reencrypt` (the accounts, their history rows and the
+stored pain.001 files, which are encrypted with the same keys).
 """
 
 import hashlib
@@ -29,6 +30,17 @@ def account_number_decrypt(token: str) -> str:
 def account_number_rotate(token: str) -> str:
     """Re-encrypt a token with the newest key (for key rotation)."""
     return _multi_fernet().rotate(token.encode()).decode()
+
+
+def payment_file_encrypt(xml: str) -> str:
+    """Encrypt a released batch's pain.001 file (it names every account in
+    clear) with the newest key, like the account numbers."""
+    return _multi_fernet().encrypt(xml.encode()).decode()
+
+
+def payment_file_decrypt(token: str) -> str:
+    """The pain.001 XML of a stored, encrypted payment file."""
+    return _multi_fernet().decrypt(token.encode()).decode()
 
 
 def account_number_fingerprint(number: str) -> str:

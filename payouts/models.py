@@ -46,6 +46,42 @@ class BankAccount(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Payment-redirection fraud (issue 15): a new account is paid only once
+    # every company admin was told and did not object until
+    # `cooling_off_until`, or once an operator verified it another way.
+    admins_told_at = models.DateTimeField(_("admins told at"), null=True, blank=True)
+    cooling_off_until = models.DateTimeField(
+        _("cooling-off until"), null=True, blank=True
+    )
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    verification_method = models.TextField(_("how it was verified"), blank=True)
+    # "This was not us": nothing is paid to a frozen account.
+    frozen_at = models.DateTimeField(_("frozen at"), null=True, blank=True)
+    frozen_reason = models.TextField(_("why frozen"), blank=True)
+    # The bank refused a payment to it: never paid again, never re-entered.
+    refused_at = models.DateTimeField(
+        _("refused by the bank at"), null=True, blank=True
+    )
+    refusal_reason = models.TextField(_("bank's refusal reason"), blank=True)
+    # A shared account is paid only after an operator cleared it with a reason.
+    shared_cleared_at = models.DateTimeField(
+        _("sharing cleared at"), null=True, blank=True
+    )
+    shared_cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    shared_cleared_reason = models.TextField(_("why sharing is cleared"), blank=True)
 
     # Audit trail: who created or changed which version (encrypted field only).
     history = HistoricalRecords()
@@ -53,6 +89,10 @@ class BankAccount(models.Model):
     class Meta:
         verbose_name = _("bank account")
         verbose_name_plural = _("bank accounts")
+        permissions = [
+            ("verify_bank_account", "Can verify a new bank account"),
+            ("clear_shared_bank_account", "Can clear an account shared by companies"),
+        ]
         ordering = ["reseller", "-version"]
         constraints = [
             models.UniqueConstraint(
@@ -161,6 +201,7 @@ class PaymentBatch(models.Model):
         blank=True,
     )
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
+    # Encrypted at rest (crypto.payment_file_encrypt): read payment_file_xml().
     payment_file = models.TextField(_("pain.001 file"), blank=True, editable=False)
     total_amount = models.DecimalField(
         _("total"), max_digits=16, decimal_places=2, default=0
@@ -201,6 +242,12 @@ class PaymentBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id} ({self.currency})"
+
+    def payment_file_xml(self) -> str:
+        """The pain.001 file in clear ("" before release): stored encrypted."""
+        from .crypto import payment_file_decrypt
+
+        return payment_file_decrypt(self.payment_file) if self.payment_file else ""
 
 
 class PayoutQuerySet(CompanyRowsQuerySet):

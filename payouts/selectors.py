@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from cashback.clock import program_today
 from resellers.models import Reseller
 
-from .models import BankAccount, Payout, PayoutEvent
+from .models import BankAccount, ExchangeRate, Payout, PayoutEvent
 from .queue import DEADLINE_PAST, DEADLINE_SOON, deadline_q
 
 
@@ -22,7 +22,7 @@ def payouts_for_reseller(*, reseller: Reseller) -> QuerySet[Payout]:
     )
     return (
         Payout.objects.filter(reseller=reseller)
-        .select_related("claim", "offer")
+        .select_related("claim", "offer", "bank_account__reseller")
         .prefetch_related(
             Prefetch("events", queryset=bank_events, to_attr="bank_events")
         )
@@ -37,6 +37,16 @@ def payout_for_reseller(*, reseller: Reseller, payout_id: int) -> Payout:
         pk=payout_id,
         reseller=reseller,
     )
+
+
+def exchange_rate_in_use(*, rate: ExchangeRate) -> bool:
+    """Whether a payout was converted with this rate (it is then fixed)."""
+    return Payout.objects.filter(
+        currency=rate.base_currency,
+        payout_currency=rate.quote_currency,
+        offer__calculation_date=rate.rate_date,
+        exchange_rate__isnull=False,
+    ).exists()
 
 
 def current_bank_account(*, reseller: Reseller) -> BankAccount | None:
@@ -54,3 +64,18 @@ def payouts_at_deadline_risk(
     soon = base.filter(deadline_q(DEADLINE_SOON, today))
     past = base.filter(deadline_q(DEADLINE_PAST, today))
     return soon, past
+
+
+def company_admins(*, reseller: Reseller) -> list[str]:
+    """Who may give the company's bank details: its admins' names."""
+    return [
+        user.display_name
+        for user in reseller.members.filter(is_active=True, is_company_admin=True)
+    ]
+
+
+def bank_account_for_objection(*, account_id: int | None) -> BankAccount | None:
+    """The account a signed "this was not us" link names (None: no such link)."""
+    if account_id is None:
+        return None
+    return BankAccount.objects.select_related("reseller").filter(pk=account_id).first()

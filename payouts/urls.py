@@ -15,4 +15,9 @@ urlpatterns = [
         views.bank_details_link,
         name="bank_details_link",
     ),
+    path(
+        "payouts/account-objection/<str:token>/",
+        views.bank_account_objection,
+        name="bank_account_objection",
+    ),
 ]

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
@@ -24,6 +25,14 @@ def payout_list(request: HttpRequest) -> HttpResponse:
     """Each payout: amount, state in plain words, what to do and by when."""
     payouts = selectors.payouts_for_reseller(reseller=request.reseller)
     page = Paginator(payouts, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for payout in page:
+        # Why a ready payout waits (issue 15): the rule's own words.
+        payout.hold_reason = (
+            services.account_payment_block(payout.bank_account, now=now)
+            if payout.status in (Payout.Status.READY, Payout.Status.SCHEDULED)
+            else None
+        )
     return render(
         request,
         "payouts/payout_list.html",
@@ -69,6 +78,26 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
         messages.info(request, _("This payout needs no bank details now."))
         return redirect("payouts:list")
     current = selectors.current_bank_account(reseller=reseller)
+    if not request.user.is_company_admin:
+        # Others see that details are needed and whom to ask (issue 15).
+        if request.method == "POST":
+            messages.error(
+                request,
+                _(
+                    "Only a company admin can enter or confirm the company's bank "
+                    "details. Ask one of your company admins."
+                ),
+            )
+        return render(
+            request,
+            "payouts/bank_details_admins_only.html",
+            {
+                "payout": payout,
+                "awaiting": awaiting,
+                "admins": selectors.company_admins(reseller=reseller),
+            },
+            status=403 if request.method == "POST" else 200,
+        )
     currencies = services.payout_currencies(payout)
     initial = {
         "beneficiary_name": reseller.legal_name,
@@ -134,4 +163,26 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
             "account_form": account_form,
             "awaiting": awaiting,
         },
+    )
+
+
+@never_cache
+def bank_account_objection(request: HttpRequest, token: str) -> HttpResponse:
+    """The e-mailed "this was not us" link: the signed token is the proof, so
+    an admin who cannot sign in can still stop the money (a GET only asks, so
+    a mail scanner that opens links freezes nothing)."""
+    account_id = services.bank_account_objection_account_id(token)
+    account = selectors.bank_account_for_objection(account_id=account_id)
+    frozen = False
+    if account is not None and request.method == "POST":
+        services.bank_account_freeze(
+            account=account,
+            reason=_("A company admin used the 'this was not us' link."),
+        )
+        frozen = True
+    return render(
+        request,
+        "payouts/account_objection.html",
+        {"account": account, "frozen": frozen or bool(account and account.frozen_at)},
+        status=404 if account is None else 200,
     )

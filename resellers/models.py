@@ -279,6 +279,7 @@ class ResellerEvent(models.Model):
         ORG_NUMBER_CHANGED = "org_number_changed", _("Organisation number changed")
         LEGAL_NAME_CHANGED = "legal_name_changed", _("Legal name changed")
         MEMBER_CHANGED = "member_changed", _("Member's company or role changed")
+        ADMIN_ADDED = "admin_added", _("Member made company admin")
 
     reseller = models.ForeignKey(
         Reseller, on_delete=models.CASCADE, related_name="events"

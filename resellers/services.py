@@ -232,6 +232,45 @@ def reseller_member_remove(*, reseller: Reseller, actor: User, member: User) -> 
         )
 
 
+def reseller_member_make_admin(
+    *, reseller: Reseller, actor: User, member: User
+) -> User:
+    """A company admin makes a colleague admin too (they may then change the
+    bank details): an event, and every company admin is told by e-mail."""
+    _require_company_admin(reseller=reseller, actor=actor)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=member.pk).first()
+        if locked is None or locked.reseller_id != reseller.pk:
+            raise PermissionDenied(_("This person is not a member of the company."))
+        if locked.is_company_admin:
+            return locked  # already an admin: nothing to tell
+        locked.is_company_admin = True
+        locked.save(update_fields=["is_company_admin"])
+        event = ResellerEvent.objects.create(
+            reseller=reseller,
+            actor=actor,
+            kind=ResellerEvent.Kind.ADMIN_ADDED,
+            detail={"email": locked.email},
+        )
+        admins = recipients_by_language(reseller_ids=[reseller.pk], admins_only=True)
+        for language, emails in admins[reseller.pk].items():
+            outbox_email_enqueue(
+                dedup_key=f"reseller-admin-added:{event.pk}:{language}",
+                recipients=emails,
+                template="emails/company_admin_added",
+                context={
+                    "company": reseller.legal_name,
+                    "member": locked.display_name,
+                    "member_email": locked.email,
+                    "actor": actor.display_name,
+                    "url": settings.PORTAL_URL.rstrip("/")
+                    + reverse("resellers:company"),
+                },
+                language=language,
+            )
+        return locked
+
+
 def reseller_approve(*, reseller: Reseller, actor: User) -> bool:
     """A program manager lets a held company in; its admins are told by e-mail.
 

@@ -11,6 +11,11 @@ urlpatterns = [
         name="member_remove",
     ),
     path(
+        "company/members/<int:member_id>/make-admin/",
+        views.member_make_admin,
+        name="member_make_admin",
+    ),
+    path(
         "accounts/verification-required/",
         views.verification_required,
         name="verification_required",

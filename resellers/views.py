@@ -11,7 +11,11 @@ from django.views.decorators.http import require_POST
 from .access import has_verified_email, reseller_required
 from .forms import CompanyForm
 from .selectors import reseller_has_claims, reseller_member_get, reseller_members
-from .services import reseller_member_remove, reseller_profile_update
+from .services import (
+    reseller_member_make_admin,
+    reseller_member_remove,
+    reseller_profile_update,
+)
 
 
 @reseller_required
@@ -66,6 +70,21 @@ def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
             _("%(name)s no longer belongs to the company.")
             % {"name": member.display_name},
         )
+    return redirect("resellers:company")
+
+
+@require_POST
+@reseller_required
+def member_make_admin(request: HttpRequest, member_id: int) -> HttpResponse:
+    """A company admin makes a colleague admin; another company's user is a 404."""
+    member = reseller_member_get(reseller=request.reseller, member_id=member_id)
+    reseller_member_make_admin(
+        reseller=request.reseller, actor=request.user, member=member
+    )
+    messages.success(
+        request,
+        _("%(name)s is now a company admin.") % {"name": member.display_name},
+    )
     return redirect("resellers:company")
 
 

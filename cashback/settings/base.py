@@ -384,6 +384,13 @@ PAYOUT_LINK_MAX_AGE_DAYS = env.int("PAYOUT_LINK_MAX_AGE_DAYS", default=30)
 REWARD_ADJUSTMENT_CONFIRM_ABOVE = env.str(
     "REWARD_ADJUSTMENT_CONFIRM_ABOVE", default="10000"
 )
+# A new or changed bank account is paid only this many days after every company
+# admin was told of it without objecting, unless an operator verified it first.
+BANK_ACCOUNT_COOLING_OFF_DAYS = env.int("BANK_ACCOUNT_COOLING_OFF_DAYS", default=3)
+# How long the "this was not us" link in those e-mails works.
+BANK_ACCOUNT_OBJECTION_MAX_AGE_DAYS = env.int(
+    "BANK_ACCOUNT_OBJECTION_MAX_AGE_DAYS", default=30
+)
 PAYOUT_DEBTOR_NAME = env.str("PAYOUT_DEBTOR_NAME", default="Vendor Nordic AB")
 PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="SE4550000000058398257466")
 PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="ESSESESS")

@@ -19,3 +19,6 @@ if REDIS_URL:
     # Celery queues in the same Redis) never see each other's keys.
     CACHES["default"]["KEY_PREFIX"] = f"test-{os.getpid()}"  # noqa: F405
 TEMPLATES[0]["DIRS"].append(BASE_DIR / "tests" / "templates")  # noqa: F405
+# Tests of other rules pay a new account at once; the hold tests
+# (tests/payouts/test_holds.py, the state machine) set the real period.
+BANK_ACCOUNT_COOLING_OFF_DAYS = 0

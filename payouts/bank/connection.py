@@ -103,7 +103,9 @@ def batch_file_send(*, batch: PaymentBatch) -> OutboundBankFile:
             )
         name = outbound_file_name(locked)
         record = OutboundBankFile.objects.create(batch=locked, name=name)
-        storage_write_whole(outbound_storage(), name, locked.payment_file.encode())
+        storage_write_whole(
+            outbound_storage(), name, locked.payment_file_xml().encode()
+        )
     return record
 
 

@@ -11,6 +11,8 @@
   returned, a new cycle), the lines of a released batch, the inbound job;
 - `corrections`: cancelling a payout, and the payout's side of a claim's
   reversed approval or adjusted reward (on the claims app's signals);
+- `holds`: when an account may be paid (issue 15), and freezing, verifying,
+  clearing and refusing an account;
 - `notifications`: the link, the e-mail context, the recipients, the notice.
 
 Each function is one transaction; rows two actors can race for are locked;
@@ -23,6 +25,7 @@ from .bank_details import (
     bank_account_confirm,
     bank_account_submit,
     bank_accounts_reencrypt,
+    payment_files_reencrypt,
     payout_currencies,
 )
 from .bank_results import (
@@ -34,6 +37,14 @@ from .bank_results import (
 from .batches import batch_cancel, batch_create, batch_payout_remove, batch_release
 from .corrections import payout_cancel
 from .errors import PayoutError
+from .holds import (
+    account_payment_block,
+    bank_account_freeze,
+    bank_account_objection_account_id,
+    bank_account_refuse,
+    bank_account_shared_clear,
+    bank_account_verify,
+)
 from .notifications import (
     bank_details_link,
     bank_details_link_payout_id,
@@ -53,8 +64,14 @@ __all__ = [
     "TRANSITIONS",
     "PayoutError",
     "SweepResult",
+    "account_payment_block",
     "bank_account_confirm",
+    "bank_account_freeze",
+    "bank_account_objection_account_id",
+    "bank_account_refuse",
+    "bank_account_shared_clear",
     "bank_account_submit",
+    "bank_account_verify",
     "bank_accounts_reencrypt",
     "bank_details_link",
     "bank_details_link_payout_id",
@@ -69,6 +86,7 @@ __all__ = [
     "on_claim_approved",
     "operators_deadline_summary_send",
     "payout_cancel",
+    "payment_files_reencrypt",
     "payout_currencies",
     "payout_cycle_restart",
     "payout_open",

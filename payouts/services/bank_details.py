@@ -2,10 +2,14 @@
 conversion to the payout currency and key rotation (R3, R12)."""
 
 import logging
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from resellers.addresses import address_is_complete
@@ -16,8 +20,9 @@ from ..crypto import (
     account_number_encrypt,
     account_number_fingerprint,
 )
-from ..models import BankAccount, ExchangeRate, Payout, PayoutEvent
+from ..models import BankAccount, ExchangeRate, PaymentBatch, Payout, PayoutEvent
 from .errors import PayoutError
+from .holds import Announcement, bank_account_announce
 from .transitions import S, _lock, _move, locked_batches
 
 logger = logging.getLogger(__name__)
@@ -53,6 +58,33 @@ def _address_check(reseller: Reseller, address_confirmed: bool) -> None:
             _("Confirm that the company's postal address is correct."),
             code=PayoutError.Code.ADDRESS_NOT_CONFIRMED,
             field="address_confirmed",
+        )
+
+
+def _company_admin_check(reseller: Reseller, user: User) -> None:
+    """Only a company admin decides where the company's money goes (issue 15)."""
+    if not (user.is_company_admin and user.reseller_id == reseller.pk):
+        raise PayoutError(
+            _(
+                "Only a company admin can enter or confirm the company's bank "
+                "details. Ask one of your company admins."
+            ),
+            code=PayoutError.Code.NOT_COMPANY_ADMIN,
+        )
+
+
+def _refused_before_check(reseller: Reseller, fingerprint: str, field: str) -> None:
+    """An account number the bank refused is not taken again as a new one."""
+    if BankAccount.objects.filter(
+        reseller=reseller, account_fingerprint=fingerprint, refused_at__isnull=False
+    ).exists():
+        raise PayoutError(
+            _(
+                "The bank refused payments to this account before: enter "
+                "another account."
+            ),
+            code=PayoutError.Code.ACCOUNT_REFUSED_BEFORE,
+            field=field,
         )
 
 
@@ -135,10 +167,15 @@ def bank_account_submit(
 ) -> BankAccount:
     """Store a new version of the company's bank account (R3, R12).
 
-    Validates everything first; raises PayoutError with every problem on its
-    form field. The previous version is kept and stops being current. With
-    `payout`, that payout moves to ready on the new account.
+    Only a company admin may. Validates everything first; raises PayoutError
+    with every problem on its form field. The previous version is kept and
+    stops being current. Every company admin is told at once, and the account
+    is paid only after the cooling-off period (or an operator's verification,
+    holds.py). With `payout`, that payout moves to ready on the new account;
+    so does every other payout of the company waiting for details, and those
+    not yet in a released batch move to it when it has their currency.
     """
+    _company_admin_check(reseller, user)
     errors: dict[str, list[ValidationError]] = {}
 
     def collect(check, *args, **kwargs):
@@ -178,6 +215,12 @@ def bank_account_submit(
         raise PayoutError(errors)
     assert clean is not None
     fingerprint = account_number_fingerprint(clean.number)
+    _refused_before_check(
+        reseller,
+        fingerprint,
+        "account_number" if account_number and not iban else "iban",
+    )
+    now = timezone.now()
     with transaction.atomic():
         # Lock the company's versions so two submissions number them in turn.
         versions = list(
@@ -211,6 +254,9 @@ def bank_account_submit(
             currency=currency,
             shared_with_other_reseller=shared,
             created_by=user,
+            admins_told_at=now,
+            cooling_off_until=now
+            + timedelta(days=settings.BANK_ACCOUNT_COOLING_OFF_DAYS),
         )
         if shared:
             logger.warning(
@@ -222,13 +268,54 @@ def bank_account_submit(
             _payout_make_ready(
                 locked_payout, account, user, PayoutEvent.Kind.BANK_DETAILS_SUBMITTED
             )
+        _siblings_move_to(account, user, skip=locked_payout)
+        bank_account_announce(
+            account=account, actor=user, kind=Announcement.NEW, now=now
+        )
     return account
+
+
+def _siblings_move_to(account: BankAccount, user: User, *, skip: Payout | None) -> None:
+    """New details apply to every open payout of the company not yet in a
+    released batch: those waiting for details become ready on the account
+    (when their offer pays in its currency), and those ready or scheduled in
+    that currency are paid to it instead of the old one."""
+    rows = (
+        Payout.objects.select_for_update(of=("self",))
+        .filter(reseller_id=account.reseller_id)
+        .filter(Q(batch__isnull=True) | Q(batch__status=PaymentBatch.Status.DRAFT))
+        .select_related("claim", "reseller", "offer")
+        .order_by("pk")
+    )
+    if skip is not None:
+        rows = rows.exclude(pk=skip.pk)
+    waiting = rows.filter(status=S.AWAITING_BANK_DETAILS)
+    for payout in waiting:
+        try:
+            _payout_make_ready(
+                payout, account, user, PayoutEvent.Kind.BANK_DETAILS_SUBMITTED
+            )
+        except PayoutError:
+            # Not paid in this currency (or no rate yet): it keeps waiting
+            # for details of its own, as before.
+            continue
+    moved = rows.filter(
+        status__in=[S.READY, S.SCHEDULED], payout_currency=account.currency
+    ).exclude(bank_account=account)
+    moved.update_for_resellers(
+        [account.reseller_id], bank_account=account, updated_at=timezone.now()
+    )
 
 
 def bank_account_confirm(
     *, reseller: Reseller, user: User, payout: Payout, address_confirmed: bool = True
 ) -> Payout:
-    """One click: pay this payout to the company's current account."""
+    """One click: pay this payout to the company's current account.
+
+    Only a company admin may; the beneficiary is checked against the company's
+    current legal name again, and every company admin is told.
+    """
+    _company_admin_check(reseller, user)
     _address_check(reseller, address_confirmed)
     with transaction.atomic():
         locked = _lock_awaiting(payout, reseller)
@@ -237,6 +324,26 @@ def bank_account_confirm(
             raise PayoutError(
                 _("No bank account is on file: enter one."),
                 code=PayoutError.Code.NO_CURRENT_ACCOUNT,
+            )
+        try:
+            beneficiary_check(
+                beneficiary_name=account.beneficiary_name, reseller=locked.reseller
+            )
+        except ValidationError as error:
+            raise PayoutError(
+                _(
+                    "The account on file is not in the company's current legal "
+                    "name: enter the bank details again."
+                ),
+                code=PayoutError.Code.INVALID_BANK_DETAILS,
+            ) from error
+        if account.refused_at is not None or account.frozen_at is not None:
+            raise PayoutError(
+                _(
+                    "The account on file cannot be paid any more: enter other "
+                    "bank details."
+                ),
+                code=PayoutError.Code.ACCOUNT_FROZEN,
             )
         if locked.cycle > 1 and locked.bank_account_id == account.pk:
             raise PayoutError(
@@ -249,22 +356,43 @@ def bank_account_confirm(
         _payout_make_ready(
             locked, account, user, PayoutEvent.Kind.BANK_DETAILS_CONFIRMED
         )
+        bank_account_announce(
+            account=account,
+            actor=user,
+            kind=Announcement.CONFIRMED,
+            now=timezone.now(),
+        )
     return locked
 
 
 def bank_accounts_reencrypt(*, batch_size: int = 500) -> int:
-    """Re-encrypt every account number with the newest key (after a rotation)."""
+    """Re-encrypt every account number with the newest key (after a rotation):
+    the accounts and their history rows, which keep a copy of each version."""
+    changed = _reencrypt(BankAccount, "account_number_encrypted", batch_size)
+    return changed + _reencrypt(
+        BankAccount.history.model, "account_number_encrypted", batch_size
+    )
+
+
+def payment_files_reencrypt(*, batch_size: int = 50) -> int:
+    """Re-encrypt every stored pain.001 file with the newest key."""
+    return _reencrypt(
+        PaymentBatch,
+        "payment_file",
+        batch_size,
+        PaymentBatch.objects.exclude(payment_file=""),
+    )
+
+
+def _reencrypt(model, field: str, batch_size: int, rows=None) -> int:
     from ..crypto import account_number_rotate
 
     changed = 0
+    rows = model._default_manager.all() if rows is None else rows
     # Every row, waiting for any a submission holds: a rotation leaves none.
-    for rows in locked_batches(
-        BankAccount.objects.all(), batch_size=batch_size, skip_locked=False
-    ):
-        for row in rows:
-            row.account_number_encrypted = account_number_rotate(
-                row.account_number_encrypted
-            )
-        BankAccount.objects.bulk_update(rows, ["account_number_encrypted"])
-        changed += len(rows)
+    for batch in locked_batches(rows, batch_size=batch_size, skip_locked=False):
+        for row in batch:
+            setattr(row, field, account_number_rotate(getattr(row, field)))
+        model._default_manager.bulk_update(batch, [field])
+        changed += len(batch)
     return changed

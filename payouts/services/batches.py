@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from offers.eligibility import program_today
 from resellers.models import User
 
-from ..crypto import account_number_decrypt
+from ..crypto import account_number_decrypt, payment_file_encrypt
 from ..models import (
     BatchChangeReason,
     PaymentBatch,
@@ -25,6 +25,7 @@ from ..models import (
 from ..pain001 import CreditTransfer, pain001_build
 from .bank_results import batch_payments_record
 from .errors import PayoutError
+from .holds import account_payment_refuse_if_blocked
 from .transitions import S, SetStep, _move_set
 
 
@@ -40,8 +41,12 @@ def batch_create(
         )
     with transaction.atomic():
         locked = list(
-            Payout.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+            Payout.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .select_related("bank_account__reseller")
+            .order_by("pk")
         )
+        now = timezone.now()
         for payout in locked:
             if payout.status != S.SCHEDULED:
                 raise PayoutError(
@@ -65,6 +70,7 @@ def batch_create(
                     % {"id": payout.pk, "batch": payout.batch_id},
                     code=PayoutError.Code.ALREADY_IN_BATCH,
                 )
+            account_payment_refuse_if_blocked(payout, now=now)
         stamp = timezone.now().strftime("%Y%m%d%H%M%S")
         batch = PaymentBatch.objects.create(
             currency=currency,
@@ -98,13 +104,16 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
         payouts = list(
             Payout.objects.select_for_update(of=("self",))
             .filter(batch=locked)
-            .select_related("bank_account", "claim", "reseller")
+            .select_related("bank_account__reseller", "claim", "reseller")
             .order_by("pk")
         )
         if not payouts:
             raise PayoutError(
                 _("The batch is empty."), code=PayoutError.Code.BATCH_EMPTY
             )
+        now = timezone.now()
+        for payout in payouts:
+            account_payment_refuse_if_blocked(payout, now=now)
         transfers = [
             CreditTransfer(
                 end_to_end_id=p.claim.reference,
@@ -127,8 +136,7 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
             execution_date=execution_date,
             transfers=transfers,
         )
-        now = timezone.now()
-        locked.payment_file = xml.decode()
+        locked.payment_file = payment_file_encrypt(xml.decode())
         locked.status = PaymentBatch.Status.RELEASED
         locked.released_by = operator
         locked.released_at = now

@@ -27,3 +27,6 @@ class PayoutError(PortalError):
         BATCH_EMPTY = "batch_empty"
         REASON_REQUIRED = "reason_required"
         NOT_IN_BATCH = "not_in_batch"
+        ACCOUNT_HELD = "account_held"
+        NOT_COMPANY_ADMIN = "not_company_admin"
+        ACCOUNT_FROZEN = "account_frozen"

@@ -33,8 +33,10 @@ S = Payout.Status
 # claim is approved again.
 TRANSITIONS: dict[str, set[str]] = {
     S.AWAITING_BANK_DETAILS: {S.READY, S.FORFEITED, S.CANCELLED},
-    S.READY: {S.SCHEDULED, S.CANCELLED},
-    S.SCHEDULED: {S.IN_BATCH, S.CANCELLED},
+    # Back to waiting when the bank refused the account they were to be paid
+    # to (holds.bank_account_refuse).
+    S.READY: {S.SCHEDULED, S.AWAITING_BANK_DETAILS, S.CANCELLED},
+    S.SCHEDULED: {S.IN_BATCH, S.AWAITING_BANK_DETAILS, S.CANCELLED},
     S.IN_BATCH: {S.PAID, S.FAILED, S.SCHEDULED},
     S.FAILED: {S.AWAITING_BANK_DETAILS},
     S.PAID: {S.FAILED},

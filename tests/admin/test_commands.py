@@ -117,20 +117,40 @@ def test_rotate_field_keys_reencrypts_with_the_newest_key(settings):
     the old key can be dropped; the number still reads the same."""
     from cryptography.fernet import Fernet
 
-    from payouts.crypto import account_number_decrypt
+    from payouts.crypto import account_number_decrypt, payment_file_encrypt
+    from payouts.models import BankAccount, PaymentBatch
     from tests.payouts.conftest import approve
     from tests.payouts.factories import approved_claim
     from tests.payouts.test_bank_details import IBAN, submit
+    from tests.resellers.factories import StaffUserFactory
 
     account = submit(approve(approved_claim()))
+    batch = PaymentBatch.objects.create(
+        currency="SEK",
+        message_id="CB-ROTATE-1",
+        created_by=StaffUserFactory(),
+        status=PaymentBatch.Status.RELEASED,
+        payment_file=payment_file_encrypt("<Document>SE45</Document>"),
+    )
     old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
     new_key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [new_key, *old_keys]
     out, _err = run("rotate_field_keys", "--dry-run")
-    assert out == "Would re-encrypt 1 account number(s).\n"
+    # The account and its one history row (issue 15: the history too).
+    assert out == (
+        "Would re-encrypt 2 account number(s).\nWould re-encrypt 1 payment file(s).\n"
+    )
     out, err = run("rotate_field_keys")
-    assert out == "Re-encrypted 1 account number(s) with the newest key.\n"
-    assert "| 1/1 [" in err and "accounts/s" in err
+    assert out == (
+        "Re-encrypted 2 account number(s) with the newest key.\n"
+        "Re-encrypted 1 payment file(s) with the newest key.\n"
+    )
+    assert "| 2/2 [" in err and "accounts/s" in err
     settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key is gone
     account.refresh_from_db()
     assert account_number_decrypt(account.account_number_encrypted) == IBAN
+    history = BankAccount.history.get(id=account.pk)
+    assert account_number_decrypt(history.account_number_encrypted) == IBAN
+    batch.refresh_from_db()
+    assert "SE45" not in batch.payment_file
+    assert batch.payment_file_xml() == "<Document>SE45</Document>"

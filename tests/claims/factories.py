@@ -49,8 +49,9 @@ class ClaimFactory(factory.django.DjangoModelFactory):
     reseller = factory.SubFactory(ResellerFactory)
     offer = factory.SubFactory(OfferFactory)
     claim_mode = factory.SelfAttribute("offer.claim_mode")
+    # The company's first user, so its admin (only admins give bank details).
     submitted_by = factory.SubFactory(
-        UserFactory, reseller=factory.SelfAttribute("..reseller")
+        UserFactory, reseller=factory.SelfAttribute("..reseller"), is_company_admin=True
     )
     terms = factory.LazyAttribute(lambda o: o.offer.terms.latest())
     terms_accepted_at = factory.LazyFunction(timezone.now)

@@ -81,7 +81,10 @@ STOCKHOLM = zoneinfo.ZoneInfo("Europe/Stockholm")
 def company():
     reseller = ResellerFactory(legal_name="Nordlicens AB", org_number="5567037485")
     user = UserFactory(
-        reseller=reseller, email="kim@nordlicens.se", preferred_language="sv"
+        reseller=reseller,
+        email="kim@nordlicens.se",
+        preferred_language="sv",
+        is_company_admin=True,
     )
     return reseller, user
 

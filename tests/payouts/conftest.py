@@ -3,11 +3,34 @@
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from claims.models import Claim
 from claims.signals import claim_approved
 from payouts.models import Payout
 from tests.resellers.factories import StaffUserFactory
+
+
+def account_on_file(reseller, user=None):
+    """A current bank account the company entered before today's payouts
+    existed (entering one now would make them ready at once, issue 15)."""
+    from payouts.crypto import account_number_encrypt, account_number_fingerprint
+    from payouts.models import BankAccount
+
+    number = "SE4550000000058398257466"
+    return BankAccount.objects.create(
+        reseller=reseller,
+        version=1,
+        beneficiary_name=reseller.legal_name,
+        account_number_encrypted=account_number_encrypt(number),
+        account_fingerprint=account_number_fingerprint(number),
+        account_last4=number[-4:],
+        bic="ESSESESS",
+        bank_country="SE",
+        currency="SEK",
+        created_by=user or reseller.members.first(),
+        cooling_off_until=timezone.now(),
+    )
 
 
 def approve(claim: Claim, reviewer=None) -> Payout:

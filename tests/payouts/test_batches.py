@@ -19,6 +19,7 @@ from payouts.services import (
 )
 from tests.claims.factories import OpenAgreementFactory
 from tests.payouts.bank.answers import book, report
+from tests.payouts.bank.conftest import reseller_iban
 from tests.payouts.conftest import approve
 from tests.payouts.factories import ExchangeRateFactory, approved_claim
 from tests.payouts.test_bank_details import submit
@@ -60,11 +61,13 @@ def test_schedule_moves_ready_payouts_on_their_release_date():
 
 def scheduled_payout(currency="SEK", **submit_overrides):
     payout = approve(approved_claim())
+    # Each company an account of its own: a shared one is not paid (issue 15).
     if currency == "EUR":
         ExchangeRateFactory(rate_date=payout.offer.calculation_date)
-        submit_overrides.setdefault("iban", "DE89370400440532013000")
+        submit_overrides.setdefault("iban", reseller_iban(payout.pk, "DE"))
         submit_overrides.setdefault("bic", "COBADEFFXXX")
         submit_overrides.setdefault("bank_country", "DE")
+    submit_overrides.setdefault("iban", reseller_iban(payout.pk))
     submit(payout, currency=currency, **submit_overrides)
     payouts_schedule(today=payout.release_date)
     payout.refresh_from_db()
@@ -79,14 +82,14 @@ def test_a_released_batch_has_a_valid_pain001_file(operators, currency):
     batch = batch_create(currency=currency, payouts=payouts, operator=builder)
     batch = batch_release(batch=batch, operator=releaser)
     assert batch.status == PaymentBatch.Status.RELEASED
-    pain001_validate(batch.payment_file.encode())
-    assert batch.message_id in batch.payment_file
-    assert f'Ccy="{currency}"' in batch.payment_file
-    assert ("<Cd>SEPA</Cd>" in batch.payment_file) == (currency == "EUR")
+    pain001_validate(batch.payment_file_xml().encode())
+    assert batch.message_id in batch.payment_file_xml()
+    assert f'Ccy="{currency}"' in batch.payment_file_xml()
+    assert ("<Cd>SEPA</Cd>" in batch.payment_file_xml()) == (currency == "EUR")
     for payout in payouts:
         payout.refresh_from_db()
         assert payout.status == Payout.Status.IN_BATCH
-        assert payout.claim.reference in batch.payment_file
+        assert payout.claim.reference in batch.payment_file_xml()
 
 
 def test_a_broken_file_does_not_validate():

@@ -17,7 +17,7 @@ from payouts.services import (
     payouts_send_reminders,
 )
 from payouts.services.notifications import notice_enqueue
-from tests.payouts.conftest import approve
+from tests.payouts.conftest import account_on_file, approve
 from tests.payouts.factories import approved_claim
 from tests.resellers.factories import UserFactory
 
@@ -150,7 +150,7 @@ def test_confirming_after_the_second_reminder_still_counts(payout, time_machine)
     payout.refresh_from_db()
     assert payout.reminders_sent == 2
     # An account is on file from another claim of the company.
-    _submit(approve(approved_claim(reseller=payout.reseller)))
+    account_on_file(payout.reseller, payout.claim.submitted_by)
     bank_account_confirm(
         reseller=payout.reseller, user=payout.claim.submitted_by, payout=payout
     )

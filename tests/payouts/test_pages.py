@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from payouts.models import BankAccount, Payout
 from payouts.services import bank_details_link
-from tests.payouts.conftest import approve, sign_in_fresh
+from tests.payouts.conftest import account_on_file, approve, sign_in_fresh
 from tests.payouts.factories import PayoutFactory, approved_claim
 from tests.resellers.factories import UserFactory
 
@@ -154,9 +154,7 @@ def test_field_errors_are_shown_on_the_fields(client, member, payout):
 
 def test_confirming_the_current_account_in_one_click(client, member, payout):
     """The account on file is shown masked and confirmed with one button."""
-    from tests.payouts.test_bank_details import submit
-
-    submit(approve(approved_claim(reseller=payout.reseller)))
+    account_on_file(payout.reseller, member)
     sign_in_fresh(client, member)
     html = client.get(bank_url(payout)).content.decode()
     assert "****7466" in html and "58398257466" not in html

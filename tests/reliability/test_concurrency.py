@@ -207,7 +207,7 @@ def test_a_batch_released_by_ten_operators_at_once_gets_one_file():
     batch.refresh_from_db()
     assert batch.status == PaymentBatch.Status.RELEASED
     assert batch.payment_file == released[0].payment_file
-    assert batch.payment_file.count("<CdtTrfTxInf>") == 2
+    assert batch.payment_file_xml().count("<CdtTrfTxInf>") == 2
     assert (
         PayoutEvent.objects.filter(kind=PayoutEvent.Kind.BATCHED).count() == 2
     )  # one per payout, not per release attempt

@@ -25,6 +25,7 @@ from claims import corrections
 from claims import services as claims
 from claims.models import Claim, ClaimEvent, RewardAdjustment
 from offers.models import Offer
+from payouts import models as payouts_models
 from payouts import services as payouts
 from payouts.models import PaymentBatch, Payout, PayoutEvent
 from resellers.identifiers import company_name_key
@@ -72,6 +73,7 @@ class ProgramMachine(RuleBasedStateMachine):
             ).agreement_number
             for _ in range(3)
         ] + ["99999999"]  # not in the ledger
+        self.released_checked: set[int] = set()
 
     # Helpers -------------------------------------------------------------
 
@@ -192,6 +194,48 @@ class ProgramMachine(RuleBasedStateMachine):
                 payout=payout,
             )
         )
+
+    @rule(
+        action=st.sampled_from(["object", "verify", "share", "clear", "bank_refuses"])
+    )
+    def account_checks(self, action):
+        """Where the money goes (issue 15): an admin objects, an operator
+        verifies or clears, another company enters the same account, the bank
+        refuses it."""
+        account = payouts_models.BankAccount.objects.filter(
+            reseller=self.reseller, is_current=True
+        ).first()
+        if action == "share":
+            other = ResellerFactory()
+            self.attempt(
+                lambda: payouts.bank_account_submit(
+                    reseller=other,
+                    user=UserFactory(reseller=other, is_company_admin=True),
+                    beneficiary_name=other.legal_name,
+                    iban=IBAN,
+                    bic="ESSESESS",
+                    bank_country="SE",
+                    currency="SEK",
+                )
+            )
+            return
+        if account is None:
+            return
+        calls = {
+            "object": lambda: payouts.bank_account_freeze(
+                account=account, reason="Not us"
+            ),
+            "verify": lambda: payouts.bank_account_verify(
+                account=account, operator=self.operators[0], method="Called them"
+            ),
+            "clear": lambda: payouts.bank_account_shared_clear(
+                account=account, operator=self.operators[0], reason="Same group"
+            ),
+            "bank_refuses": lambda: payouts.bank_account_refuse(
+                account=account, reason="AC04"
+            ),
+        }
+        self.attempt(calls[action])
 
     @rule(days=st.integers(1, 60))
     def time_passes(self, days):
@@ -417,6 +461,30 @@ class ProgramMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: hasattr(self, "reseller"))
     @invariant()
+    def no_payment_to_a_frozen_shared_or_unverified_new_account(self):
+        """A batch released in the last step paid no account that was, at
+        that moment, frozen, refused, shared and not cleared, or new and
+        neither verified nor past its cooling-off date."""
+        now = timezone.now()
+        released = PaymentBatch.objects.filter(
+            payouts__reseller=self.reseller, released_at__isnull=False
+        ).exclude(pk__in=self.released_checked)
+        for batch in released.distinct():
+            for payout in batch.payouts.select_related("bank_account"):
+                account = payout.bank_account
+                assert account.frozen_at is None
+                assert account.refused_at is None
+                assert (
+                    not account.shared_with_other_reseller
+                    or account.shared_cleared_at is not None
+                )
+                assert account.verified_at is not None or (
+                    account.cooling_off_until <= now
+                )
+            self.released_checked.add(batch.pk)
+
+    @precondition(lambda self: hasattr(self, "reseller"))
+    @invariant()
     def amounts_are_never_negative(self):
         for payout in self.payouts():
             assert payout.amount >= 0
@@ -463,3 +531,4 @@ def test_claims_and_payouts_keep_their_invariants(time_machine, settings_overrid
 @pytest.fixture
 def settings_override(settings, tmp_path):
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.BANK_ACCOUNT_COOLING_OFF_DAYS = 3

@@ -113,7 +113,7 @@ def test_the_account_number_is_in_no_url_log_or_page_after_submission(
     with caplog.at_level(logging.DEBUG):
         bank_account_submit(
             reseller=other,
-            user=UserFactory(reseller=other),
+            user=UserFactory(reseller=other, is_company_admin=True),
             beneficiary_name=other.legal_name,
             iban=IBAN,
             bic="ESSESESS",

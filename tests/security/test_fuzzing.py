@@ -232,7 +232,7 @@ def test_bank_details_form_stores_whole_or_refuses_on_the_form(client, overrides
     reseller = Reseller.objects.filter(legal_name="Nordlicens AB").first()
     if reseller is None:
         reseller = ResellerFactory(legal_name="Nordlicens AB")
-        sign_in_fresh(client, UserFactory(reseller=reseller))
+        sign_in_fresh(client, UserFactory(reseller=reseller, is_company_admin=True))
     payout = PayoutFactory(claim=ClaimFactory(reseller=reseller))
     before = counts(BankAccount)
     response = client.post(

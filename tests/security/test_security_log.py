@@ -16,6 +16,7 @@ from django.urls import reverse
 
 from cashback.models import SecurityEvent
 from cashback.security import mfa_enrolment_token
+from payouts.crypto import payment_file_encrypt
 from payouts.models import PaymentBatch
 from tests.payouts.conftest import FACTORY_PASSWORD, sign_in_fresh
 from tests.resellers.factories import StaffUserFactory, UserFactory
@@ -156,7 +157,7 @@ def test_a_payment_file_download_is_logged(client):
         message_id="CB-TEST-0001",
         created_by=StaffUserFactory(),
         status=PaymentBatch.Status.RELEASED,
-        payment_file="<Document/>",
+        payment_file=payment_file_encrypt("<Document/>"),
     )
     client.force_login(operator)
     response = client.post(

@@ -8,8 +8,8 @@ when it has finished, the old key can be removed from the list.
 from django.core.management.base import BaseCommand
 
 from cashback.progress import Progress
-from payouts.models import BankAccount
-from payouts.services import bank_accounts_reencrypt
+from payouts.models import BankAccount, PaymentBatch
+from payouts.services import bank_accounts_reencrypt, payment_files_reencrypt
 
 
 class Command(BaseCommand):
@@ -23,9 +23,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool = False, **options):
-        total = BankAccount.objects.count()
+        # The account numbers and their history rows, then the pain.001 files.
+        total = BankAccount.objects.count() + BankAccount.history.count()
+        files = PaymentBatch.objects.exclude(payment_file="").count()
         if dry_run:
             self.stdout.write(f"Would re-encrypt {total} account number(s).")
+            self.stdout.write(f"Would re-encrypt {files} payment file(s).")
             return
         with Progress(
             self.stderr, total=total, unit="accounts", enabled=options["verbosity"] > 0
@@ -35,3 +38,5 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Re-encrypted {count} account number(s) with the newest key."
         )
+        files = payment_files_reencrypt()
+        self.stdout.write(f"Re-encrypted {files} payment file(s) with the newest key.")

@@ -9,7 +9,7 @@ from django.conf import settings as django_settings
 from schwifty import IBAN
 
 from payouts.bank.inbound import InboundContext
-from payouts.crypto import account_number_decrypt
+from payouts.crypto import account_number_decrypt, payment_file_encrypt
 from payouts.models import PaymentBatch, Payout
 from payouts.services import batch_create, batch_release
 from tests.payouts.factories import PayoutFactory
@@ -112,7 +112,7 @@ def in_batch(message_id: str, references: list[str], amount=Decimal("1000.00")):
         message_id=message_id,
         status=PaymentBatch.Status.RELEASED,
         created_by=operator,
-        payment_file="<Document/>",
+        payment_file=payment_file_encrypt("<Document/>"),
     )
     for offset, reference in enumerate(references):
         PayoutFactory(

@@ -34,7 +34,7 @@ def test_a_released_batch_is_written_to_the_outbound_folder_once(bank_folders):
     assert record.name == f"pain.001-{batch.message_id}.xml"
     written = outbound / record.name
     pain001_validate(written.read_bytes())
-    assert written.read_text() == batch.payment_file
+    assert written.read_text() == batch.payment_file_xml()
     written.unlink()  # the bank took it
     assert batch_file_send(batch=batch) == record
     assert not written.exists()

@@ -1,0 +1,274 @@
+"""Where the money goes (issue 15): when a bank account may be paid, and the
+writes that hold or release it.
+
+Payment-redirection fraud changes the account, not the amount. So every new
+account, change and confirmation is told to every company admin with a signed
+"this was not us" link; a new account is paid only after a cooling-off period
+without objection or an operator's verification; an account another company
+also uses waits for an operator to clear it; a frozen or bank-refused account
+is never paid. `account_payment_block` is the one home of that rule: the batch
+builder, the release and the payouts page all ask it.
+"""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from cashback.outbox import outbox_email_enqueue
+from resellers.identifiers import company_name_key
+from resellers.models import User
+from resellers.selectors import recipients_by_language
+
+from ..models import BankAccount, PaymentBatch, Payout
+from .errors import PayoutError
+from .transitions import S
+
+OBJECTION_SALT = "payouts.bank-account-objection"
+ANNOUNCE_TEMPLATE = "emails/bank_account_changed"
+FROZEN_TEMPLATE = "emails/bank_account_frozen"
+# The same group that receives the deadline summary (scheduling.OPERATORS_GROUP);
+# named here too so that this module does not import the scheduling one.
+OPERATORS_GROUP = "Operators"
+
+
+class Announcement:
+    """Why the admins are told: the kinds of change an e-mail names."""
+
+    NEW = "new"
+    CONFIRMED = "confirmed"
+
+
+def account_payment_block(account: BankAccount | None, *, now: datetime) -> str | None:
+    """Why nothing may be paid to `account` now, or None when it may be paid.
+
+    The one home of the rule: refused by the bank, frozen by the company,
+    shared with another company and not cleared, beneficiary not the company's
+    current legal name, or new and neither verified nor past its cooling-off
+    date. `account.reseller` is read for the name check.
+    """
+    if account is None:
+        return _("no bank account")
+    masked = account.masked_account
+    if account.refused_at is not None:
+        return _("the bank refused account %(account)s") % {"account": masked}
+    if account.frozen_at is not None:
+        return _(
+            "account %(account)s is frozen: the company said the change was not theirs"
+        ) % {"account": masked}
+    if account.shared_with_other_reseller and account.shared_cleared_at is None:
+        return _(
+            "account %(account)s is also used by another company: an operator "
+            "must clear it"
+        ) % {"account": masked}
+    if company_name_key(account.beneficiary_name) != account.reseller.normalized_name:
+        return _(
+            "the beneficiary of account %(account)s is not the company's current "
+            "legal name: confirm or resubmit the bank details"
+        ) % {"account": masked}
+    if account.verified_at is None and (
+        account.cooling_off_until is None or now < account.cooling_off_until
+    ):
+        if account.cooling_off_until is None:
+            return _("new account, waiting for an operator's verification")
+        return _("new account, verification until %(date)s") % {
+            "date": formats.date_format(
+                timezone.localtime(account.cooling_off_until), "j F Y H:i"
+            )
+        }
+    return None
+
+
+def account_payment_refuse_if_blocked(payout: Payout, *, now: datetime) -> None:
+    """Raise a PayoutError naming the payout when its account may not be paid."""
+    block = account_payment_block(payout.bank_account, now=now)
+    if block is not None:
+        raise PayoutError(
+            _("Payout %(id)s cannot be paid yet: %(reason)s.")
+            % {"id": payout.pk, "reason": block},
+            code=PayoutError.Code.ACCOUNT_HELD,
+        )
+
+
+# The "this was not us" link -------------------------------------------------
+
+
+def bank_account_objection_link(account: BankAccount) -> str:
+    """An absolute, signed, expiring link that freezes the account."""
+    token = signing.TimestampSigner(salt=OBJECTION_SALT).sign(str(account.pk))
+    path = reverse("payouts:bank_account_objection", kwargs={"token": token})
+    return settings.PORTAL_URL.rstrip("/") + path
+
+
+def bank_account_objection_account_id(token: str) -> int | None:
+    """The account id in an objection token, or None when forged or expired."""
+    try:
+        value = signing.TimestampSigner(salt=OBJECTION_SALT).unsign(
+            token,
+            max_age=timedelta(days=settings.BANK_ACCOUNT_OBJECTION_MAX_AGE_DAYS),
+        )
+    except signing.BadSignature:
+        return None
+    return int(value) if value.isdigit() else None
+
+
+def bank_account_announce(
+    *, account: BankAccount, actor: User, kind: str, now: datetime
+) -> None:
+    """E-mail every company admin, each in their language, that `actor` added
+    or confirmed `account` at `now` (through the outbox, after commit)."""
+    admins = recipients_by_language(
+        reseller_ids=[account.reseller_id], admins_only=True
+    )
+    context = {
+        "company": account.reseller.legal_name,
+        "masked_account": account.masked_account,
+        "beneficiary_name": account.beneficiary_name,
+        "actor": actor.display_name,
+        "actor_email": actor.email,
+        "at": now,
+        "is_new": kind == Announcement.NEW,
+        "cooling_off_until": account.cooling_off_until,
+        "objection_link": bank_account_objection_link(account),
+        "program_name": settings.PROGRAM_NAME,
+        "support_email": settings.SUPPORT_EMAIL,
+    }
+    stamp = int(now.timestamp())
+    for language, emails in admins[account.reseller_id].items():
+        outbox_email_enqueue(
+            dedup_key=f"bank-account:{account.pk}:{kind}:{stamp}:{language}",
+            recipients=emails,
+            template=ANNOUNCE_TEMPLATE,
+            context=context,
+            language=language,
+        )
+
+
+def _lock_account(account: BankAccount) -> BankAccount:
+    return (
+        BankAccount.objects.select_for_update(of=("self",))
+        .select_related("reseller")
+        .get(pk=account.pk)
+    )
+
+
+def _reason_required(reason: str, message: str) -> str:
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise PayoutError(
+            message, code=PayoutError.Code.REASON_REQUIRED, field="reason"
+        )
+    return reason
+
+
+def bank_account_freeze(*, account: BankAccount, reason: str) -> BankAccount:
+    """The "this was not us" link: nothing is paid to the account any more, and the
+    operators are alerted. Freezing a frozen account changes nothing."""
+    with transaction.atomic():
+        locked = _lock_account(account)
+        if locked.frozen_at is not None:
+            return locked
+        locked.frozen_at = timezone.now()
+        locked.frozen_reason = reason
+        locked.save(update_fields=["frozen_at", "frozen_reason"])
+        operators = list(
+            User.objects.filter(
+                groups__name=OPERATORS_GROUP, is_active=True, is_staff=True
+            )
+            .distinct()
+            .values_list("email", flat=True)
+        )
+        if operators:
+            outbox_email_enqueue(
+                dedup_key=f"bank-account:{locked.pk}:frozen",
+                recipients=operators,
+                template=FROZEN_TEMPLATE,
+                context={
+                    "company": locked.reseller.legal_name,
+                    "masked_account": locked.masked_account,
+                    "reason": reason,
+                    "at": locked.frozen_at,
+                },
+                language=settings.LANGUAGE_CODE,
+            )
+    return locked
+
+
+def bank_account_verify(
+    *, account: BankAccount, operator: User, method: str
+) -> BankAccount:
+    """An operator verified the account through a channel the requester does
+    not control (e.g. a call to the company's known number) and says how."""
+    method = _reason_required(
+        method, _("Say how the account was verified, e.g. whom you called.")
+    )
+    with transaction.atomic():
+        locked = _lock_account(account)
+        locked.verified_at = timezone.now()
+        locked.verified_by = operator
+        locked.verification_method = method
+        locked.save(update_fields=["verified_at", "verified_by", "verification_method"])
+    return locked
+
+
+def bank_account_shared_clear(
+    *, account: BankAccount, operator: User, reason: str
+) -> BankAccount:
+    """An operator found why two companies use one account and lets it be paid."""
+    reason = _reason_required(
+        reason, _("Say why this account may be paid although another company uses it.")
+    )
+    with transaction.atomic():
+        locked = _lock_account(account)
+        locked.shared_cleared_at = timezone.now()
+        locked.shared_cleared_by = operator
+        locked.shared_cleared_reason = reason
+        locked.save(
+            update_fields=[
+                "shared_cleared_at",
+                "shared_cleared_by",
+                "shared_cleared_reason",
+            ]
+        )
+    return locked
+
+
+def bank_account_refuse(
+    *, account: BankAccount, reason: str, actor: User | None = None
+) -> BankAccount:
+    """The bank refused a payment to `account`: it is never paid again, its
+    number cannot be entered again as a new account, and the company's other
+    unpaid payouts on it go back to waiting for bank details (out of a draft
+    batch they were in). Payouts already in a released batch are the bank's
+    to answer. Calling it twice changes nothing more."""
+    with transaction.atomic():
+        locked = _lock_account(account)
+        if locked.refused_at is None:
+            locked.refused_at = timezone.now()
+            locked.refusal_reason = reason
+            locked.save(update_fields=["refused_at", "refusal_reason"])
+        siblings = list(
+            Payout.objects.select_for_update(of=("self",))
+            .filter(bank_account=locked, status__in=[S.READY, S.SCHEDULED])
+            .filter(Q(batch__isnull=True) | Q(batch__status=PaymentBatch.Status.DRAFT))
+            .select_related("claim", "reseller")
+            .order_by("pk")
+        )
+        # Their notice says the bank refused the account, as a failed
+        # payment's does: one way to start a new bank-details cycle.
+        from .bank_results import payout_cycle_restart
+
+        for payout in siblings:
+            if payout.batch_id is not None:
+                PaymentBatch.objects.filter(pk=payout.batch_id).update(
+                    total_amount=F("total_amount") - payout.payout_amount
+                )
+            payout.failure_reason = reason
+            payout.save(update_fields=["failure_reason"])
+            payout_cycle_restart(payout=payout, actor=actor)
+    return locked
