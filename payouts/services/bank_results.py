@@ -54,7 +54,6 @@ from ..bank.models import BankDiscrepancy, BatchPayment
 from ..bank.reason_codes import Side, is_duplicate, reason_lookup
 from ..models import PaymentBatch, Payout, PayoutEvent
 from .errors import PayoutError
-from .holds import bank_account_refuse
 from .notifications import FAILED_TEMPLATE
 from .scheduling import OPERATORS_GROUP
 from .transitions import S, _move
@@ -314,12 +313,7 @@ def _fail(
         fields=["failure_reason", "failure_code"],
         event_fields={"bank_code": code[:35], "bank_date": bank_date},
     )
-    account = payout.bank_account
     payout_cycle_restart(payout=payout, actor=None)
-    if account is not None:
-        # The account is the reseller's side of the refusal: never paid again,
-        # and the company's other payouts on it wait for new details too.
-        bank_account_refuse(account=account, reason=stated)
 
 
 def payout_cycle_restart(*, payout: Payout, actor: User | None) -> Payout:
