@@ -169,7 +169,16 @@ def _payouts_seed(seed: DemoSeed) -> None:
     user = User.objects.get(email="anna@nordlicens.se")
     offer = _payouts_offer(seed)
     opened = False
-    for reference, target in payouts_demo.DEMO_PAYOUTS:
+    waiting = {
+        payouts_demo.S.AWAITING_BANK_DETAILS,
+        "reminded",
+        payouts_demo.S.FORFEITED,
+    }
+    # The waiting ones last: a company's new bank details move every payout of
+    # it that waits (R20), so they are opened once the details are in.
+    for reference, target in sorted(
+        payouts_demo.DEMO_PAYOUTS, key=lambda pair: pair[1] in waiting
+    ):
         if Claim.objects.filter(reference=reference).exists():
             continue
         with transaction.atomic():

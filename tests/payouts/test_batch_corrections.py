@@ -45,7 +45,7 @@ def test_a_payout_taken_out_of_a_draft_batch_stays_scheduled(operators):
     assert event.message == "Bank details to be checked. IBAN query"
     # Free for a later batch, and the released draft pays only what stayed in.
     released = batch_release(batch=batch, operator=other)
-    assert released.payment_file.count("<CdtTrfTxInf>") == 1
+    assert released.payment_file_xml().count("<CdtTrfTxInf>") == 1
     assert batch_create(currency="SEK", payouts=[removed], operator=builder)
 
 

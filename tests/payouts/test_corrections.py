@@ -184,8 +184,8 @@ def test_a_reversal_takes_the_payout_out_of_its_draft_batch(operators):
     assert reversed_.batch is None
     batch = batch_release(batch=batch, operator=releaser)
     assert batch.total_amount == kept.payout_amount
-    assert reversed_.claim.reference not in batch.payment_file
-    assert kept.claim.reference in batch.payment_file
+    assert reversed_.claim.reference not in batch.payment_file_xml()
+    assert kept.claim.reference in batch.payment_file_xml()
 
 
 def test_approved_again_after_a_reversal_the_payout_opens_a_new_cycle():

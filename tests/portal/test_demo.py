@@ -111,7 +111,9 @@ def _first(**filters) -> Claim | None:
 
 
 def approve() -> bool:
-    claim = _first(status__in=["submitted", "in_review", "disputed"])
+    # Not a dispute: the demo's one reviewer rejected it, and a reviewer never
+    # hears the dispute of their own rejection.
+    claim = _first(status__in=["submitted", "in_review"])
     if claim is None:
         return False
     claim_services.claim_approve(claim=claim, actor=_staff("reviewer@vendor.example"))
@@ -212,11 +214,13 @@ ACTIONS = [
     reject,
     dispute,
     withdraw,
+    # Before the bank details: new details move every waiting payout of the
+    # company on, and the sweep reminds the waiting ones.
+    reminder_sweep_a_week_later,
     submit_bank_details,
     build_and_release_a_batch,
     mark_paid,
     mark_failed,
-    reminder_sweep_a_week_later,
 ]
 
 

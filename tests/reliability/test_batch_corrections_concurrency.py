@@ -53,7 +53,7 @@ def test_a_correction_racing_a_release_leaves_one_outcome(correction):
         # The release won: the correction was refused, the file pays the payout.
         assert len(done) == 1 and len(refused) == 1, results
         assert payout.status == Payout.Status.IN_BATCH and taken_out == 0
-        assert batch.payment_file.count("<CdtTrfTxInf>") == 1
+        assert batch.payment_file_xml().count("<CdtTrfTxInf>") == 1
     else:
         # The correction won: no file, the payout is scheduled outside the batch.
         assert len(done) == 1 and len(refused) == 1, results

@@ -417,7 +417,7 @@ class ProgramMachine(RuleBasedStateMachine):
         for batch in PaymentBatch.objects.exclude(status=PaymentBatch.Status.DRAFT):
             for payout in batch.payouts.all():
                 assert payout.status != S.CANCELLED
-                assert payout.claim.reference in batch.payment_file
+                assert payout.claim.reference in batch.payment_file_xml()
 
     @precondition(lambda self: hasattr(self, "reseller"))
     @invariant()

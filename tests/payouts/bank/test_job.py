@@ -81,7 +81,7 @@ def test_a_released_batch_lost_to_a_broker_outage_is_sent_by_the_job(
     assert read_bank_files()["sent"] == 1
     batch.refresh_from_db()
     record = OutboundBankFile.objects.get(batch=batch)
-    assert (outbound / record.name).read_bytes() == batch.payment_file.encode()
+    assert (outbound / record.name).read_bytes() == batch.payment_file_xml().encode()
     assert read_bank_files()["sent"] == 0
 
 
