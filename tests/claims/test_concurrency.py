@@ -5,7 +5,8 @@ import threading
 import pytest
 from django.db import connection
 
-from claims.models import Claim, ClaimAgreement, DuplicateAttempt
+from cashback.models import OutboxMessage
+from claims.models import Claim, ClaimAgreement, ClaimEvent, DuplicateAttempt
 from claims.services import ClaimError, claim_file
 from offers.models import Offer
 from tests.offers.factories import OfferFactory
@@ -77,3 +78,38 @@ def test_references_stay_unique_across_offers(transactional_db):
     assert not refused
     references = set(Claim.objects.values_list("reference", flat=True))
     assert len(references) == 8
+
+
+def test_fifty_companies_file_on_one_offer_at_once(transactional_db):
+    """A deadline day: 50 companies file on one offer from 50 threads at once;
+    each gets its claim, with its own reference, one filed event and its
+    e-mail, and no number is on two claims."""
+    offer = OfferFactory()
+    users = [UserFactory() for _ in range(50)]
+    filed, refused = race(
+        [attempt(u, offer, f"8700{i:04d}") for i, u in enumerate(users)]
+    )
+    assert len(filed) == 50 and not refused, refused
+    claims = Claim.objects.filter(offer=offer)
+    assert claims.count() == 50
+    assert set(claims.values_list("reseller", flat=True)) == {
+        u.reseller_id for u in users
+    }
+    assert len(set(claims.values_list("reference", flat=True))) == 50
+    filed_events = ClaimEvent.objects.filter(
+        claim__offer=offer, kind=ClaimEvent.Kind.FILED
+    )
+    assert filed_events.count() == 50
+    assert filed_events.values("claim").distinct().count() == 50
+    assert ClaimAgreement.objects.filter(offer=offer).count() == 50
+    email_of = {u.reseller_id: u.email for u in users}
+    expected = {
+        event.pk: ([email_of[event.claim.reseller_id]], event.claim.reference)
+        for event in filed_events.select_related("claim")
+    }
+    messages = OutboxMessage.objects.filter(dedup_key__startswith="claim-event:")
+    assert messages.count() == 50
+    for message in messages:
+        recipients, reference = expected[int(message.dedup_key.split(":")[1])]
+        assert message.recipients == recipients
+        assert reference in message.subject
