@@ -1,4 +1,5 @@
-"""`make bench [SCALE=full]`: measure the portal against the floor of its own stack.
+"""`make bench [SCALE=full]`: measure the portal against the floor of its own stack,
+with traffic as it arrives: many companies, the deadline burst, slow clients.
 
 Needs PostgreSQL on 127.0.0.1:5432 (user postgres, trust) and Redis on
 127.0.0.1:6379; starts neither. It creates and drops its own database
@@ -62,7 +63,7 @@ USERS = 20
 
 
 def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
+    print(f"[{time.strftime('%H:%M:%S', time.gmtime())} UTC] {message}", flush=True)
 
 
 def environment(static_root: str) -> None:
