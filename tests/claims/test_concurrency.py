@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from cashback.models import OutboxMessage
 from claims.models import Claim, ClaimAgreement, ClaimEvent, DuplicateAttempt
@@ -113,3 +113,36 @@ def test_fifty_companies_file_on_one_offer_at_once(transactional_db):
         recipients, reference = expected[int(message.dedup_key.split(":")[1])]
         assert message.recipients == recipients
         assert reference in message.subject
+
+
+def test_a_filing_waits_for_no_other_filing_of_the_offer(transactional_db):
+    """While one company's filing is still uncommitted, another company files
+    on the same offer without waiting for it (no lock all filers share)."""
+    offer = OfferFactory()
+    first, second = UserFactory(), UserFactory()
+    filed_first, release = threading.Event(), threading.Event()
+    outcome = []
+
+    def file_and_hold():
+        try:
+            with transaction.atomic():
+                outcome.append(attempt(first, offer, "87000001")())
+                filed_first.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=file_and_hold)
+    holder.start()
+    try:
+        assert filed_first.wait(20)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # Waiting on the first filing's locks would fail, not hang.
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            claim = attempt(second, offer, "87000002")()
+        assert claim.reseller == second.reseller
+    finally:
+        release.set()
+        holder.join(30)
+    assert Claim.objects.filter(offer=offer).count() == 2
