@@ -549,7 +549,9 @@ def measure_burst(scale: dict) -> dict:
     port = free_port()
     server = gunicorn_start(port)
     try:
-        figures = traffic.burst(port, companies, offer, USERS, f"{PG}/{DB_NAME}")
+        figures = traffic.burst(
+            port, companies, offer, USERS, f"{PG}/{DB_NAME}", server.pid
+        )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -951,6 +953,9 @@ def markdown_traffic(results: dict) -> list[str]:
             f"claims; {c['claims_with_one_filed_event']} of {c['claims']} claims with "
             f"one filed event, {c['claims_with_their_email']} with their e-mail | "
             f"{verdict(c['ok'])} (all) |",
+            f"| CPU per filing (form view and POST): gunicorn / PostgreSQL | "
+            f"{b.get('cpu_ms_per_filing', {}).get('gunicorn', 0):.1f} / "
+            f"{b.get('cpu_ms_per_filing', {}).get('postgres', 0):.1f} ms | – |",
             f"| lock waits (pg_stat_activity every 50 ms, {lk['samples']} samples) "
             f"| {lk['lock_waits_mean']:.2f} of {lk['active_mean']:.2f} active "
             f"connections wait on a lock on average, at most {lk['lock_waits_max']} "

@@ -377,7 +377,9 @@ def file_through_form(port: int, company: dict, slug: str, number: str) -> tuple
         connection.close()
 
 
-def burst(port: int, companies: list[dict], offer, clients: int, dsn: str) -> dict:
+def burst(
+    port: int, companies: list[dict], offer, clients: int, dsn: str, server_pid: int
+) -> dict:
     """Each company files one claim through the form, `clients` at a time."""
     queue = iter(enumerate(companies))
     lock = threading.Lock()
@@ -403,6 +405,8 @@ def burst(port: int, companies: list[dict], offer, clients: int, dsn: str) -> di
     warm(port, companies[0]["cookie"], [f"/offers/{offer.slug}/claim/", "/claims/"])
     sampler = LockSampler(dsn)
     sampler.start()
+    meter = CpuMeter(server_pid)
+    meter.start()
     began = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(clients)]
     for thread in threads:
@@ -410,8 +414,14 @@ def burst(port: int, companies: list[dict], offer, clients: int, dsn: str) -> di
     for thread in threads:
         thread.join()
     elapsed = time.perf_counter() - began
+    cpu = meter.stop()
     locks = sampler.summary()
+    filed = max(len(posts), 1)
     return {
+        "cpu_ms_per_filing": {
+            "gunicorn": round(cpu["gunicorn_cpu_s"] * 1000 / filed, 2),
+            "postgres": round(cpu["postgres_cpu_s"] * 1000 / filed, 2),
+        },
         "companies": len(companies),
         "filed": len(posts),
         "seconds": elapsed,
