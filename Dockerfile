@@ -25,4 +25,5 @@ RUN python manage.py compilemessages --ignore=.venv -v0 \
 
 USER cashback
 EXPOSE 8000
-CMD ["gunicorn", "cashback.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, threads and binding: gunicorn.conf.py (threaded, see why there).
+CMD ["gunicorn", "cashback.wsgi:application"]

@@ -20,6 +20,51 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 20
 
 
+def outbox_email_render(
+    *, template: str, context: dict[str, Any], language: str
+) -> tuple[str, str, str]:
+    """Subject, text and HTML of `template` in `language`.
+
+    The templates are `<template>_subject.txt`, `<template>.txt` and
+    `<template>.html`.
+    """
+    with translation.override(language):
+        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        text_body = render_to_string(f"{template}.txt", context)
+        html_body = render_to_string(f"{template}.html", context)
+    return " ".join(subject.split()), text_body, html_body
+
+
+def outbox_email_store(
+    *,
+    dedup_key: str,
+    recipients: Sequence[str],
+    subject: str,
+    text_body: str,
+    html_body: str,
+) -> OutboxMessage:
+    """Store a rendered e-mail for delivery after commit.
+
+    Lets a service render before its transaction opens (claim filing, issue
+    20), so that the transaction holds its row locks only for the writes.
+    Calling this twice with one key stores one message.
+    """
+    message, created = OutboxMessage.objects.get_or_create(
+        dedup_key=dedup_key,
+        defaults={
+            "recipients": list(recipients),
+            "subject": subject,
+            "text_body": text_body,
+            "html_body": html_body,
+        },
+    )
+    if created:
+        from .tasks import outbox_deliver
+
+        enqueue_after_commit(outbox_deliver, message.pk)
+    return message
+
+
 def outbox_email_enqueue(
     *,
     dedup_key: str,
@@ -33,24 +78,16 @@ def outbox_email_enqueue(
     The templates are `<template>_subject.txt`, `<template>.txt` and
     `<template>.html`. Calling this twice with one key stores one message.
     """
-    with translation.override(language):
-        subject = render_to_string(f"{template}_subject.txt", context).strip()
-        text_body = render_to_string(f"{template}.txt", context)
-        html_body = render_to_string(f"{template}.html", context)
-    message, created = OutboxMessage.objects.get_or_create(
-        dedup_key=dedup_key,
-        defaults={
-            "recipients": list(recipients),
-            "subject": " ".join(subject.split()),
-            "text_body": text_body,
-            "html_body": html_body,
-        },
+    subject, text_body, html_body = outbox_email_render(
+        template=template, context=context, language=language
     )
-    if created:
-        from .tasks import outbox_deliver
-
-        enqueue_after_commit(outbox_deliver, message.pk)
-    return message
+    return outbox_email_store(
+        dedup_key=dedup_key,
+        recipients=recipients,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+    )
 
 
 def outbox_message_deliver(*, message_id: int) -> bool:

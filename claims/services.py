@@ -14,14 +14,18 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from cashback.errors import PortalError
-from cashback.outbox import outbox_email_enqueue
+from cashback.outbox import (
+    outbox_email_enqueue,
+    outbox_email_render,
+    outbox_email_store,
+)
 from cashback.tasks_util import enqueue_after_commit
 from offers.eligibility import offer_eligibility, program_today
 from offers.models import Offer
@@ -170,11 +174,18 @@ def _existing_reference(reseller: Reseller, offer: Offer) -> str | None:
 
 
 def claim_reference_next(*, year: int) -> str:
-    """`CB-<year>-<6 digits>`, numbered per year.
+    """`CB-<year>-<6 digits>`: the year of filing and the next number.
 
-    The counter row is updated in place, which locks it until the filing
-    commits: two filings can never read the same number.
+    On PostgreSQL the number comes from a sequence (migration 0013), which
+    takes no lock, so filings never wait on each other for it; numbers go on
+    across years and a rolled-back filing leaves a gap. SQLite (`make run`)
+    counts per year in a row that stays locked until the filing commits.
     """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval('claims_claim_reference_seq')")
+            [number] = cursor.fetchone()
+        return f"CB-{year}-{number:06d}"
     ClaimReferenceCounter.objects.get_or_create(year=year)
     ClaimReferenceCounter.objects.filter(year=year).update(
         last_number=F("last_number") + 1
@@ -197,9 +208,12 @@ def claim_file(
 ) -> Claim:
     """File a claim (R6-R8): checked whole, then stored whole, or refused.
 
-    The offer row is locked for the transaction, so double submits, two tabs
-    and two colleagues are served one after the other and the second sees the
-    first's claim; the unique constraints catch anything the lock misses.
+    No lock is shared by the filers of an offer (issue 20: on a deadline day
+    they went one at a time): the database's unique constraints keep "one
+    claim per company" (one-claim mode) and "each number once per offer"
+    true, so of two racing filings the second's insert waits for the first
+    and fails if it committed, and is refused with what the winner holds.
+    The reference and the e-mails are made before the transaction opens.
     """
     entries = (
         _split(agreement_numbers)
@@ -242,35 +256,30 @@ def claim_file(
     if errors:
         raise ClaimError(errors)
 
+    now = timezone.now()
+    reference = _reference_draw(now)
+    emails = _filed_emails(reseller=reseller, offer=offer, reference=reference)
     try:
         with transaction.atomic():
-            claim = _claim_file_locked(
+            claim = _claim_file_store(
                 reseller=reseller,
                 offer=offer,
                 user=user,
                 numbers=numbers,
                 ip=ip,
                 terms_version=terms_version,
+                reference=reference,
+                now=now,
+                emails=emails,
             )
     except _Refused as refused:
-        # Recorded after the rollback, in its own transaction: reviewers must
-        # see the attempt even though nothing else of it is kept (R7).
-        if refused.duplicates:
-            with transaction.atomic():
-                DuplicateAttempt.objects.bulk_create(
-                    DuplicateAttempt(
-                        offer=offer,
-                        agreement_number=claimed.agreement_number,
-                        reseller=reseller,
-                        user=user,
-                        existing_claim=claimed.claim,
-                    )
-                    for claimed in refused.duplicates
-                )
+        _duplicates_record(
+            reseller=reseller, offer=offer, user=user, duplicates=refused.duplicates
+        )
         raise ClaimError(refused.errors) from None
     except IntegrityError:
-        # A race the lock did not serialise (e.g. a number claimed under
-        # another lock); the winner has committed, so say what it holds.
+        # A filing that raced this one committed first (the constraints made
+        # this insert wait for it), so say what the winner holds.
         errors = {}
         existing = _existing_reference(reseller, offer)
         if existing:
@@ -281,7 +290,12 @@ def claim_file(
                 % {"reference": existing},
                 "existing_claim",
             )
-        _taken_numbers(reseller=reseller, offer=offer, numbers=numbers, errors=errors)
+        duplicates = _taken_numbers(
+            reseller=reseller, offer=offer, numbers=numbers, errors=errors
+        )
+        _duplicates_record(
+            reseller=reseller, offer=offer, user=user, duplicates=duplicates
+        )
         if not errors:
             _add(
                 errors,
@@ -293,7 +307,68 @@ def claim_file(
     return claim
 
 
-def _claim_file_locked(
+def _reference_draw(now: dt.datetime) -> str:
+    """The new claim's reference, drawn before the filing's transaction: on
+    PostgreSQL a sequence (no lock), on SQLite the counter in its own short
+    transaction. A refused filing leaves a gap in the numbers."""
+    with transaction.atomic():
+        return claim_reference_next(year=program_today(now).year)
+
+
+def _filed_emails(
+    *, reseller: Reseller, offer: Offer, reference: str
+) -> list[tuple[str, list[str], tuple[str, str, str]]]:
+    """The "claim received" e-mail for each language of the company's users:
+    (language, recipients, (subject, text, html)), rendered before the
+    transaction so that rendering holds no lock."""
+    claim = Claim(
+        reference=reference, reseller=reseller, offer=offer, status=S.SUBMITTED
+    )
+    context = {
+        "claim": claim,
+        "offer": offer,
+        "kind": ClaimEvent.Kind.FILED,
+        "message": "",
+        "url": settings.PORTAL_URL.rstrip("/") + claim.get_absolute_url(),
+    }
+    by_language = recipients_by_language(reseller_ids=[reseller.pk])
+    return [
+        (
+            language,
+            sorted(recipients),
+            outbox_email_render(
+                template="emails/claim_update", context=context, language=language
+            ),
+        )
+        for language, recipients in sorted(by_language[reseller.pk].items())
+    ]
+
+
+def _duplicates_record(
+    *,
+    reseller: Reseller,
+    offer: Offer,
+    user: User,
+    duplicates: list[ClaimAgreement],
+) -> None:
+    """Recorded after the rollback, in its own transaction: reviewers must see
+    the attempt even though nothing else of it is kept (R7)."""
+    if not duplicates:
+        return
+    with transaction.atomic():
+        DuplicateAttempt.objects.bulk_create(
+            DuplicateAttempt(
+                offer=offer,
+                agreement_number=claimed.agreement_number,
+                reseller=reseller,
+                user=user,
+                existing_claim=claimed.claim,
+            )
+            for claimed in duplicates
+        )
+
+
+def _claim_file_store(
     *,
     reseller: Reseller,
     offer: Offer,
@@ -301,9 +376,14 @@ def _claim_file_locked(
     numbers: list[str],
     ip: str | None,
     terms_version: int | None,
+    reference: str,
+    now: dt.datetime,
+    emails: list[tuple[str, list[str], tuple[str, str, str]]],
 ) -> Claim:
     errors: dict[str, list[ValidationError]] = {}
-    offer = Offer.objects.select_for_update().get(pk=offer.pk)
+    # Read again, not locked: inserting the claim takes the foreign key's
+    # share lock on the offer row, which filers do not wait on each other for.
+    offer = Offer.objects.get(pk=offer.pk)
     if offer.status != Offer.Status.PUBLISHED:
         _add(errors, NON_FIELD_ERRORS, _("This offer is not open."), "not_published")
         raise _Refused(errors, [])
@@ -351,9 +431,8 @@ def _claim_file_locked(
     if errors:
         raise _Refused(errors, duplicates)
 
-    now = timezone.now()
     claim = Claim.objects.create(
-        reference=claim_reference_next(year=program_today(now).year),
+        reference=reference,
         reseller=reseller,
         offer=offer,
         claim_mode=offer.claim_mode,
@@ -370,7 +449,14 @@ def _claim_file_locked(
     event = ClaimEvent.objects.create(
         claim=claim, kind=ClaimEvent.Kind.FILED, to_status=S.SUBMITTED, actor=user
     )
-    _notify(claim, event)
+    for language, recipients, (subject, text_body, html_body) in emails:
+        outbox_email_store(
+            dedup_key=f"claim-event:{event.pk}:{language}",
+            recipients=recipients,
+            subject=subject,
+            text_body=text_body,
+            html_body=html_body,
+        )
     from .tasks import claim_validate_task
 
     enqueue_after_commit(claim_validate_task, claim.pk)

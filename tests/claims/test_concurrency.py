@@ -3,9 +3,10 @@
 import threading
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
-from claims.models import Claim, ClaimAgreement, DuplicateAttempt
+from cashback.models import OutboxMessage
+from claims.models import Claim, ClaimAgreement, ClaimEvent, DuplicateAttempt
 from claims.services import ClaimError, claim_file
 from offers.models import Offer
 from tests.offers.factories import OfferFactory
@@ -77,3 +78,71 @@ def test_references_stay_unique_across_offers(transactional_db):
     assert not refused
     references = set(Claim.objects.values_list("reference", flat=True))
     assert len(references) == 8
+
+
+def test_fifty_companies_file_on_one_offer_at_once(transactional_db):
+    """A deadline day: 50 companies file on one offer from 50 threads at once;
+    each gets its claim, with its own reference, one filed event and its
+    e-mail, and no number is on two claims."""
+    offer = OfferFactory()
+    users = [UserFactory() for _ in range(50)]
+    filed, refused = race(
+        [attempt(u, offer, f"8700{i:04d}") for i, u in enumerate(users)]
+    )
+    assert len(filed) == 50 and not refused, refused
+    claims = Claim.objects.filter(offer=offer)
+    assert claims.count() == 50
+    assert set(claims.values_list("reseller", flat=True)) == {
+        u.reseller_id for u in users
+    }
+    assert len(set(claims.values_list("reference", flat=True))) == 50
+    filed_events = ClaimEvent.objects.filter(
+        claim__offer=offer, kind=ClaimEvent.Kind.FILED
+    )
+    assert filed_events.count() == 50
+    assert filed_events.values("claim").distinct().count() == 50
+    assert ClaimAgreement.objects.filter(offer=offer).count() == 50
+    email_of = {u.reseller_id: u.email for u in users}
+    expected = {
+        event.pk: ([email_of[event.claim.reseller_id]], event.claim.reference)
+        for event in filed_events.select_related("claim")
+    }
+    messages = OutboxMessage.objects.filter(dedup_key__startswith="claim-event:")
+    assert messages.count() == 50
+    for message in messages:
+        recipients, reference = expected[int(message.dedup_key.split(":")[1])]
+        assert message.recipients == recipients
+        assert reference in message.subject
+
+
+def test_a_filing_waits_for_no_other_filing_of_the_offer(transactional_db):
+    """While one company's filing is still uncommitted, another company files
+    on the same offer without waiting for it (no lock all filers share)."""
+    offer = OfferFactory()
+    first, second = UserFactory(), UserFactory()
+    filed_first, release = threading.Event(), threading.Event()
+    outcome = []
+
+    def file_and_hold():
+        try:
+            with transaction.atomic():
+                outcome.append(attempt(first, offer, "87000001")())
+                filed_first.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=file_and_hold)
+    holder.start()
+    try:
+        assert filed_first.wait(20)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # Waiting on the first filing's locks would fail, not hang.
+                cursor.execute("SET LOCAL lock_timeout = '2s'")
+            claim = attempt(second, offer, "87000002")()
+        assert claim.reseller == second.reseller
+    finally:
+        release.set()
+        holder.join(30)
+    assert Claim.objects.filter(offer=offer).count() == 2
