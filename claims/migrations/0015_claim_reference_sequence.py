@@ -28,6 +28,6 @@ def sequence_drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("claims", "0012_rejection_reason_codes")]
+    dependencies = [("claims", "0014_free_final_rejections_schedule")]
 
     operations = [migrations.RunPython(sequence_create, sequence_drop)]
