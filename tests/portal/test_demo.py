@@ -57,6 +57,17 @@ def demo():
         assert "Demo data is in place" in seed_demo()
 
 
+def test_the_demo_loads_with_the_real_cooling_off_period(db, settings):
+    """`make run` keeps the default cooling-off of new bank accounts (the test
+    settings use none): the demo's operator verifies its account, so the demo
+    still builds and releases its batches."""
+    settings.BANK_ACCOUNT_COOLING_OFF_DAYS = 3
+    with time_machine.travel(DEMO_DAY, tick=False):
+        assert "Demo data is in place" in seed_demo()
+    assert Payout.objects.filter(status=Payout.Status.IN_BATCH).exists()
+    assert Payout.objects.filter(status=Payout.Status.PAID).exists()
+
+
 def test_a_first_run_shows_every_claim_and_payout_state(demo):
     """Claims in every state; payouts waiting, ready, scheduled, in a batch,
     paid, failed into a new cycle and forfeited."""
