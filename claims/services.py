@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
+from cashback.clock import program_today
 from cashback.errors import PortalError
 from cashback.outbox import (
     outbox_email_enqueue,
@@ -27,7 +28,7 @@ from cashback.outbox import (
     outbox_email_store,
 )
 from cashback.tasks_util import enqueue_after_commit
-from offers.eligibility import offer_eligibility, program_today
+from offers.eligibility import offer_eligibility
 from offers.models import Offer
 from resellers.access import has_verified_email
 from resellers.models import Reseller, User

@@ -98,7 +98,7 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
             },
             status=403 if request.method == "POST" else 200,
         )
-    currencies = services.payout_currencies(payout)
+    currencies = payout.offer.payout_currencies_offered()
     initial = {
         "beneficiary_name": reseller.legal_name,
         "bank_country": reseller.country.code,

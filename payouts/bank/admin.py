@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from offers.eligibility import program_today
+from cashback.clock import program_today
 
 from .models import (
     BankDiscrepancy,

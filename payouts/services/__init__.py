@@ -26,7 +26,6 @@ from .bank_details import (
     bank_account_submit,
     bank_accounts_reencrypt,
     payment_files_reencrypt,
-    payout_currencies,
 )
 from .bank_results import (
     bank_file_upload,
@@ -87,7 +86,6 @@ __all__ = [
     "operators_deadline_summary_send",
     "payment_files_reencrypt",
     "payout_cancel",
-    "payout_currencies",
     "payout_cycle_restart",
     "payout_open",
     "payouts_schedule",

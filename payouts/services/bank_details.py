@@ -28,16 +28,12 @@ from .transitions import S, _lock, _move, locked_batches
 logger = logging.getLogger(__name__)
 
 
-def payout_currencies(payout: Payout) -> list[str]:
-    """The currencies the company may be paid this payout in."""
-    return payout.offer.payout_currencies_offered()
-
-
 def _currency_check(payout: Payout, currency: str) -> None:
-    if currency not in payout_currencies(payout):
+    offered = payout.offer.payout_currencies_offered()
+    if currency not in offered:
         raise PayoutError(
             _("This offer pays in %(currencies)s: choose one of them.")
-            % {"currencies": ", ".join(payout_currencies(payout))},
+            % {"currencies": ", ".join(offered)},
             code=PayoutError.Code.CURRENCY_NOT_OFFERED,
             field="currency",
         )

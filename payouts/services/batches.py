@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from offers.eligibility import program_today
+from cashback.clock import program_today
 from resellers.models import User
 
 from ..crypto import account_number_decrypt, payment_file_encrypt

@@ -8,8 +8,8 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from cashback.clock import program_today
 from cashback.outbox import outbox_email_enqueue
-from offers.eligibility import program_today
 from resellers.models import User
 
 from ..models import Payout, PayoutEvent
