@@ -27,6 +27,12 @@ def program_day_start(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=_program_zone())
 
 
+def program_day_end(day: dt.date) -> dt.datetime:
+    """The last moment of `day` in the program's time zone, aware: the due
+    time a deadline on that day is shown with (23:59)."""
+    return dt.datetime.combine(day, dt.time.max, tzinfo=_program_zone())
+
+
 def week_start(now: dt.datetime | None = None) -> dt.datetime:
     """Monday 00:00 of the current week, in the program's time zone."""
     local = timezone.localtime(now or timezone.now(), timezone=_program_zone())

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cashback.clock import program_today
+from cashback.clock import program_day_end, program_today
 from claims.models import Claim
 from offers.selectors import offers_visible
 from payouts.models import Payout
@@ -106,7 +106,7 @@ def _claim_tasks(reseller: Reseller, now: dt.datetime) -> tuple[list[Task], bool
                     % {"reference": claim.reference},
                     url=url,
                     action=_("Read the decision"),
-                    due=claim.dispute_until,
+                    due=program_day_end(claim.dispute_last_day),
                 )
             )
     return tasks, len(needing) > TASKS_PER_KIND

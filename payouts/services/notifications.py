@@ -2,16 +2,15 @@
 e-mail context, the recipients by language and the notice of a cycle. Each is
 built here once, for one payout (a notice) and for thousands (the sweep)."""
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from cashback.clock import PROGRAM_TIME_ZONE
+from cashback.clock import PROGRAM_TIME_ZONE, program_day_end, program_today
 from cashback.outbox import outbox_email_enqueue
 from resellers.selectors import recipients_by_language
 
@@ -67,9 +66,7 @@ def bank_details_due(sent_at: datetime, term_days: int) -> datetime:
     window, counted from when it actually went out, ends on that same date
     (a notice that leaves after midnight only ever gets a day more).
     """
-    zone = ZoneInfo(PROGRAM_TIME_ZONE)
-    day = timezone.localtime(sent_at, zone).date() + timedelta(days=term_days)
-    return datetime.combine(day, time.max, tzinfo=zone)
+    return program_day_end(program_today(sent_at) + timedelta(days=term_days))
 
 
 def payouts_list_link() -> str:

@@ -74,6 +74,11 @@ def test_a_rejection_inside_the_dispute_window_is_a_task(signed_in, user):
     html = page(signed_in)
     assert f"{claim.reference} was rejected" in html
     assert f"{old.reference} was rejected" not in html
+    # Decided 23 November: the last day to dispute is 23 December, shown as
+    # that day's end, not as midnight on the 24th.
+    assert claim.dispute_last_day == dt.date(2026, 12, 23)
+    assert "By 23 December 2026 23:59" in html
+    assert "24 December 2026" not in html
 
 
 def test_nothing_to_do_says_so(signed_in):
