@@ -54,6 +54,7 @@ from ..bank.models import BankDiscrepancy, BatchPayment
 from ..bank.reason_codes import Side, is_duplicate, reason_lookup
 from ..models import PaymentBatch, Payout, PayoutEvent
 from .errors import PayoutError
+from .holds import bank_account_refuse
 from .notifications import FAILED_TEMPLATE
 from .scheduling import OPERATORS_GROUP
 from .transitions import S, _move
@@ -302,7 +303,12 @@ def _fail(
     context: InboundContext,
     bank_date: dt.date | None = None,
 ) -> None:
-    """Failed for the reseller's side, then a new bank-details cycle (R13)."""
+    """Failed for the reseller's side, then a new bank-details cycle (R13);
+    and the account is refused (issue 15): never paid again, its number not
+    taken as a new one, and the company's other unpaid payouts on it back to
+    waiting for details. This payout first, so that the refusal finds it
+    already waiting and moves only the others; a second refusal of the same
+    account changes nothing more."""
     payout.failure_reason = stated
     payout.failure_code = code[:35]
     _move(
@@ -314,6 +320,12 @@ def _fail(
         event_fields={"bank_code": code[:35], "bank_date": bank_date},
     )
     payout_cycle_restart(payout=payout, actor=None)
+    if payout.bank_account_id is not None:
+        bank_account_refuse(
+            account=payout.bank_account,
+            reason=stated,
+            code=code,
+        )
 
 
 def payout_cycle_restart(*, payout: Payout, actor: User | None) -> Payout:
