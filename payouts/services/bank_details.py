@@ -85,11 +85,17 @@ def _refused_before_check(reseller: Reseller, fingerprint: str, field: str) -> N
 
 
 def _convert(payout: Payout, currency: str) -> tuple[Decimal, Decimal]:
-    """The payout amount in `currency` and the rate (R12: rate recorded)."""
+    """The payout amount in `currency` and the rate (R12: rate recorded).
+
+    Only a usable rate counts: one waiting for a second operator is as good as
+    none (services.rates). The row lock makes a change or deletion of the rate
+    wait for this conversion, and then see it in use."""
     if currency == payout.currency:
         return payout.amount, Decimal(1)
     rate = (
-        ExchangeRate.objects.filter(
+        ExchangeRate.objects.usable()
+        .select_for_update(no_key=True)
+        .filter(
             base_currency=payout.currency,
             quote_currency=currency,
             rate_date=payout.offer.calculation_date,
