@@ -349,6 +349,16 @@ class Payout(models.Model):
     exchange_rate = models.DecimalField(
         _("exchange rate"), max_digits=18, decimal_places=8, null=True, blank=True
     )
+    # The rate row `exchange_rate` was read from: the database refuses to
+    # delete a rate a payout was converted with.
+    converted_with = models.ForeignKey(
+        ExchangeRate,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payouts",
+        verbose_name=_("converted with"),
+    )
     bank_account = models.ForeignKey(
         BankAccount,
         on_delete=models.PROTECT,

@@ -4,11 +4,14 @@ then; a rate a payout used is neither changed nor deleted, in admin's bulk
 action either; every change keeps a history row."""
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import ProtectedError
 from django.urls import reverse
 
 from payouts.models import ExchangeRate, Payout
@@ -362,3 +365,42 @@ def test_admin_change_goes_through_the_service(client, operators, previous):
     assert client.post(url, {**data, "rate": "0.25"}).status_code == 302
     assert waits(entered)
     assert (entered.rate, entered.entered_by) == (Decimal("0.25"), operators[1])
+
+
+def test_the_database_refuses_to_delete_a_rate_a_payout_used():
+    """Payout.converted_with protects the rate below every service: the ORM
+    refuses, and so does a raw DELETE."""
+    payout = approve(approved_claim())
+    used = ExchangeRateFactory(rate_date=payout.offer.calculation_date)
+    eur_details(payout)
+    payout.refresh_from_db()
+    assert payout.converted_with == used
+    with pytest.raises(ProtectedError):
+        used.delete()
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("DELETE FROM payouts_exchangerate WHERE id = %s", [used.pk])
+    assert ExchangeRate.objects.filter(pk=used.pk).exists()
+
+
+def test_the_migration_links_payouts_converted_before_to_their_rate():
+    """Payouts converted before the link existed get it from their pair and
+    their offer's calculation date; same-currency payouts get none."""
+    backfill = importlib.import_module(
+        "payouts.migrations.0022_payout_converted_with"
+    ).backfill
+    payout = approve(approved_claim())
+    used = ExchangeRateFactory(rate_date=payout.offer.calculation_date)
+    eur_details(payout)
+    same = approve(approved_claim())
+    submit(same, iban=reseller_iban(same.pk))
+    Payout.objects.update(converted_with=None)
+    backfill(apps, None)
+    payout.refresh_from_db()
+    same.refresh_from_db()
+    assert (payout.converted_with, same.converted_with) == (used, None)
+    assert same.exchange_rate == 1
