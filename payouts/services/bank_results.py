@@ -8,14 +8,16 @@ nothing. Per payment:
 - pain.002 ACCP/ACSP/ACSC: the bank accepted it (an event; not paid yet);
 - pain.002 RJCT for the reseller's side (reason_codes.Side.RESELLER): failed,
   then a new cycle of notice and reminders with the reason in the company's
-  language; for the vendor's side (funds, file): back to scheduled, out of its
+  language, and the account it was sent to is refused (holds.py: never paid
+  again, the company's other unpaid payouts on it back to waiting for
+  details); for the vendor's side (funds, file): back to scheduled, out of its
   batch, and the operators are alerted; a group RJCT rejects the whole batch;
   a duplicate (DUPL, AM05) is a refused copy: the first stands, nothing moves;
 - camt.054 / camt.053 booked debit: paid on the bank's booking date with its
   reference, unless the amount or currency disagrees (then listed for the
   operators, not applied);
 - pacs.004: a paid transfer came back: failed with the return reason and a
-  new cycle (the refused account cannot be confirmed again).
+  new cycle, and its account refused as for a reseller-side RJCT.
 
 Every payment the bank names becomes a PayoutEvent on the payout's timeline;
 every line of a released batch (BatchPayment) keeps the bank's latest word for
