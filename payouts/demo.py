@@ -15,6 +15,11 @@ from .models import Payout
 
 S = Payout.Status
 DEMO_IBAN = "SE4550000000058398257466"
+# The demo's failed payout is refused for the reseller's side, and a refused
+# account is never paid again (issue 15): it goes to an account of its own, of
+# a company of its own, so the rest of the demo keeps DEMO_IBAN.
+DEMO_FAILED = "failed_new_cycle"
+DEMO_REFUSED_IBAN = "SE9550000000583982574670"
 # (claim reference, the state the demo payout ends in)
 DEMO_PAYOUTS = [
     ("CB-DEMO-P001", S.AWAITING_BANK_DETAILS),
@@ -23,7 +28,7 @@ DEMO_PAYOUTS = [
     ("CB-DEMO-P004", S.SCHEDULED),
     ("CB-DEMO-P005", S.IN_BATCH),
     ("CB-DEMO-P006", S.PAID),
-    ("CB-DEMO-P007", "failed_new_cycle"),
+    ("CB-DEMO-P007", DEMO_FAILED),
     ("CB-DEMO-P008", S.FORFEITED),
 ]
 
@@ -47,7 +52,7 @@ def demo_payout_advance(
             reseller=payout.reseller,
             user=user,
             beneficiary_name=payout.reseller.legal_name,
-            iban=DEMO_IBAN,
+            iban=DEMO_REFUSED_IBAN if target == DEMO_FAILED else DEMO_IBAN,
             bic="ESSESESS",
             bank_country="SE",
             currency="SEK",
@@ -74,7 +79,7 @@ def demo_payout_advance(
         )
         services.batch_release(batch=batch, operator=releaser)
         payout.refresh_from_db()
-    if payout.status == S.IN_BATCH and target in (S.PAID, "failed_new_cycle"):
+    if payout.status == S.IN_BATCH and target in (S.PAID, DEMO_FAILED):
         demo_bank_answer(payout, paid=target == S.PAID)
 
 

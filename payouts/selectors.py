@@ -40,13 +40,9 @@ def payout_for_reseller(*, reseller: Reseller, payout_id: int) -> Payout:
 
 
 def exchange_rate_in_use(*, rate: ExchangeRate) -> bool:
-    """Whether a payout was converted with this rate (it is then fixed)."""
-    return Payout.objects.filter(
-        currency=rate.base_currency,
-        payout_currency=rate.quote_currency,
-        offer__calculation_date=rate.rate_date,
-        exchange_rate__isnull=False,
-    ).exists()
+    """Whether a payout was converted with this rate (it is then fixed; the
+    database refuses to delete it, Payout.converted_with)."""
+    return Payout.objects.filter(converted_with=rate).exists()
 
 
 def current_bank_account(*, reseller: Reseller) -> BankAccount | None:

@@ -49,6 +49,9 @@ CLAIM_STATES = [
     Claim.Status.WITHDRAWN,
 ]
 PAYOUTS_OFFER_SLUG = "payouts-demo"
+# The company of the demo's failed payout: the bank refuses its account, which
+# sends every other unpaid payout on that account back to waiting (issue 15).
+REFUSED_COMPANY = ("Kustlicens AB", "5566200019", "demo@kustlicens.example")
 
 
 @dataclass
@@ -144,7 +147,8 @@ def _company(seed: DemoSeed, legal_name: str, org_number: str) -> Reseller:
 
 
 def _payouts_seed(seed: DemoSeed) -> None:
-    """Payouts in every state for Nordlicens AB, on an offer of their own."""
+    """Payouts in every state for Nordlicens AB, on an offer of their own; the
+    failed one for a company of its own (REFUSED_COMPANY)."""
     operators = (
         _user(
             seed,
@@ -167,6 +171,15 @@ def _payouts_seed(seed: DemoSeed) -> None:
     seed.login("Operator who releases batches", operators[1].email)
     reseller, _created = demo_reseller_ensure()
     user = User.objects.get(email="anna@nordlicens.se")
+    legal_name, org_number, email = REFUSED_COMPANY
+    refused = _company(seed, legal_name, org_number)
+    refused_user = _user(
+        seed,
+        email=email,
+        reseller=refused,
+        first_name="Demo",
+        is_company_admin=True,
+    )
     offer = _payouts_offer(seed)
     opened = False
     waiting = {
@@ -185,9 +198,14 @@ def _payouts_seed(seed: DemoSeed) -> None:
             # A sale today keeps the "ready" payout inside its return period.
             ready = target == payouts_demo.S.READY
             sale_date = dt.date.today() if ready else dt.date(2026, 5, 15)
-            claim = _approved_claim(reference, reseller, user, offer, sale_date)
+            company, member = (
+                (refused, refused_user)
+                if target == payouts_demo.DEMO_FAILED
+                else (reseller, user)
+            )
+            claim = _approved_claim(reference, company, member, offer, sale_date)
             payout = payout_services.payout_open(claim=claim)
-            payouts_demo.demo_payout_advance(payout, target, user, operators)
+            payouts_demo.demo_payout_advance(payout, target, member, operators)
         seed.created += 1
         opened = True
     if opened:
@@ -195,6 +213,7 @@ def _payouts_seed(seed: DemoSeed) -> None:
         # payouts were shaped for; an untouched demo has nothing due.
         payout_services.payouts_send_reminders()
     seed.login("Reseller with payouts", user.email)
+    seed.login("Reseller whose bank refused the account", refused_user.email)
 
 
 def _payouts_offer(seed: DemoSeed) -> Offer:

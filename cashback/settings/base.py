@@ -384,6 +384,12 @@ PAYOUT_LINK_MAX_AGE_DAYS = env.int("PAYOUT_LINK_MAX_AGE_DAYS", default=30)
 REWARD_ADJUSTMENT_CONFIRM_ABOVE = env.str(
     "REWARD_ADJUSTMENT_CONFIRM_ABOVE", default="10000"
 )
+# An exchange rate further than this many percent from its currency pair's
+# previous rate (or the pair's first) waits for a second operator before a
+# payout may be converted with it (payouts.services.rates).
+EXCHANGE_RATE_CONFIRM_ABOVE_PERCENT = env.str(
+    "EXCHANGE_RATE_CONFIRM_ABOVE_PERCENT", default="5"
+)
 # A new or changed bank account is paid only this many days after every company
 # admin was told of it without objecting, unless an operator verified it first.
 BANK_ACCOUNT_COOLING_OFF_DAYS = env.int("BANK_ACCOUNT_COOLING_OFF_DAYS", default=3)

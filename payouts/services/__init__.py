@@ -11,6 +11,7 @@
   returned, a new cycle), the lines of a released batch, the inbound job;
 - `corrections`: cancelling a payout, and the payout's side of a claim's
   reversed approval or adjusted reward (on the claims app's signals);
+- `rates`: exchange rates, their second operator and their lock once used;
 - `holds`: when an account may be paid (issue 15), and freezing, verifying,
   clearing and refusing an account;
 - `notifications`: the link, the e-mail context, the recipients, the notice.
@@ -50,6 +51,13 @@ from .notifications import (
     notice_dedup_keys,
 )
 from .opening import on_claim_approved, payout_open
+from .rates import (
+    exchange_rate_add,
+    exchange_rate_change,
+    exchange_rate_confirm,
+    exchange_rate_delete,
+    exchange_rate_needs_second_operator,
+)
 from .reminders import SweepResult, payouts_send_reminders
 from .scheduling import (
     OPERATORS_GROUP,
@@ -81,6 +89,11 @@ __all__ = [
     "batch_create",
     "batch_payout_remove",
     "batch_release",
+    "exchange_rate_add",
+    "exchange_rate_change",
+    "exchange_rate_confirm",
+    "exchange_rate_delete",
+    "exchange_rate_needs_second_operator",
     "notice_dedup_keys",
     "on_claim_approved",
     "operators_deadline_summary_send",

@@ -84,20 +84,28 @@ def _refused_before_check(reseller: Reseller, fingerprint: str, field: str) -> N
         )
 
 
-def _convert(payout: Payout, currency: str) -> tuple[Decimal, Decimal]:
-    """The payout amount in `currency` and the rate (R12: rate recorded)."""
+def _convert(
+    payout: Payout, currency: str
+) -> tuple[Decimal, Decimal, ExchangeRate | None]:
+    """The payout amount in `currency`, the rate (R12: rate recorded) and the
+    rate's row (None in the reward currency).
+
+    Only a usable rate counts: one waiting for a second operator is as good as
+    none (services.rates). The row lock makes a change or deletion of the rate
+    wait for this conversion, and then see it in use."""
     if currency == payout.currency:
-        return payout.amount, Decimal(1)
-    rate = (
-        ExchangeRate.objects.filter(
+        return payout.amount, Decimal(1), None
+    row = (
+        ExchangeRate.objects.usable()
+        .select_for_update(no_key=True)
+        .filter(
             base_currency=payout.currency,
             quote_currency=currency,
             rate_date=payout.offer.calculation_date,
         )
-        .values_list("rate", flat=True)
         .first()
     )
-    if rate is None:
+    if row is None:
         raise PayoutError(
             _(
                 "Payment in %(currency)s is not possible yet: no exchange rate "
@@ -112,8 +120,8 @@ def _convert(payout: Payout, currency: str) -> tuple[Decimal, Decimal]:
             code=PayoutError.Code.NO_EXCHANGE_RATE,
             field="currency",
         )
-    converted = (payout.amount * rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
-    return converted, rate
+    converted = (payout.amount * row.rate).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    return converted, row.rate, row
 
 
 def _lock_awaiting(payout: Payout, reseller: Reseller) -> Payout:
@@ -134,7 +142,9 @@ def _payout_make_ready(
 ) -> None:
     """awaiting_bank_details -> ready with the account and converted amount."""
     _currency_check(payout, account.currency)
-    payout.payout_amount, payout.exchange_rate = _convert(payout, account.currency)
+    payout.payout_amount, payout.exchange_rate, payout.converted_with = _convert(
+        payout, account.currency
+    )
     payout.bank_account = account
     payout.payout_currency = account.currency
     _move(
@@ -143,7 +153,13 @@ def _payout_make_ready(
         kind=kind,
         actor=user,
         message=_("Account %(account)s") % {"account": account.masked_account},
-        fields=["bank_account", "payout_currency", "payout_amount", "exchange_rate"],
+        fields=[
+            "bank_account",
+            "payout_currency",
+            "payout_amount",
+            "exchange_rate",
+            "converted_with",
+        ],
     )
 
 

@@ -8,14 +8,16 @@ nothing. Per payment:
 - pain.002 ACCP/ACSP/ACSC: the bank accepted it (an event; not paid yet);
 - pain.002 RJCT for the reseller's side (reason_codes.Side.RESELLER): failed,
   then a new cycle of notice and reminders with the reason in the company's
-  language; for the vendor's side (funds, file): back to scheduled, out of its
+  language, and the account it was sent to is refused (holds.py: never paid
+  again, the company's other unpaid payouts on it back to waiting for
+  details); for the vendor's side (funds, file): back to scheduled, out of its
   batch, and the operators are alerted; a group RJCT rejects the whole batch;
   a duplicate (DUPL, AM05) is a refused copy: the first stands, nothing moves;
 - camt.054 / camt.053 booked debit: paid on the bank's booking date with its
   reference, unless the amount or currency disagrees (then listed for the
   operators, not applied);
 - pacs.004: a paid transfer came back: failed with the return reason and a
-  new cycle (the refused account cannot be confirmed again).
+  new cycle, and its account refused as for a reseller-side RJCT.
 
 Every payment the bank names becomes a PayoutEvent on the payout's timeline;
 every line of a released batch (BatchPayment) keeps the bank's latest word for
@@ -54,6 +56,7 @@ from ..bank.models import BankDiscrepancy, BatchPayment
 from ..bank.reason_codes import Side, is_duplicate, reason_lookup
 from ..models import PaymentBatch, Payout, PayoutEvent
 from .errors import PayoutError
+from .holds import bank_account_refuse
 from .notifications import FAILED_TEMPLATE
 from .scheduling import OPERATORS_GROUP
 from .transitions import S, _move
@@ -302,7 +305,12 @@ def _fail(
     context: InboundContext,
     bank_date: dt.date | None = None,
 ) -> None:
-    """Failed for the reseller's side, then a new bank-details cycle (R13)."""
+    """Failed for the reseller's side, then a new bank-details cycle (R13);
+    and the account is refused (issue 15): never paid again, its number not
+    taken as a new one, and the company's other unpaid payouts on it back to
+    waiting for details. This payout first, so that the refusal finds it
+    already waiting and moves only the others; a second refusal of the same
+    account changes nothing more."""
     payout.failure_reason = stated
     payout.failure_code = code[:35]
     _move(
@@ -314,6 +322,12 @@ def _fail(
         event_fields={"bank_code": code[:35], "bank_date": bank_date},
     )
     payout_cycle_restart(payout=payout, actor=None)
+    if payout.bank_account_id is not None:
+        bank_account_refuse(
+            account=payout.bank_account,
+            reason=stated,
+            code=code,
+        )
 
 
 def payout_cycle_restart(*, payout: Payout, actor: User | None) -> Payout:

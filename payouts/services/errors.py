@@ -30,3 +30,7 @@ class PayoutError(PortalError):
         ACCOUNT_HELD = "account_held"
         NOT_COMPANY_ADMIN = "not_company_admin"
         ACCOUNT_FROZEN = "account_frozen"
+        RATE_IN_USE = "rate_in_use"
+        RATE_NOT_AWAITING = "rate_not_awaiting"
+        INVALID_RATE = "invalid_rate"
+        NOT_PERMITTED = "not_permitted"

@@ -239,13 +239,14 @@ def bank_account_shared_clear(
 
 
 def bank_account_refuse(
-    *, account: BankAccount, reason: str, actor: User | None = None
+    *, account: BankAccount, reason: str, code: str = "", actor: User | None = None
 ) -> BankAccount:
     """The bank refused a payment to `account`: it is never paid again, its
     number cannot be entered again as a new account, and the company's other
     unpaid payouts on it go back to waiting for bank details (out of a draft
     batch they were in). Payouts already in a released batch are the bank's
-    to answer. Calling it twice changes nothing more."""
+    to answer. Calling it twice changes nothing more. `code` is the bank's
+    reason code, which their notices put in the company's words."""
     with transaction.atomic():
         locked = _lock_account(account)
         if locked.refused_at is None:
@@ -269,6 +270,7 @@ def bank_account_refuse(
                     total_amount=F("total_amount") - payout.payout_amount
                 )
             payout.failure_reason = reason
-            payout.save(update_fields=["failure_reason"])
+            payout.failure_code = code[:35]
+            payout.save(update_fields=["failure_reason", "failure_code"])
             payout_cycle_restart(payout=payout, actor=actor)
     return locked

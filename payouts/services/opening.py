@@ -83,6 +83,7 @@ def _reopen(payout: Payout, claim: Claim) -> Payout:
     payout.payout_amount = None
     payout.payout_currency = ""
     payout.exchange_rate = None
+    payout.converted_with = None
     payout.notified_at = None
     payout.bank_details_due_at = None
     payout.reminders_sent = 0
@@ -99,6 +100,7 @@ def _reopen(payout: Payout, claim: Claim) -> Payout:
             "payout_amount",
             "payout_currency",
             "exchange_rate",
+            "converted_with",
             "notified_at",
             "bank_details_due_at",
             "reminders_sent",

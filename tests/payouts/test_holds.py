@@ -21,6 +21,7 @@ from payouts.services import (
 )
 from payouts.services.holds import account_payment_block, bank_account_objection_link
 from resellers.services import reseller_legal_name_change
+from tests.payouts.bank.answers import report
 from tests.payouts.bank.conftest import reseller_iban
 from tests.payouts.conftest import account_on_file, approve, sign_in_fresh
 from tests.payouts.factories import approved_claim
@@ -295,6 +296,60 @@ def test_new_details_move_every_open_payout_and_a_refusal_moves_them_back(
         assert row.failure_reason == "AC04 account closed"
     code = refused_code(lambda: submit(third, iban=reseller_iban(waiting.pk)))
     assert code == PayoutError.Code.ACCOUNT_REFUSED_BEFORE
+
+
+def test_a_pain002_refusal_refuses_the_account_and_moves_its_siblings_back(
+    payout, operators
+):
+    """A reseller-side RJCT (AC04) of one payment refuses its account: that
+    payout starts cycle 2, the company's scheduled payout on the same account
+    leaves its draft batch for waiting, with the bank's reason in words; the
+    number is refused as a "new" account; a second RJCT of another payment on
+    the account changes nothing more."""
+    account = scheduled(payout)
+    in_draft = approve(approved_claim(reseller=payout.reseller))
+    bank_account_confirm(
+        reseller=payout.reseller, user=payout.claim.submitted_by, payout=in_draft
+    )
+    also_sent = approve(approved_claim(reseller=payout.reseller))
+    bank_account_confirm(
+        reseller=payout.reseller, user=payout.claim.submitted_by, payout=also_sent
+    )
+    payouts_schedule(today=payout.release_date)
+    builder, releaser = operators
+    batch = batch_create(currency="SEK", payouts=[payout, also_sent], operator=builder)
+    batch_release(batch=batch, operator=releaser)
+    draft = batch_create(currency="SEK", payouts=[in_draft], operator=builder)
+    waiting = approve(approved_claim(reseller=payout.reseller))
+
+    report(batch, {payout: ("RJCT", "AC04")})
+
+    account.refresh_from_db()
+    assert account.refused_at is not None
+    assert account.refusal_reason.startswith("AC04")
+    payout.refresh_from_db()
+    assert (payout.status, payout.cycle) == (S.AWAITING_BANK_DETAILS, 2)
+    in_draft.refresh_from_db()
+    assert (in_draft.status, in_draft.cycle, in_draft.batch_id) == (
+        S.AWAITING_BANK_DETAILS,
+        2,
+        None,
+    )
+    assert in_draft.failure_code == "AC04"
+    draft.refresh_from_db()
+    assert draft.total_amount == 0
+    also_sent.refresh_from_db()
+    assert also_sent.status == S.IN_BATCH  # a released batch is the bank's
+    code = refused_code(lambda: submit(waiting, iban=reseller_iban(payout.pk)))
+    assert code == PayoutError.Code.ACCOUNT_REFUSED_BEFORE
+
+    refused_at = account.refused_at
+    report(batch, {also_sent: ("RJCT", "AC04")})
+    account.refresh_from_db()
+    assert account.refused_at == refused_at
+    for row, cycle in ((payout, 2), (in_draft, 2), (also_sent, 2)):
+        row.refresh_from_db()
+        assert (row.status, row.cycle) == (S.AWAITING_BANK_DETAILS, cycle)
 
 
 def test_an_operator_verifies_an_account_in_admin_and_says_how(client, cooling_off):

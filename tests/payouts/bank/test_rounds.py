@@ -20,6 +20,8 @@ from payouts.services import PayoutError, bank_account_confirm, batch_create
 from payouts.services import batch_release as release_service
 from payouts.tasks import read_bank_files
 from tests.payouts.bank.conftest import VENDOR, iban_of, reseller_iban
+from tests.payouts.conftest import approve
+from tests.payouts.factories import approved_claim
 from tests.payouts.test_batches import scheduled_payout
 from tests.resellers.factories import StaffUserFactory, UserFactory
 
@@ -182,9 +184,16 @@ def test_a_refusal_for_the_resellers_side_starts_a_new_cycle(
 ):
     """RJCT with a reseller-side code: that payout fails and starts cycle 2;
     the company is told why in each reader's language; the other payment is
-    accepted; operators are not bothered."""
+    accepted; operators are not bothered. The account is refused: the
+    company's other ready payout on it goes back to waiting for details."""
     batch = released(2, django_capture_on_commit_callbacks)
     refused, accepted = payouts_of(batch)
+    sibling = approve(approved_claim(reseller=refused.reseller))
+    bank_account_confirm(
+        reseller=refused.reseller, user=refused.claim.submitted_by, payout=sibling
+    )
+    sibling.refresh_from_db()
+    assert (sibling.status, sibling.bank_account) == (S.READY, refused.bank_account)
     mock_bank.account_create(
         "RESELLER", iban=iban_of(refused), currency="SEK", behaviour=behaviour
     )
@@ -208,6 +217,19 @@ def test_a_refusal_for_the_resellers_side_starts_a_new_cycle(
     assert words(refused, "sv")[-1] == f"Avvisad av banken: {sv}."
     assert counts(batch)["rejected"] == 1 and counts(batch)["accepted"] == 1
     assert operator_alerts() == []
+    account = refused.bank_account
+    account.refresh_from_db()
+    assert account.refused_at is not None
+    assert account.refusal_reason.startswith(code)
+    sibling.refresh_from_db()
+    assert (sibling.status, sibling.cycle, sibling.failure_code) == (
+        S.AWAITING_BANK_DETAILS,
+        2,
+        code,
+    )
+    assert en in notices(sibling)["en"].text_body
+    accepted.bank_account.refresh_from_db()
+    assert accepted.bank_account.refused_at is None
     with pytest.raises(PayoutError):  # the refused account, confirmed again
         bank_account_confirm(
             reseller=refused.reseller, user=refused.claim.submitted_by, payout=refused
