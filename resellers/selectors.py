@@ -52,6 +52,17 @@ def recipients_by_language(
     return groups
 
 
+def reseller_admin_names(*, reseller: Reseller) -> list[str]:
+    """Who may give the company's bank details and approve members: its
+    active admins' names."""
+    return [
+        user.display_name
+        for user in reseller.members.filter(
+            is_active=True, is_company_admin=True
+        ).order_by("last_name", "first_name", "email")
+    ]
+
+
 def reseller_member_get(*, reseller: Reseller, member_id: int) -> User:
     """One member of this company; another company's user is a 404."""
     return get_object_or_404(User, pk=member_id, reseller=reseller)
