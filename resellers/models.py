@@ -97,6 +97,12 @@ def language_for(own: str, company: str | None) -> str:
     return own or company or "en"
 
 
+def approved_member_q() -> Q:
+    """`User.is_approved_member` in a query: the same rule, for reads that pick
+    the users who may see all of their company (its e-mail recipients)."""
+    return Q(is_company_admin=True) | Q(member_approved_at__isnull=False)
+
+
 class User(AbstractUser):
     """A person who signs in with an e-mail address: reseller staff or vendor staff."""
 
@@ -156,7 +162,8 @@ class User(AbstractUser):
     def is_approved_member(self) -> bool:
         """Whether the user may see all of the company: its bank details, every
         member's claims and payouts, its settings. A company admin always may;
-        a colleague who joined by domain once a company admin approved them."""
+        a colleague who joined by domain once a company admin approved them.
+        `approved_member_q` says the same in a query."""
         return self.is_company_admin or self.member_approved_at is not None
 
     @property

@@ -17,9 +17,11 @@ from django.urls import reverse
 from cashback.clock import program_today
 from cashback.models import OutboxMessage
 from cashback.pagecache import page_version
+from claims.services import claim_request_invoice
 from offers.models import Offer
 from payouts.services import bank_details_link
 from resellers.models import PendingMembership, ResellerEvent, User
+from resellers.selectors import recipients_by_language
 from resellers.services import (
     reseller_member_approve,
     reseller_member_join_pending,
@@ -29,7 +31,12 @@ from tests.claims.factories import ClaimFactory
 from tests.offers.factories import OfferFactory
 from tests.payouts.conftest import sign_in_fresh
 from tests.payouts.factories import PayoutFactory
-from tests.resellers.factories import ResellerFactory, StaffUserFactory, UserFactory
+from tests.resellers.factories import (
+    ResellerFactory,
+    ReviewerFactory,
+    StaffUserFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -344,6 +351,34 @@ def test_only_a_company_admin_of_the_company_may_approve_or_remove(
             reseller=stranger_admin.reseller, actor=stranger_admin, member=erik
         )
     assert not ResellerEvent.objects.filter(kind="member_approved").exists()
+
+
+def test_company_emails_reach_a_member_not_yet_approved_only_about_their_claims(
+    erik, anna, sven, company
+):
+    """Claim and payout e-mails go to the members who may see the whole company;
+    a member waiting for approval gets those about the claims they filed."""
+    reviewer = ReviewerFactory()
+    offer = per_sale()
+    theirs = ClaimFactory(reseller=company, submitted_by=anna, offer=offer)
+    own = ClaimFactory(reseller=company, submitted_by=erik, offer=offer)
+    for claim in (theirs, own):
+        claim_request_invoice(claim=claim, actor=reviewer, message="Send it.")
+
+    def told(claim) -> set[str]:
+        event = claim.events.get(kind="invoice_requested")
+        return {
+            email
+            for message in OutboxMessage.objects.filter(
+                dedup_key__startswith=f"claim-event:{event.pk}:"
+            )
+            for email in message.recipients
+        }
+
+    assert told(theirs) == {anna.email, sven.email}
+    assert told(own) == {anna.email, sven.email, erik.email}
+    everyone = recipients_by_language(reseller_ids=[company.pk])[company.pk]
+    assert erik.email not in {email for emails in everyone.values() for email in emails}
 
 
 def test_the_company_page_lists_who_waits_with_a_link_to_approve(client, erik, anna):
