@@ -66,6 +66,8 @@ def companies_create(count: int, claims: bool = True) -> list[dict]:
             reseller=reseller,
             password=demo_user.password,
             preferred_language=demo_user.preferred_language,
+            # The company's only user sees all of it, as an approved member.
+            member_approved_at=timezone.now(),
         )
         for n, reseller in zip(range(start, start + count), resellers, strict=True)
     )

@@ -39,18 +39,25 @@ def _token() -> str:
     return secrets.token_hex(6)
 
 
-def page_version(*, reseller_id: int, today) -> str:
+def page_version(*, reseller_id: int, today, scope: str = "") -> str:
     """The part of a fragment's key that changes whenever its content may have.
 
     A version missing from the cache (never set, evicted, Redis restarted) is
     set to a fresh token, never to a default a fragment may still be stored
     under. When the cache cannot be reached the token is new on every call, so
-    nothing is read back.
+    nothing is read back. `scope` parts the company's fragments by who may
+    see them (resellers.access.page_scope): empty for what every approved
+    member sees alike.
     """
-    return page_version_and_value(reseller_id=reseller_id, today=today)[0]
+    version, _value = page_version_and_value(
+        reseller_id=reseller_id, today=today, scope=scope
+    )
+    return version
 
 
-def page_version_and_value(*, reseller_id: int, today, key: str | None = None):
+def page_version_and_value(
+    *, reseller_id: int, today, key: str | None = None, scope: str = ""
+):
     """`page_version`, and a value stored with `versioned_set` under `key` if
     it was stored at this version: one round trip to the cache for both."""
     keys = [PROGRAM_KEY, RESELLER_KEY.format(reseller_id)]
@@ -62,7 +69,8 @@ def page_version_and_value(*, reseller_id: int, today, key: str | None = None):
         found.update(cache.get_many(missing))
     program = found.get(PROGRAM_KEY) or _token()
     company = found.get(keys[1]) or _token()
-    version = f"{reseller_id}.{company}.{program}.{today.isoformat()}"
+    owner = f"{reseller_id}~{scope}" if scope else str(reseller_id)
+    version = f"{owner}.{company}.{program}.{today.isoformat()}"
     stored_version, value = found.get(key) or (None, None)
     return version, value if stored_version == version else None
 

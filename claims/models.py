@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.db.models import ExpressionWrapper, F, Q
+from django.db.models import ExpressionWrapper, F, Q, Value
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -137,6 +137,26 @@ def dispute_last_day(decided_at: dt.datetime) -> dt.date:
 class ClaimQuerySet(CompanyRowsQuerySet):
     """The claims' named subsets; other apps reach them through the reverse
     accessor (`reseller.claims.counting()`) without importing this app."""
+
+    def seen_by(self, user) -> "ClaimQuerySet":
+        """The claims `user` may read: all of their company's once approved, only
+        those they filed themselves before a company admin approved them (R20)."""
+        if user.is_approved_member:
+            return self
+        return self.filter(submitted_by=user)
+
+    def with_seen_by(self, user) -> "ClaimQuerySet":
+        """Each claim annotated `seen`: whether `user` may read it (`seen_by`),
+        for pages that need every claim of the company for a rule (one claim
+        per offer) but show only those."""
+        seen = (
+            Value(True)
+            if user.is_approved_member
+            else ExpressionWrapper(
+                Q(submitted_by=user), output_field=models.BooleanField()
+            )
+        )
+        return self.annotate(seen=seen)
 
     def counting(self) -> "ClaimQuerySet":
         """Claims that still count: they take the company's one claim on an offer

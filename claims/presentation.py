@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from cashback.pagecache import page_version_and_value, versioned_set
-from resellers.models import Reseller
+from resellers.access import page_scope
+from resellers.models import Reseller, User
 
 from . import selectors, services
 from .models import Claim, ClaimEvent
@@ -91,6 +92,7 @@ class ClaimActions:
 def claim_actions(
     *,
     reseller: Reseller,
+    viewer: User,
     reference: str,
     today: dt.date,
     load_claim: Callable[[], Claim] | None = None,
@@ -99,16 +101,21 @@ def claim_actions(
     cache in one round trip, or the actions from the claim (404 when it is not
     the company's). Kept at the company's page version, so any change to the
     claim reads it afresh; a 404 is never cached. `load_claim` lets the page
-    read the claim once for its actions and its fragment."""
-    key = f"claims:actions:{reseller.pk}:{reference}"
+    read the claim once for its actions and its fragment. A member not yet
+    approved keeps their own entries (`page_scope`): a colleague's claim is a
+    404 for them even when its actions are cached for the company."""
+    scope = page_scope(viewer)
+    key = f"claims:actions:{reseller.pk}:{scope}:{reference}"
     version, actions = page_version_and_value(
-        reseller_id=reseller.pk, today=today, key=key
+        reseller_id=reseller.pk, today=today, key=key, scope=scope
     )
     if actions is None:
         claim = (
             load_claim()
             if load_claim
-            else selectors.claim_of_reseller(reseller=reseller, reference=reference)
+            else selectors.claim_of_reseller(
+                reseller=reseller, viewer=viewer, reference=reference
+            )
         )
         actions = ClaimActions(
             pk=claim.pk,

@@ -5,7 +5,7 @@ from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 
 from offers.models import Offer
-from resellers.models import Reseller
+from resellers.models import Reseller, User
 
 from .models import Claim, ClaimEvent, InvoiceDocument
 
@@ -15,23 +15,30 @@ def offer_to_claim(*, slug: str) -> Offer:
     return get_object_or_404(Offer, slug=slug, status=Offer.Status.PUBLISHED)
 
 
-def claims_of_reseller(*, reseller: Reseller) -> QuerySet[Claim]:
-    """The company's claims, newest first, with their offer."""
+def claims_of_reseller(*, reseller: Reseller, viewer: User) -> QuerySet[Claim]:
+    """The company's claims `viewer` may read (`ClaimQuerySet.seen_by`), newest
+    first, with their offer."""
     return (
         Claim.objects.filter(reseller=reseller)
+        .seen_by(viewer)
         .select_related("offer")
         .order_by("-created_at", "-pk")
     )
 
 
-def claim_of_reseller(*, reseller: Reseller, reference: str) -> Claim:
-    """One claim of the company, or 404.
+def claim_of_reseller(*, reseller: Reseller, viewer: User, reference: str) -> Claim:
+    """One claim of the company that `viewer` may read, or 404 (a colleague's
+    claim for a member not yet approved, `ClaimQuerySet.seen_by`).
 
     Without its offer and terms, and without the validation report (a JSON
     document per agreement that no reseller page shows): joining the wide
     offer row tripled the cost of a claim page served from its cached
     fragment, which reads none of them."""
-    queryset = Claim.objects.filter(reseller=reseller).defer("validation_report")
+    queryset = (
+        Claim.objects.filter(reseller=reseller)
+        .seen_by(viewer)
+        .defer("validation_report")
+    )
     return get_object_or_404(queryset, reference=reference)
 
 
@@ -54,11 +61,16 @@ def claim_history_load(claim: Claim) -> Claim:
 
 
 def invoice_of_reseller(
-    *, reseller: Reseller | None, reference: str, invoice_id: int
+    *,
+    reseller: Reseller | None,
+    reference: str,
+    invoice_id: int,
+    viewer: User | None = None,
 ) -> InvoiceDocument:
-    """An invoice copy of the company's claim (any claim's when reseller is None,
-    for staff), or 404."""
+    """An invoice copy of the company's claim that `viewer` may read (any
+    claim's when reseller is None, for staff), or 404."""
     queryset = InvoiceDocument.objects.filter(claim__reference=reference)
     if reseller is not None:
-        queryset = queryset.filter(claim__reseller=reseller)
+        claims = Claim.objects.filter(reseller=reseller).seen_by(viewer)
+        queryset = queryset.filter(claim__in=claims)
     return get_object_or_404(queryset, pk=invoice_id)

@@ -259,7 +259,9 @@ def claim_file(
 
     now = timezone.now()
     reference = _reference_draw(now)
-    emails = _filed_emails(reseller=reseller, offer=offer, reference=reference)
+    emails = _filed_emails(
+        reseller=reseller, offer=offer, reference=reference, user=user
+    )
     try:
         with transaction.atomic():
             claim = _claim_file_store(
@@ -317,9 +319,10 @@ def _reference_draw(now: dt.datetime) -> str:
 
 
 def _filed_emails(
-    *, reseller: Reseller, offer: Offer, reference: str
+    *, reseller: Reseller, offer: Offer, reference: str, user: User
 ) -> list[tuple[str, list[str], tuple[str, str, str]]]:
-    """The "claim received" e-mail for each language of the company's users:
+    """The "claim received" e-mail for each language of the company's users
+    who may see its claims, and of who filed it:
     (language, recipients, (subject, text, html)), rendered before the
     transaction so that rendering holds no lock."""
     claim = Claim(
@@ -332,7 +335,9 @@ def _filed_emails(
         "message": "",
         "url": settings.PORTAL_URL.rstrip("/") + claim.get_absolute_url(),
     }
-    by_language = recipients_by_language(reseller_ids=[reseller.pk])
+    by_language = recipients_by_language(
+        reseller_ids=[reseller.pk], also_user_ids=[user.pk]
+    )
     return [
         (
             language,
@@ -814,8 +819,11 @@ def event_message_in_words(event: ClaimEvent) -> str:
 
 
 def _notify(claim: Claim, event: ClaimEvent) -> None:
-    """Tell every user of the company, each in their language, with a link."""
-    by_language = recipients_by_language(reseller_ids=[claim.reseller_id])
+    """Tell every user of the company who may see the claim, each in their
+    language, with a link."""
+    by_language = recipients_by_language(
+        reseller_ids=[claim.reseller_id], also_user_ids=[claim.submitted_by_id]
+    )
     url = settings.PORTAL_URL.rstrip("/") + claim.get_absolute_url()
     for language, recipients in sorted(by_language[claim.reseller_id].items()):
         outbox_email_enqueue(

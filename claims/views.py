@@ -19,7 +19,7 @@ from cashback.pagecache import page_version
 from cashback.security import client_ip
 from cashback.security_log import security_event_record
 from offers.eligibility import offer_eligibility
-from resellers.access import reseller_required
+from resellers.access import page_scope, reseller_required
 
 from . import selectors, services
 from .forms import ClaimFileForm, DisputeForm, InvoiceUploadForm
@@ -91,7 +91,10 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
     def listing() -> dict:
         paginator = Paginator(
-            selectors.claims_of_reseller(reseller=request.reseller), CLAIMS_PER_PAGE
+            selectors.claims_of_reseller(
+                reseller=request.reseller, viewer=request.user
+            ),
+            CLAIMS_PER_PAGE,
         )
         page = paginator.get_page(page_number)
         return {
@@ -106,7 +109,9 @@ def claim_list(request: HttpRequest) -> HttpResponse:
             "listing": SimpleLazyObject(listing),
             "page_number": page_number,
             "page_version": page_version(
-                reseller_id=request.reseller.pk, today=program_today()
+                reseller_id=request.reseller.pk,
+                today=program_today(),
+                scope=page_scope(request.user),
             ),
         },
     )
@@ -130,10 +135,13 @@ def claim_detail(
 
     @functools.cache
     def the_claim() -> Claim:
-        return selectors.claim_of_reseller(reseller=reseller, reference=reference)
+        return selectors.claim_of_reseller(
+            reseller=reseller, viewer=request.user, reference=reference
+        )
 
     actions, version = claim_actions(
         reseller=reseller,
+        viewer=request.user,
         reference=reference,
         today=program_today(),
         load_claim=the_claim,
@@ -164,7 +172,9 @@ def claim_detail(
 def claim_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     """Withdrawal asks on its own page first and says what happens; the POST
     from that page withdraws."""
-    claim = selectors.claim_of_reseller(reseller=request.reseller, reference=reference)
+    claim = selectors.claim_of_reseller(
+        reseller=request.reseller, viewer=request.user, reference=reference
+    )
     if request.method != "POST":
         if not services.claim_can_withdraw(claim):
             messages.error(request, _("This claim can no longer be withdrawn."))
@@ -191,7 +201,9 @@ def claim_withdraw(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @reseller_required
 def claim_dispute(request: HttpRequest, reference: str) -> HttpResponse:
-    claim = selectors.claim_of_reseller(reseller=request.reseller, reference=reference)
+    claim = selectors.claim_of_reseller(
+        reseller=request.reseller, viewer=request.user, reference=reference
+    )
     form = DisputeForm(request.POST)
     if form.is_valid():
         try:
@@ -209,7 +221,9 @@ def claim_dispute(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 @reseller_required
 def claim_upload_invoice(request: HttpRequest, reference: str) -> HttpResponse:
-    claim = selectors.claim_of_reseller(reseller=request.reseller, reference=reference)
+    claim = selectors.claim_of_reseller(
+        reseller=request.reseller, viewer=request.user, reference=reference
+    )
     form = InvoiceUploadForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -253,12 +267,14 @@ def invoice_download(
 def _reseller_invoice_download(
     request: HttpRequest, reference: str, invoice_id: int
 ) -> HttpResponseBase:
-    return _invoice_response(request.reseller, reference, invoice_id)
+    return _invoice_response(request.reseller, reference, invoice_id, request.user)
 
 
-def _invoice_response(reseller, reference: str, invoice_id: int) -> FileResponse:
+def _invoice_response(
+    reseller, reference: str, invoice_id: int, viewer=None
+) -> FileResponse:
     document = selectors.invoice_of_reseller(
-        reseller=reseller, reference=reference, invoice_id=invoice_id
+        reseller=reseller, reference=reference, invoice_id=invoice_id, viewer=viewer
     )
     extension = document.file.name.rsplit(".", 1)[-1]
     response = FileResponse(

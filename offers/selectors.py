@@ -4,7 +4,9 @@ A reseller sees only published offers of its own territory; any other slug is
 a 404. Claims are read through the reverse accessor `reseller.claims` because
 offers cannot import the claims app (dependencies point one way); the accessor
 carries the claims app's queryset methods, so which claim still counts is
-decided there (`still_counts`), not here.
+decided there (`still_counts`), not here; so is which of them a member not yet
+approved by a company admin may see (`seen`, R20): the one-claim rule counts
+every claim of the company, the card lists only those.
 """
 
 import datetime as dt
@@ -16,7 +18,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
 from cashback.clock import program_today
-from resellers.models import Reseller
+from resellers.models import Reseller, User
 
 from .eligibility import Eligibility, offer_eligibility
 from .models import Offer, Terms
@@ -75,13 +77,16 @@ def offers_visible(*, reseller: Reseller) -> QuerySet[Offer]:
     )
 
 
-def _claims_by_offer(*, reseller: Reseller, offers: list[Offer]) -> dict[int, list]:
+def _claims_by_offer(
+    *, reseller: Reseller, viewer: User, offers: list[Offer]
+) -> dict[int, list]:
     claims_by_offer: dict[int, list] = defaultdict(list)
     if not offers:
         return claims_by_offer
     claims = (
         reseller.claims.filter(offer__in=offers)
         .with_still_counts()
+        .with_seen_by(viewer)
         .only("pk", "reseller_id", "offer_id", "reference", "status", "created_at")
         .order_by("-created_at", "-pk")
     )
@@ -95,10 +100,10 @@ def _existing_reference(claims: list) -> str | None:
 
 
 def _cards(
-    *, reseller: Reseller, offers: list[Offer], today: dt.date
+    *, reseller: Reseller, viewer: User, offers: list[Offer], today: dt.date
 ) -> list[OfferCard]:
     memberships = list(reseller.memberships.all())
-    claims_by_offer = _claims_by_offer(reseller=reseller, offers=offers)
+    claims_by_offer = _claims_by_offer(reseller=reseller, viewer=viewer, offers=offers)
     cards = []
     for offer in offers:
         claims = claims_by_offer.get(offer.pk, [])
@@ -110,7 +115,12 @@ def _cards(
             today=today,
         )
         cards.append(
-            OfferCard(offer=offer, eligibility=eligibility, today=today, claims=claims)
+            OfferCard(
+                offer=offer,
+                eligibility=eligibility,
+                today=today,
+                claims=[claim for claim in claims if claim.seen],
+            )
         )
     return cards
 
@@ -118,6 +128,7 @@ def _cards(
 def offer_list_page(
     *,
     reseller: Reseller,
+    viewer: User,
     page_number: str | int | None = 1,
     closed: bool = False,
     today: dt.date | None = None,
@@ -142,7 +153,9 @@ def offer_list_page(
             "claim_closes_on", "claim_opens_on", "pk"
         )
     page = Paginator(offers, OFFERS_PER_PAGE).get_page(page_number)
-    return page, _cards(reseller=reseller, offers=list(page.object_list), today=today)
+    return page, _cards(
+        reseller=reseller, viewer=viewer, offers=list(page.object_list), today=today
+    )
 
 
 @dataclass
@@ -155,7 +168,7 @@ class OfferDetail:
 
 
 def offer_detail(
-    *, reseller: Reseller, slug: str, today: dt.date | None = None
+    *, reseller: Reseller, viewer: User, slug: str, today: dt.date | None = None
 ) -> OfferDetail:
     """One offer with its criteria, current terms and the reseller's state.
 
@@ -176,7 +189,7 @@ def offer_detail(
     if offer is None:
         raise Http404("No such offer for this reseller.")
     terms = offer.current_terms()
-    (card,) = _cards(reseller=reseller, offers=[offer], today=today)
+    (card,) = _cards(reseller=reseller, viewer=viewer, offers=[offer], today=today)
     return OfferDetail(
         card=card,
         terms=terms,

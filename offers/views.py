@@ -6,7 +6,7 @@ from django.utils.functional import SimpleLazyObject
 
 from cashback.clock import program_today
 from cashback.pagecache import page_version
-from resellers.access import reseller_required
+from resellers.access import page_scope, reseller_required
 
 from . import selectors
 
@@ -24,6 +24,7 @@ def offer_list(request: HttpRequest) -> HttpResponse:
     def listing() -> dict:
         page, cards = selectors.offer_list_page(
             reseller=request.reseller,
+            viewer=request.user,
             page_number=page_number,
             closed=closed,
             today=today,
@@ -37,7 +38,11 @@ def offer_list(request: HttpRequest) -> HttpResponse:
             "listing": SimpleLazyObject(listing),
             "closed": closed,
             "page_number": page_number,
-            "page_version": page_version(reseller_id=request.reseller.pk, today=today),
+            "page_version": page_version(
+                reseller_id=request.reseller.pk,
+                today=today,
+                scope=page_scope(request.user),
+            ),
         },
     )
 
@@ -45,7 +50,9 @@ def offer_list(request: HttpRequest) -> HttpResponse:
 @reseller_required
 def offer_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """Every criterion, the current terms and the reseller's eligibility."""
-    detail = selectors.offer_detail(reseller=request.reseller, slug=slug)
+    detail = selectors.offer_detail(
+        reseller=request.reseller, viewer=request.user, slug=slug
+    )
     return render(
         request,
         "offers/offer_detail.html",

@@ -303,6 +303,13 @@ class PaymentBatch(models.Model):
 class PayoutQuerySet(CompanyRowsQuerySet):
     """Payouts, with the queue's buckets (payouts/queue.py) as methods."""
 
+    def seen_by(self, user) -> "PayoutQuerySet":
+        """The payouts `user` may read: those of the claims they may read
+        (`ClaimQuerySet.seen_by`)."""
+        if user.is_approved_member:
+            return self
+        return self.filter(claim__submitted_by=user)
+
     def open(self) -> "PayoutQuerySet":
         """Payouts still open (neither paid nor forfeited)."""
         from .queue import open_q  # the queue reads Payout.Status

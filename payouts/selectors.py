@@ -6,15 +6,17 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from cashback.clock import program_today
-from resellers.models import Reseller
+from resellers.models import Reseller, User
+from resellers.selectors import reseller_admin_names
 
 from .models import BankAccount, ExchangeRate, Payout, PayoutEvent
 from .queue import DEADLINE_PAST, DEADLINE_SOON, deadline_q
 
 
-def payouts_for_reseller(*, reseller: Reseller) -> QuerySet[Payout]:
-    """The company's payouts, newest first, with what the list shows: the
-    bank's events a reseller reads as `bank_events` (one query per page)."""
+def payouts_for_reseller(*, reseller: Reseller, viewer: User) -> QuerySet[Payout]:
+    """The company's payouts `viewer` may read (`PayoutQuerySet.seen_by`),
+    newest first, with what the list shows: the bank's events a reseller
+    reads as `bank_events` (one query per page)."""
     from .presentation import RESELLER_BANK_KINDS
 
     bank_events = PayoutEvent.objects.filter(kind__in=RESELLER_BANK_KINDS).order_by(
@@ -22,6 +24,7 @@ def payouts_for_reseller(*, reseller: Reseller) -> QuerySet[Payout]:
     )
     return (
         Payout.objects.filter(reseller=reseller)
+        .seen_by(viewer)
         .select_related("claim", "offer", "bank_account__reseller")
         .prefetch_related(
             Prefetch("events", queryset=bank_events, to_attr="bank_events")
@@ -64,10 +67,7 @@ def payouts_at_deadline_risk(
 
 def company_admins(*, reseller: Reseller) -> list[str]:
     """Who may give the company's bank details: its admins' names."""
-    return [
-        user.display_name
-        for user in reseller.members.filter(is_active=True, is_company_admin=True)
-    ]
+    return reseller_admin_names(reseller=reseller)
 
 
 def bank_account_for_objection(*, account_id: int | None) -> BankAccount | None:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from cashback.errors import PortalError
-from resellers.access import reseller_required
+from resellers.access import approved_member_required, reseller_required
 
 from . import selectors, services
 from .forms import BankAccountForm, ConfirmAccountForm
@@ -23,7 +23,9 @@ PAGE_SIZE = 20
 @reseller_required
 def payout_list(request: HttpRequest) -> HttpResponse:
     """Each payout: amount, state in plain words, what to do and by when."""
-    payouts = selectors.payouts_for_reseller(reseller=request.reseller)
+    payouts = selectors.payouts_for_reseller(
+        reseller=request.reseller, viewer=request.user
+    )
     page = Paginator(payouts, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     for payout in page:
@@ -42,6 +44,7 @@ def payout_list(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @reseller_required
+@approved_member_required
 def bank_details_link(request: HttpRequest, token: str) -> HttpResponse:
     """The e-mailed link: a signed, expiring pointer to one payout's page."""
     payout_id = services.bank_details_link_payout_id(token)
@@ -68,6 +71,7 @@ def _apply_errors(form, error: PortalError) -> None:
 
 @never_cache
 @reseller_required
+@approved_member_required
 @reauthentication_required
 def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
     """Confirm the current account in one click or submit a new one (R3, R12)."""

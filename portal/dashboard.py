@@ -20,7 +20,7 @@ from cashback.clock import program_day_end, program_today
 from claims.models import Claim
 from offers.selectors import offers_visible
 from payouts.models import Payout
-from resellers.models import Reseller
+from resellers.models import Reseller, User
 
 RECENT = 5
 # The overview lists the most urgent tasks of each kind; the lists hold the rest.
@@ -52,8 +52,12 @@ class Overview:
     recent_payouts: list[Payout] = field(default_factory=list)
 
 
-def _payout_tasks(reseller: Reseller, now: dt.datetime) -> tuple[list[Task], bool]:
+def _payout_tasks(
+    reseller: Reseller, viewer: User, now: dt.datetime
+) -> tuple[list[Task], bool]:
     tasks = []
+    if not viewer.is_approved_member:
+        return tasks, False  # the bank details wait for their approval (R20)
     awaiting = (
         Payout.objects.filter(
             reseller=reseller, status=Payout.Status.AWAITING_BANK_DETAILS
@@ -77,9 +81,11 @@ def _payout_tasks(reseller: Reseller, now: dt.datetime) -> tuple[list[Task], boo
     return tasks, len(awaiting) > TASKS_PER_KIND
 
 
-def _claim_tasks(reseller: Reseller, now: dt.datetime) -> tuple[list[Task], bool]:
+def _claim_tasks(
+    reseller: Reseller, viewer: User, now: dt.datetime
+) -> tuple[list[Task], bool]:
     tasks = []
-    claims = Claim.objects.filter(reseller=reseller)
+    claims = Claim.objects.filter(reseller=reseller).seen_by(viewer)
     needing = (
         claims.filter(status=Claim.Status.INFO_REQUESTED) | claims.disputable(now)
     ).order_by("created_at", "pk")[: TASKS_PER_KIND + 1]
@@ -120,13 +126,14 @@ def _sums_by_currency(rows) -> dict[str, Decimal]:
 
 
 def reseller_overview(
-    *, reseller: Reseller, now: dt.datetime | None = None
+    *, reseller: Reseller, viewer: User, now: dt.datetime | None = None
 ) -> Overview:
-    """Everything the overview shows for one company, in a fixed number of queries."""
+    """Everything the overview shows `viewer` of their company, in a fixed
+    number of queries: the claims and payouts they may read (`seen_by`)."""
     now = now or timezone.now()
     today = program_today(now)
-    payout_tasks, more_payouts = _payout_tasks(reseller, now)
-    claim_tasks, more_claims = _claim_tasks(reseller, now)
+    payout_tasks, more_payouts = _payout_tasks(reseller, viewer, now)
+    claim_tasks, more_claims = _claim_tasks(reseller, viewer, now)
     tasks = payout_tasks + claim_tasks
     more = []
     if more_payouts:
@@ -136,11 +143,11 @@ def reseller_overview(
     far_future = now + dt.timedelta(days=3650)
     tasks.sort(key=lambda task: (not task.urgent, task.due or far_future))
 
-    claims = Claim.objects.filter(reseller=reseller)
+    claims = Claim.objects.filter(reseller=reseller).seen_by(viewer)
     by_status = dict(
         claims.values_list("status").annotate(count=Count("pk")).order_by()
     )
-    payouts = Payout.objects.filter(reseller=reseller)
+    payouts = Payout.objects.filter(reseller=reseller).seen_by(viewer)
     return Overview(
         tasks=tasks,
         more=more,

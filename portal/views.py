@@ -11,7 +11,8 @@ from django.views.i18n import set_language
 from cashback.clock import program_today
 from cashback.pagecache import page_version
 from cashback.security import ENROLMENT_SESSION_KEY, mfa_enrolment_user
-from resellers.access import reseller_required
+from resellers.access import page_scope, reseller_required
+from resellers.selectors import reseller_admin_names
 from resellers.services import user_set_language
 
 from .dashboard import reseller_overview
@@ -29,14 +30,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     The overview is computed only when its cached fragment is missing.
     """
     reseller = request.reseller
+    user = request.user
+    awaiting_approval = not user.is_approved_member
     return render(
         request,
         "portal/dashboard.html",
         {
-            "overview": SimpleLazyObject(lambda: reseller_overview(reseller=reseller)),
-            "page_version": page_version(
-                reseller_id=reseller.pk, today=program_today()
+            "overview": SimpleLazyObject(
+                lambda: reseller_overview(reseller=reseller, viewer=user)
             ),
+            "page_version": page_version(
+                reseller_id=reseller.pk, today=program_today(), scope=page_scope(user)
+            ),
+            "awaiting_approval": awaiting_approval,
+            "admins": reseller_admin_names(reseller=reseller)
+            if awaiting_approval
+            else [],
         },
     )
 

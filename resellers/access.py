@@ -4,6 +4,12 @@ who belongs to an active reseller company.
 Every reseller view in every app is wrapped in `reseller_required`; the view
 then reads `request.reseller` and passes it to its selectors, which return
 only that company's rows.
+
+A colleague who joined by domain and is not yet approved by a company admin
+(`User.is_approved_member`, R20) is refused the bank details and the company
+settings by `approved_member_required`, and reads only the claims and payouts
+they filed themselves (`seen_by` on the claims and payouts querysets); the
+page cache keeps their fragments apart (`page_scope`).
 """
 
 from collections.abc import Callable
@@ -12,9 +18,10 @@ from functools import wraps
 from allauth.account.models import EmailAddress
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 
 from .models import User
+from .selectors import reseller_admin_names
 
 
 def has_verified_email(user: User) -> bool:
@@ -41,3 +48,30 @@ def reseller_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def approved_member_required(
+    view: Callable[..., HttpResponse],
+) -> Callable[..., HttpResponse]:
+    """Inside `reseller_required`: a member no company admin has approved yet
+    gets a 403 page that says so and names the company admins (R20)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_approved_member:
+            return render(
+                request,
+                "resellers/approval_required.html",
+                {"admins": reseller_admin_names(reseller=request.reseller)},
+                status=403,
+            )
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def page_scope(user: User) -> str:
+    """What a cached page fragment is shared by besides the company: every
+    approved member sees the same, a member waiting for approval sees only
+    their own claims, so their fragments are theirs alone."""
+    return "" if user.is_approved_member else f"member-{user.pk}"

@@ -92,8 +92,14 @@ class UserAdmin(DjangoUserAdmin):
     list_select_related = ["reseller"]
     list_filter = ["is_staff", "is_active", "is_company_admin"]
     search_fields = ["email", "first_name", "last_name"]
-    # The company and the admin role change through user_membership_set.
-    readonly_fields = ["reseller", "is_company_admin"]
+    # The company and the admin role change through user_membership_set; a
+    # company admin approves a member on the portal (reseller_member_approve).
+    readonly_fields = [
+        "reseller",
+        "is_company_admin",
+        "member_approved_at",
+        "member_approved_by",
+    ]
     actions = ["set_membership"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
@@ -101,7 +107,17 @@ class UserAdmin(DjangoUserAdmin):
             _("Personal info"),
             {"fields": ("first_name", "last_name", "preferred_language")},
         ),
-        (_("Company"), {"fields": ("reseller", "is_company_admin")}),
+        (
+            _("Company"),
+            {
+                "fields": (
+                    "reseller",
+                    "is_company_admin",
+                    "member_approved_at",
+                    "member_approved_by",
+                )
+            },
+        ),
         (
             _("Permissions"),
             {
@@ -142,8 +158,15 @@ class UserAdmin(DjangoUserAdmin):
 
 class MemberInline(admin.TabularInline):
     model = User
-    fields = ["email", "first_name", "last_name", "is_company_admin", "is_active"]
-    readonly_fields = ["email", "is_company_admin"]
+    fields = [
+        "email",
+        "first_name",
+        "last_name",
+        "is_company_admin",
+        "member_approved_at",
+        "is_active",
+    ]
+    readonly_fields = ["email", "is_company_admin", "member_approved_at"]
     extra = 0
     can_delete = False
     show_change_link = True

@@ -2,6 +2,7 @@
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from .identifiers import company_name_key
 from .models import Reseller, ResellerDomain, User
@@ -89,8 +90,10 @@ def seed() -> tuple[list[tuple[str, str]], int]:
     rows it created."""
     reseller, created = demo_reseller_ensure()
     count = int(created)
+    now = timezone.now()
     for _role, email, fields in DEMO_USERS:
         if not fields.get("is_staff"):
-            fields = {**fields, "reseller": reseller}
+            # Both already approved members: the demo shows the whole company.
+            fields = {**fields, "reseller": reseller, "member_approved_at": now}
         count += demo_user_ensure(email=email, **fields)[1]
     return [(role, email) for role, email, _fields in DEMO_USERS], count

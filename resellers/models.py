@@ -97,6 +97,12 @@ def language_for(own: str, company: str | None) -> str:
     return own or company or "en"
 
 
+def approved_member_q() -> Q:
+    """`User.is_approved_member` in a query: the same rule, for reads that pick
+    the users who may see all of their company (its e-mail recipients)."""
+    return Q(is_company_admin=True) | Q(member_approved_at__isnull=False)
+
+
 class User(AbstractUser):
     """A person who signs in with an e-mail address: reseller staff or vendor staff."""
 
@@ -111,6 +117,19 @@ class User(AbstractUser):
         verbose_name=_("reseller"),
     )
     is_company_admin = models.BooleanField(_("company admin"), default=False)
+    # A colleague who joined by domain reaches bank details, colleagues' claims
+    # and the company settings only once a company admin approved them (R20).
+    member_approved_at = models.DateTimeField(
+        _("member approved at"), null=True, blank=True
+    )
+    member_approved_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("member approved by"),
+    )
     preferred_language = models.CharField(
         _("preferred language"),
         max_length=8,
@@ -138,6 +157,14 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.get_full_name() or self.email
+
+    @property
+    def is_approved_member(self) -> bool:
+        """Whether the user may see all of the company: its bank details, every
+        member's claims and payouts, its settings. A company admin always may;
+        a colleague who joined by domain once a company admin approved them.
+        `approved_member_q` says the same in a query."""
+        return self.is_company_admin or self.member_approved_at is not None
 
     @property
     def language(self) -> str:
@@ -280,6 +307,7 @@ class ResellerEvent(models.Model):
         LEGAL_NAME_CHANGED = "legal_name_changed", _("Legal name changed")
         MEMBER_CHANGED = "member_changed", _("Member's company or role changed")
         ADMIN_ADDED = "admin_added", _("Member made company admin")
+        MEMBER_APPROVED = "member_approved", _("Member approved by a company admin")
 
     reseller = models.ForeignKey(
         Reseller, on_delete=models.CASCADE, related_name="events"

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from allauth.socialaccount.models import SocialAccount
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from .domain_policy import email_domain
-from .models import Reseller, User, language_for
+from .models import Reseller, User, approved_member_q, language_for
 
 
 def reseller_members(*, reseller: Reseller) -> QuerySet[User]:
@@ -33,10 +33,16 @@ def reseller_members(*, reseller: Reseller) -> QuerySet[User]:
 
 
 def recipients_by_language(
-    *, reseller_ids: Iterable[int], admins_only: bool = False
+    *,
+    reseller_ids: Iterable[int],
+    admins_only: bool = False,
+    also_user_ids: Iterable[int] = (),
 ) -> dict[int, dict[str, list[str]]]:
     """{company id: {language: [e-mail, ...]}} of the companies' active users
-    (or only their admins), each in the language of `language_for`.
+    who may see all of their company (or only their admins), each in the
+    language of `language_for`. A member no company admin has approved yet
+    (R20) is left out, unless named in `also_user_ids` (who filed the claim
+    an e-mail is about).
 
     One query of plain values whatever the number of companies; a company with
     no such user maps to an empty dict.
@@ -45,11 +51,24 @@ def recipients_by_language(
     users = User.objects.filter(reseller_id__in=set(reseller_ids), is_active=True)
     if admins_only:
         users = users.filter(is_company_admin=True)
+    else:
+        users = users.filter(approved_member_q() | Q(pk__in=set(also_user_ids)))
     for reseller_id, own, company, email in users.order_by("pk").values_list(
         "reseller_id", "preferred_language", "reseller__preferred_language", "email"
     ):
         groups[reseller_id].setdefault(language_for(own, company), []).append(email)
     return groups
+
+
+def reseller_admin_names(*, reseller: Reseller) -> list[str]:
+    """Who may give the company's bank details and approve members: its
+    active admins' names."""
+    return [
+        user.display_name
+        for user in reseller.members.filter(
+            is_active=True, is_company_admin=True
+        ).order_by("last_name", "first_name", "email")
+    ]
 
 
 def reseller_member_get(*, reseller: Reseller, member_id: int) -> User:

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cashback.outbox import outbox_email_enqueue
@@ -99,7 +100,8 @@ def reseller_register_user(
         memberships_waiting_apply(reseller=reseller)
         user.reseller = reseller
         user.is_company_admin = True
-        user.save(update_fields=["reseller", "is_company_admin"])
+        user.member_approved_at = timezone.now()  # the first user is its admin
+        user.save(update_fields=["reseller", "is_company_admin", "member_approved_at"])
         ResellerEvent.objects.create(
             reseller=reseller,
             actor=user,
@@ -149,16 +151,59 @@ def reseller_member_join_pending(*, user: User) -> Reseller | None:
         company_domains = set(reseller.domains.values_list("domain", flat=True))
         if user.reseller_id is not None or not verified_domains & company_domains:
             return None
+        needs_approval = settings.COMPANY_MEMBERS_NEED_APPROVAL
         user.reseller = reseller
         user.is_company_admin = False
-        user.save(update_fields=["reseller", "is_company_admin"])
-        ResellerEvent.objects.create(
+        user.member_approved_at = None if needs_approval else timezone.now()
+        user.member_approved_by = None
+        user.save(
+            update_fields=[
+                "reseller",
+                "is_company_admin",
+                "member_approved_at",
+                "member_approved_by",
+            ]
+        )
+        event = ResellerEvent.objects.create(
             reseller=reseller,
             actor=user,
             kind=ResellerEvent.Kind.MEMBER_JOINED,
-            detail={"email": user.email},
+            detail={"email": user.email, "needs_approval": needs_approval},
+        )
+        _member_joined_announce(
+            reseller=reseller, member=user, event=event, needs_approval=needs_approval
         )
         return reseller
+
+
+def _member_url(name: str, member: User) -> str:
+    return settings.PORTAL_URL.rstrip("/") + reverse(
+        name, kwargs={"member_id": member.pk}
+    )
+
+
+def _member_joined_announce(
+    *, reseller: Reseller, member: User, event: ResellerEvent, needs_approval: bool
+) -> None:
+    """Every company admin, in their language, learns who joined by domain, with
+    a link to remove them and, while approval is needed, one to approve them.
+    Through the outbox: sent once this transaction commits."""
+    admins = recipients_by_language(reseller_ids=[reseller.pk], admins_only=True)
+    for language, emails in admins[reseller.pk].items():
+        outbox_email_enqueue(
+            dedup_key=f"reseller-member-joined:{event.pk}:{language}",
+            recipients=emails,
+            template="emails/company_member_joined",
+            context={
+                "company": reseller.legal_name,
+                "member": member.display_name,
+                "member_email": member.email,
+                "needs_approval": needs_approval,
+                "approve_url": _member_url("resellers:member_approve", member),
+                "remove_url": _member_url("resellers:member_remove", member),
+            },
+            language=language,
+        )
 
 
 def _require_company_admin(*, reseller: Reseller, actor: User) -> None:
@@ -223,7 +268,17 @@ def reseller_member_remove(*, reseller: Reseller, actor: User, member: User) -> 
             return  # already gone: removing twice changes nothing
         locked.reseller = None
         locked.is_company_admin = False
-        locked.save(update_fields=["reseller", "is_company_admin"])
+        # Joining again (by domain) asks for a company admin's approval again.
+        locked.member_approved_at = None
+        locked.member_approved_by = None
+        locked.save(
+            update_fields=[
+                "reseller",
+                "is_company_admin",
+                "member_approved_at",
+                "member_approved_by",
+            ]
+        )
         ResellerEvent.objects.create(
             reseller=reseller,
             actor=actor,
@@ -245,7 +300,12 @@ def reseller_member_make_admin(
         if locked.is_company_admin:
             return locked  # already an admin: nothing to tell
         locked.is_company_admin = True
-        locked.save(update_fields=["is_company_admin"])
+        update_fields = ["is_company_admin"]
+        if locked.member_approved_at is None:  # making admin approves too
+            locked.member_approved_at = timezone.now()
+            locked.member_approved_by = actor
+            update_fields += ["member_approved_at", "member_approved_by"]
+        locked.save(update_fields=update_fields)
         event = ResellerEvent.objects.create(
             reseller=reseller,
             actor=actor,
@@ -269,6 +329,30 @@ def reseller_member_make_admin(
                 language=language,
             )
         return locked
+
+
+def reseller_member_approve(*, reseller: Reseller, actor: User, member: User) -> bool:
+    """A company admin approves a colleague who joined by domain: from now on
+    they see the company's bank details, every member's claims and its
+    settings (R20). Returns whether this call approved them (approving twice
+    changes nothing)."""
+    _require_company_admin(reseller=reseller, actor=actor)
+    with transaction.atomic():
+        locked = User.objects.select_for_update().filter(pk=member.pk).first()
+        if locked is None or locked.reseller_id != reseller.pk:
+            raise PermissionDenied(_("This person is not a member of the company."))
+        if locked.is_approved_member:
+            return False
+        locked.member_approved_at = timezone.now()
+        locked.member_approved_by = actor
+        locked.save(update_fields=["member_approved_at", "member_approved_by"])
+        ResellerEvent.objects.create(
+            reseller=reseller,
+            actor=actor,
+            kind=ResellerEvent.Kind.MEMBER_APPROVED,
+            detail={"email": locked.email},
+        )
+        return True
 
 
 def reseller_approve(*, reseller: Reseller, actor: User) -> bool:
@@ -415,9 +499,15 @@ def user_membership_set(
         ):
             return locked
         previous = locked.reseller_id
+        update_fields = ["reseller", "is_company_admin"]
+        if previous != reseller_id:
+            # A program manager placing someone in a company vouches for them.
+            locked.member_approved_at = timezone.now() if reseller_id else None
+            locked.member_approved_by = actor if reseller_id else None
+            update_fields += ["member_approved_at", "member_approved_by"]
         locked.reseller_id = reseller_id
         locked.is_company_admin = is_company_admin
-        locked.save(update_fields=["reseller", "is_company_admin"])
+        locked.save(update_fields=update_fields)
         detail = {"email": locked.email, "admin": is_company_admin}
         for company_id in {previous, reseller_id} - {None}:
             ResellerEvent.objects.create(

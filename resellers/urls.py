@@ -11,6 +11,11 @@ urlpatterns = [
         name="member_remove",
     ),
     path(
+        "company/members/<int:member_id>/approve/",
+        views.member_approve,
+        name="member_approve",
+    ),
+    path(
         "company/members/<int:member_id>/make-admin/",
         views.member_make_admin,
         name="member_make_admin",

@@ -8,10 +8,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .access import has_verified_email, reseller_required
+from .access import approved_member_required, has_verified_email, reseller_required
 from .forms import CompanyForm
 from .selectors import reseller_has_claims, reseller_member_get, reseller_members
 from .services import (
+    reseller_member_approve,
     reseller_member_make_admin,
     reseller_member_remove,
     reseller_profile_update,
@@ -19,8 +20,12 @@ from .services import (
 
 
 @reseller_required
+@approved_member_required
 def company(request: HttpRequest) -> HttpResponse:
-    """The company profile and its members; only the company admin edits."""
+    """The company profile and its members; only the company admin edits.
+
+    A member not yet approved by a company admin is refused (403) with a page
+    naming the admins (R20)."""
     reseller = request.reseller
     is_admin = request.user.is_company_admin
     form = CompanyForm(instance=reseller) if is_admin else None
@@ -53,11 +58,23 @@ def company(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+def _company_admin_only(request: HttpRequest) -> None:
+    if not request.user.is_company_admin:
+        raise PermissionDenied(_("Only a company admin can do this."))
+
+
 @reseller_required
 def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
-    """The company admin removes a colleague; another company's user is a 404."""
+    """A company admin removes a colleague: a GET (the e-mailed link) shows who
+    and asks, the POST removes. Another company's user is a 404."""
+    _company_admin_only(request)
     member = reseller_member_get(reseller=request.reseller, member_id=member_id)
+    if request.method != "POST":
+        return render(
+            request,
+            "resellers/member_confirm.html",
+            {"member": member, "action": "remove"},
+        )
     try:
         reseller_member_remove(
             reseller=request.reseller, actor=request.user, member=member
@@ -70,6 +87,33 @@ def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
             _("%(name)s no longer belongs to the company.")
             % {"name": member.display_name},
         )
+    return redirect("resellers:company")
+
+
+@reseller_required
+def member_approve(request: HttpRequest, member_id: int) -> HttpResponse:
+    """A company admin approves a colleague who joined by domain (R20): a GET
+    (the e-mailed link) shows who and asks, the POST approves. Another
+    company's user is a 404."""
+    _company_admin_only(request)
+    member = reseller_member_get(reseller=request.reseller, member_id=member_id)
+    if request.method != "POST":
+        return render(
+            request,
+            "resellers/member_confirm.html",
+            {"member": member, "action": "approve"},
+        )
+    reseller_member_approve(
+        reseller=request.reseller, actor=request.user, member=member
+    )
+    messages.success(
+        request,
+        _(
+            "%(name)s is approved and now sees the company's claims, bank "
+            "details and settings."
+        )
+        % {"name": member.display_name},
+    )
     return redirect("resellers:company")
 
 

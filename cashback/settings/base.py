@@ -378,6 +378,10 @@ FIELD_ENCRYPTION_KEYS = env.list(
 BANK_ACCOUNT_FINGERPRINT_KEY = env.str(
     "BANK_ACCOUNT_FINGERPRINT_KEY", default="local-only-fingerprint-key"
 )
+# A colleague who joins a company by its e-mail domain waits for a company
+# admin's approval before reaching bank details, colleagues' claims and the
+# company settings; False lets joining by domain approve at once (R20).
+COMPANY_MEMBERS_NEED_APPROVAL = env.bool("COMPANY_MEMBERS_NEED_APPROVAL", default=True)
 PAYOUT_LINK_MAX_AGE_DAYS = env.int("PAYOUT_LINK_MAX_AGE_DAYS", default=30)
 # A reward adjustment above this amount (in the claim's reward currency), or
 # above the computed reward, waits for a second reviewer (claims.corrections).

@@ -9,7 +9,7 @@ from offers import demo
 from offers.eligibility import offer_eligibility
 from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
 from offers.selectors import offer_list_page
-from tests.resellers.factories import ResellerFactory
+from tests.resellers.factories import ResellerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,12 +64,14 @@ def test_the_seeds_offer_has_the_seeds_dates_and_shows_closed():
 def test_two_offers_are_open_on_the_demo_day_with_different_rules():
     """A Swedish reseller sees two open offers: modes, rewards, territories differ."""
     demo.seed()
-    _page, cards = offer_list_page(reseller=ResellerFactory(country="SE"))
+    swede = UserFactory(reseller__country="SE")
+    _page, cards = offer_list_page(reseller=swede.reseller, viewer=swede)
     offers = [card.offer for card in cards]
     assert len(offers) == 2
     assert all(card.can_claim for card in cards)
     assert {o.claim_mode for o in offers} == set(Offer.ClaimMode.values)
     assert len({o.reward_basis for o in offers}) == 2
     assert len({tuple(sorted(c.code for c in o.territories)) for o in offers}) == 2
-    _page, german = offer_list_page(reseller=ResellerFactory(country="DE"))
+    german_user = UserFactory(reseller__country="DE")
+    _page, german = offer_list_page(reseller=german_user.reseller, viewer=german_user)
     assert [card.offer.slug for card in german] == ["open-value-seat-rebate"]

@@ -102,6 +102,15 @@ def test_a_second_run_changes_nothing_and_says_so_in_one_line(demo):
     assert "make demo-reset" in first
 
 
+def test_both_demo_reseller_users_are_approved_members(demo, client):
+    """Erik, a plain member, sees the whole company as an approved one (R20)."""
+    erik = User.objects.get(email="erik@nordlicens.se")
+    assert erik.is_approved_member and not erik.is_company_admin
+    assert User.objects.get(email="anna@nordlicens.se").is_approved_member
+    client.force_login(erik)
+    assert client.get("/company/").status_code == 200
+
+
 def test_a_missing_demo_object_is_created_again(demo):
     """Create-only, not all-or-nothing: a deleted demo user comes back."""
     User.objects.filter(email="erik@nordlicens.se").delete()

@@ -4,6 +4,7 @@ import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from resellers.identifiers import company_name_key
 from resellers.models import ProgramMembership, Reseller, ResellerDomain, User
@@ -45,6 +46,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = "Lind"
     reseller = factory.SubFactory(ResellerFactory)
     password = factory.django.Password("correct-horse-battery")
+    # Approved by a company admin (R20) unless a test says otherwise with
+    # `member_approved_at=None`; staff belong to no company.
+    member_approved_at = factory.LazyAttribute(
+        lambda o: timezone.now() if o.reseller is not None else None
+    )
 
     @factory.post_generation
     def verified(self, create, extracted, **kwargs):

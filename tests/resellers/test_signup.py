@@ -163,7 +163,9 @@ def test_verified_first_user_sees_the_company(
 def test_colleague_with_same_domain_and_number_joins_after_verification(
     client, django_capture_on_commit_callbacks
 ):
-    """Same domain and org number: the colleague joins, but only once verified."""
+    """Same domain and org number: the colleague joins, but only once verified,
+    and waits for a company admin's approval (tests/resellers/
+    test_member_approval.py)."""
     reseller = ResellerFactory(org_number="5591234561", domain="nordlicens.se")
     UserFactory(email="anna@nordlicens.se", reseller=reseller, is_company_admin=True)
 
@@ -184,7 +186,9 @@ def test_colleague_with_same_domain_and_number_joins_after_verification(
     assert erik.reseller == reseller
     assert not erik.is_company_admin
     assert not PendingMembership.objects.exists()
-    assert client.get("/company/").status_code == 200
+    # In, but the company settings wait for a company admin's approval (R20).
+    assert client.get("/dashboard/").status_code == 200
+    assert client.get("/company/").status_code == 403
     assert ResellerEvent.objects.filter(
         reseller=reseller, kind=ResellerEvent.Kind.MEMBER_JOINED
     ).exists()

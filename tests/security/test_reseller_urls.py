@@ -92,6 +92,7 @@ CASES = {
     "payouts:bank_details_link": ("get", lambda w: None, {302}),
     "resellers:member_remove": ("post", lambda w: [w.colleague.pk], {302}),
     "resellers:member_make_admin": ("post", lambda w: [w.colleague.pk], {302}),
+    "resellers:member_approve": ("post", lambda w: [w.colleague.pk], {302}),
 }
 
 
