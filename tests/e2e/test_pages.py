@@ -36,6 +36,9 @@ class Portal:
 
     user: object
     pages: list[str]
+    # A colleague who joined by domain and waits for a company admin's approval.
+    waiting: object
+    waiting_pages: list[str]
 
 
 def portal(language: str) -> Portal:
@@ -87,8 +90,22 @@ def portal(language: str) -> Portal:
     claim_approve(claim=Claim.objects.get(pk=second.pk), actor=reviewer)
     payouts_send_reminders()
     payout = Payout.objects.get(claim=second)
+    waiting_member = UserFactory(
+        reseller=reseller,
+        email="eva@nordlicens.se",
+        preferred_language=language,
+        member_approved_at=None,
+    )
     return Portal(
         user=user,
+        waiting=waiting_member,
+        waiting_pages=[
+            "/dashboard/",
+            "/claims/",
+            "/payouts/",
+            "/company/",  # refused: the page says who may approve
+            f"/payouts/{payout.pk}/bank-details/",  # refused the same way
+        ],
         pages=[
             "/dashboard/",
             "/offers/",
@@ -100,6 +117,8 @@ def portal(language: str) -> Portal:
             "/payouts/",
             f"/payouts/{payout.pk}/bank-details/",
             "/company/",
+            f"/company/members/{waiting_member.pk}/approve/",
+            f"/company/members/{waiting_member.pk}/remove/",
         ],
     )
 
@@ -113,7 +132,8 @@ def visit(page, path: str) -> None:
 
 
 def walk(page, language: str):
-    """Yield (path, page) for the public pages, then every reseller page."""
+    """Yield each path visited: the public pages, every reseller page, then
+    the pages a colleague waiting for approval sees (marked #waiting)."""
     if language == "en":
         page.goto("/")
         click(page, page.get_by_role("button", name="English"))
@@ -125,6 +145,11 @@ def walk(page, language: str):
     for path in data.pages:
         visit(page, path)
         yield path
+    page.context.clear_cookies()
+    log_in(page, data.waiting.email)
+    for path in data.waiting_pages:
+        visit(page, path)
+        yield f"{path}#waiting"
 
 
 @pytest.mark.parametrize("language", ["sv", "en"])
