@@ -3,7 +3,9 @@
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from cashback.pagecache import page_version_and_value, versioned_set
@@ -49,9 +51,45 @@ class TimelineEntry:
 
 
 def next_step(claim: Claim) -> str:
-    if claim.status == S.REJECTED and claim.disputed_at:
+    return next_step_of(claim.status, claim.disputed_at)
+
+
+def next_step_of(status: str, disputed_at: dt.datetime | None) -> str:
+    if status == S.REJECTED and disputed_at:
         return str(_("Nothing more: the rejection after your dispute is final."))
-    return str(NEXT_STEPS.get(claim.status, ""))
+    return str(NEXT_STEPS.get(status, ""))
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """One line of the claim list, its texts ready to print."""
+
+    reference: str
+    url: str
+    offer_title: str
+    created_at: dt.datetime
+    status: str
+    next_step: str
+
+
+def claim_rows(rows) -> list[ClaimRow]:
+    """The list's lines from `selectors.claim_rows_of_reseller` rows: the
+    status words looked up once per page, the claim URL reversed once."""
+    labels = {value: str(label) for value, label in S.choices}
+    marker = "REFERENCE"
+    url = reverse("claims:detail", kwargs={"reference": marker})
+    return [
+        ClaimRow(
+            reference=row.reference,
+            # As `reverse` quotes a path argument.
+            url=url.replace(marker, quote(row.reference, safe="!$&'()*+,;=/~:@")),
+            offer_title=row[4],
+            created_at=row.created_at,
+            status=labels.get(row.status, row.status),
+            next_step=next_step_of(row.status, row.disputed_at),
+        )
+        for row in rows
+    ]
 
 
 def timeline(claim: Claim) -> list[TimelineEntry]:

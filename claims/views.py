@@ -24,7 +24,7 @@ from resellers.access import reseller_required
 from . import selectors, services
 from .forms import ClaimFileForm, DisputeForm, InvoiceUploadForm
 from .models import Claim
-from .presentation import claim_actions, next_step, timeline
+from .presentation import claim_actions, claim_rows, next_step, timeline
 
 CLAIMS_PER_PAGE = 20
 
@@ -91,13 +91,13 @@ def claim_list(request: HttpRequest) -> HttpResponse:
 
     def listing() -> dict:
         paginator = Paginator(
-            selectors.claims_of_reseller(reseller=request.reseller), CLAIMS_PER_PAGE
+            selectors.claim_list_values(
+                selectors.claims_of_reseller(reseller=request.reseller)
+            ),
+            CLAIMS_PER_PAGE,
         )
         page = paginator.get_page(page_number)
-        return {
-            "page": page,
-            "rows": [(claim, next_step(claim)) for claim in page.object_list],
-        }
+        return {"page": page, "rows": claim_rows(page.object_list)}
 
     return render(
         request,
