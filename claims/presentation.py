@@ -1,17 +1,12 @@
 """Claim states and events in the plain words a reseller reads."""
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from cashback.pagecache import page_version_and_value, versioned_set
-from resellers.models import Reseller
-
-from . import selectors, services
 from .models import Claim, ClaimEvent
 
 S = Claim.Status
@@ -109,52 +104,3 @@ def timeline(claim: Claim) -> list[TimelineEntry]:
             TimelineEntry(event.created_at, str(EVENT_WORDS[event.kind]), message, by)
         )
     return entries
-
-
-@dataclass(frozen=True)
-class ClaimActions:
-    """What a claim page's forms need: which of them to show, and to where."""
-
-    pk: int
-    reference: str
-    can_withdraw: bool
-    can_upload: bool
-    dispute_until: dt.datetime | None
-    dispute_last_day: dt.date | None = None
-
-    def can_dispute(self, now: dt.datetime) -> bool:
-        return self.dispute_until is not None and now < self.dispute_until
-
-
-def claim_actions(
-    *,
-    reseller: Reseller,
-    reference: str,
-    today: dt.date,
-    load_claim: Callable[[], Claim] | None = None,
-) -> tuple[ClaimActions, str]:
-    """The claim's actions and the company's page version, both from the page
-    cache in one round trip, or the actions from the claim (404 when it is not
-    the company's). Kept at the company's page version, so any change to the
-    claim reads it afresh; a 404 is never cached. `load_claim` lets the page
-    read the claim once for its actions and its fragment."""
-    key = f"claims:actions:{reseller.pk}:{reference}"
-    version, actions = page_version_and_value(
-        reseller_id=reseller.pk, today=today, key=key
-    )
-    if actions is None:
-        claim = (
-            load_claim()
-            if load_claim
-            else selectors.claim_of_reseller(reseller=reseller, reference=reference)
-        )
-        actions = ClaimActions(
-            pk=claim.pk,
-            reference=claim.reference,
-            can_withdraw=services.claim_can_withdraw(claim),
-            can_upload=claim.status == S.INFO_REQUESTED,
-            dispute_until=claim.dispute_until,
-            dispute_last_day=claim.dispute_last_day,
-        )
-        versioned_set(key, version, actions)
-    return actions, version

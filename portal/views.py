@@ -4,12 +4,9 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from cashback.clock import program_today
-from cashback.pagecache import page_version
 from cashback.security import ENROLMENT_SESSION_KEY, mfa_enrolment_user
 from resellers.access import reseller_required
 from resellers.services import user_set_language
@@ -24,20 +21,11 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @reseller_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Where a signed-in reseller lands: what needs doing next, then the state.
-
-    The overview is computed only when its cached fragment is missing.
-    """
-    reseller = request.reseller
+    """Where a signed-in reseller lands: what needs doing next, then the state."""
     return render(
         request,
         "portal/dashboard.html",
-        {
-            "overview": SimpleLazyObject(lambda: reseller_overview(reseller=reseller)),
-            "page_version": page_version(
-                reseller_id=reseller.pk, today=program_today()
-            ),
-        },
+        {"overview": reseller_overview(reseller=request.reseller)},
     )
 
 
