@@ -14,17 +14,16 @@ import os
 import platform
 import secrets
 import shutil
-import socket
 import subprocess  # nosec B404 - runs our own gunicorn, wrk and psql
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import traffic
+from .load import USERS, gunicorn, load
 from .stats import percentile, spread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +58,6 @@ SCALES = {
         "pain_payouts": 10_000,
     },
 }
-USERS = 20
 
 
 def log(message: str) -> None:
@@ -294,116 +292,6 @@ def measure_queries(reseller, user) -> dict:
 # Page throughput -----------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def gunicorn_start(port: int, worker_class: str = "") -> subprocess.Popen:
-    """The production set-up (gunicorn.conf.py: 2 x cores + 1 threaded
-    workers); `worker_class="sync"` runs the sync workers served before."""
-    extra = ["--worker-class", worker_class, "--threads", "1"] if worker_class else []
-    process = subprocess.Popen(  # nosec B603
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "cashback.wsgi:application",
-            "--config",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            *extra,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "GUNICORN_ACCESS_LOG": "/dev/null"},
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/floor/", timeout=2)  # nosec B310
-            return process
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise SystemExit("gunicorn did not start in 30 s")
-
-
-def load_wrk(url: str, cookie: str, seconds: int) -> dict:
-    output = subprocess.run(  # nosec B603 B607
-        [
-            "wrk",
-            "-t2",
-            f"-c{USERS}",
-            f"-d{seconds}s",
-            "-s",
-            str(ROOT / "bench" / "report.lua"),
-            "-H",
-            f"Cookie: {cookie}",
-            "-H",
-            "X-Forwarded-Proto: https",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
-    return json.loads(line[6:])
-
-
-def load_python(url: str, cookie: str, seconds: int) -> dict:
-    """Fallback without wrk: USERS threads, each one keep-alive connection."""
-    from http.client import HTTPConnection
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def user() -> None:
-        connection = HTTPConnection(parts.hostname, parts.port, timeout=30)
-        mine = []
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            try:
-                connection.request(
-                    "GET",
-                    parts.path,
-                    headers={"Cookie": cookie, "X-Forwarded-Proto": "https"},
-                )
-                response = connection.getresponse()
-                response.read()
-                if response.status >= 400:
-                    errors[0] += 1
-            except OSError:
-                errors[0] += 1
-                connection = HTTPConnection(parts.hostname, parts.port, timeout=30)
-                continue
-            mine.append(time.perf_counter() - started)
-        with lock:
-            latencies.extend(mine)
-
-    began = time.monotonic()
-    threads = [threading.Thread(target=user) for _ in range(USERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - began
-    return {
-        "requests": len(latencies),
-        "seconds": elapsed,
-        "rps": len(latencies) / elapsed,
-        "p50_ms": percentile(latencies, 0.5) * 1000,
-        "p95_ms": percentile(latencies, 0.95) * 1000,
-        "errors": errors[0],
-    }
-
-
 def measure_pages(reseller, user, scale: dict) -> dict:
     from django.conf import settings
     from django.test import Client
@@ -421,14 +309,11 @@ def measure_pages(reseller, user, scale: dict) -> dict:
         "/claims/": pages["claims"],
         "claim page": pages["claim"],
     }
-    load = load_wrk if shutil.which("wrk") else load_python
-    port = free_port()
-    server = gunicorn_start(port)
     figures = {}
-    try:
+    with gunicorn() as server:
         for name, path in targets.items():
-            url = f"http://127.0.0.1:{port}{path}"
-            request = urllib.request.Request(
+            url = server.base + path
+            request = urllib.request.Request(  # noqa: S310 - our own http URL
                 url, headers={"Cookie": cookie, "X-Forwarded-Proto": "https"}
             )
             # 60 s: a slow page's queued requests from the previous load run
@@ -436,9 +321,10 @@ def measure_pages(reseller, user, scale: dict) -> dict:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # nosec B310
                 if response.status != 200 or response.url != url:
                     raise SystemExit(f"{path} did not answer 200 signed in")
-            load(url, cookie, 1)  # warm-up
+            load(url, 1, cookie=cookie)  # warm-up
             runs = [
-                load(url, cookie, scale["page_seconds"]) for _ in range(scale["runs"])
+                load(url, scale["page_seconds"], cookie=cookie)
+                for _ in range(scale["runs"])
             ]
             figures[name] = {
                 "path": path,
@@ -448,9 +334,6 @@ def measure_pages(reseller, user, scale: dict) -> dict:
                 "requests": sum(r["requests"] for r in runs),
             }
             log(f"  {name}: {figures[name]['rps']['median']:.0f} req/s")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     floor = figures["floor (bare Django view)"]["rps"]["median"]
     for figure in figures.values():
         figure["of_floor"] = round(figure["rps"]["median"] / floor, 3)
@@ -474,14 +357,9 @@ def measure_traffic(scale: dict, work: Path) -> dict:
         "/claims/": lambda c: "/claims/",
         "claim page": lambda c: f"/claims/{c['claim']}/",
     }
-    load = (
-        traffic.load_rotating if shutil.which("wrk") else traffic.load_rotating_python
-    )
-    port = free_port()
-    server = gunicorn_start(port)
-    base = f"http://127.0.0.1:{port}"
     figures = {}
-    try:
+    with gunicorn() as server:
+        base = server.base
         for name, page in targets.items():
             users = traffic.users_file(work, name, companies, page)
             sample = companies[0]
@@ -493,15 +371,15 @@ def measure_traffic(scale: dict, work: Path) -> dict:
                 if response.status != 200 or response.url != base + page(sample):
                     raise SystemExit(f"{page(sample)} did not answer 200 signed in")
             # Every worker warm, on other users than those measured.
-            traffic.warm(port, companies[-1]["cookie"], [page(companies[-1])])
+            traffic.warm(server.port, companies[-1]["cookie"], [page(companies[-1])])
             first, second = [], []
             meter = traffic.CpuMeter(server.pid)
             for _ in range(scale["runs"]):
                 # Every company's first view, then the same users again.
                 meter.start()
-                first.append(load(base, users, scale["page_seconds"], USERS))
+                first.append(load(base, scale["page_seconds"], users=users))
                 first[-1].update(meter.stop())
-                second.append(load(base, users, scale["page_seconds"], USERS))
+                second.append(load(base, scale["page_seconds"], users=users))
             figures[name] = {
                 view: {
                     "rps": spread([r["rps"] for r in runs]),
@@ -521,9 +399,6 @@ def measure_traffic(scale: dict, work: Path) -> dict:
                 f"  {name}: first view {figures[name]['first']['rps']['median']:.0f}"
                 f" req/s, second {figures[name]['second']['rps']['median']:.0f}"
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     floor = figures["floor (bare Django view)"]
     for figure in figures.values():
         for view in ("first", "second"):
@@ -541,15 +416,10 @@ def measure_burst(scale: dict) -> dict:
     log(f"deadline burst: {count} companies file on one offer, {USERS} at a time")
     companies = traffic.companies_create(count, claims=False)
     offer = traffic.burst_offer()
-    port = free_port()
-    server = gunicorn_start(port)
-    try:
+    with gunicorn() as server:
         figures = traffic.burst(
-            port, companies, offer, USERS, f"{PG}/{DB_NAME}", server.pid
+            server.port, companies, offer, USERS, f"{PG}/{DB_NAME}", server.pid
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     log(
         f"  {figures['claims_per_s']:.0f} claims/s, POST p95"
         f" {figures['post_p95_ms']:.0f} ms, {figures['errors']} errors"
@@ -583,15 +453,10 @@ def measure_slow(reseller, user, scale: dict) -> dict:
     cookie = f"{name}={client.cookies[name].value}"
     figures = {}
     for setup, worker_class in (("threaded (production)", ""), ("sync", "sync")):
-        port = free_port()
-        server = gunicorn_start(port, worker_class)
-        try:
+        with gunicorn(worker_class) as server:
             figures[setup] = traffic.measure_slow(
-                port, cookie, "/offers/", scale["slow_seconds"]
+                server.port, cookie, "/offers/", scale["slow_seconds"]
             )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         loaded = figures[setup]["with_slow_clients"]
         log(f"  {setup}: p95 {loaded['p95_ms']} ms, {loaded['errors']} errors")
     return figures
