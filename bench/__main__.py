@@ -614,13 +614,13 @@ def payouts_due(count: int) -> None:
         INSERT INTO payouts_payout (
             status, amount, currency, payout_amount, payout_currency, exchange_rate,
             cycle, notified_at, bank_details_due_at, reminders_sent, release_date,
-            payment_deadline, paid_at, payment_reference, failure_reason,
-            created_at, updated_at, bank_account_id, batch_id, claim_id, offer_id,
-            reseller_id)
+            payment_deadline, paid_at, payment_reference, failure_code,
+            failure_reason, created_at, updated_at, bank_account_id, batch_id,
+            claim_id, offer_id, reseller_id)
         SELECT 'awaiting_bank_details', 1000, 'SEK', NULL, '', NULL, 1,
             now() - interval '20 days', now() - interval '1 day', c.id %% 3,
-            current_date, current_date + 30, NULL, '', '', now(), now(), NULL, NULL,
-            c.id, c.offer_id, c.reseller_id
+            current_date, current_date + 30, NULL, '', '', '', now(), now(), NULL,
+            NULL, c.id, c.offer_id, c.reseller_id
         FROM claims_claim c WHERE c.reference LIKE 'BENCH-%%'
         ORDER BY c.id LIMIT %(count)s
         """,
