@@ -29,7 +29,6 @@ def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
     """The claim form of one offer: numbers, the terms in full, the tick (R8)."""
     offer = selectors.offer_to_claim(slug=slug)
     reseller = request.reseller
-    terms = offer.current_terms()
     form = ClaimFileForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -44,7 +43,6 @@ def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except services.ClaimError as error:
             form.add_error(None, error)
-            terms = offer.current_terms()
         else:
             messages.success(
                 request,
@@ -52,6 +50,8 @@ def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
                 % {"reference": claim.reference},
             )
             return redirect(claim)
+    # Read for the form only: a filing reads the terms it accepts itself.
+    terms = offer.current_terms()
     eligibility = offer_eligibility(
         offer=offer,
         reseller=reseller,
