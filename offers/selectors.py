@@ -10,10 +10,12 @@ decided there (`still_counts`), not here.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import quote
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import NoReverseMatch, reverse
 
 from cashback.clock import program_today
 from resellers.models import Reseller
@@ -31,7 +33,7 @@ class OfferCard:
     offer: Offer
     eligibility: Eligibility
     today: dt.date
-    claims: list = field(default_factory=list)
+    claims: list["OfferClaim"] = field(default_factory=list)
 
     @property
     def can_claim(self) -> bool:
@@ -75,22 +77,63 @@ def offers_visible(*, reseller: Reseller) -> QuerySet[Offer]:
     )
 
 
-def _claims_by_offer(*, reseller: Reseller, offers: list[Offer]) -> dict[int, list]:
-    claims_by_offer: dict[int, list] = defaultdict(list)
+@dataclass(frozen=True)
+class OfferClaim:
+    """One of the company's claims on an offer, as the offer's card lists it."""
+
+    reference: str
+    url: str
+    status: str
+    created_at: dt.datetime
+    still_counts: bool
+
+
+def _claims_by_offer(
+    *, reseller: Reseller, offers: list[Offer]
+) -> dict[int, list[OfferClaim]]:
+    """The company's claims on `offers`, newest first, as plain rows: a
+    company may hold dozens of claims on one offer, and building a claim
+    object, reversing its URL and looking up its status words for each was
+    most of the offer list's time."""
+    claims_by_offer: dict[int, list[OfferClaim]] = defaultdict(list)
     if not offers:
         return claims_by_offer
-    claims = (
-        reseller.claims.filter(offer__in=offers)
+    claims = reseller.claims
+    labels = {value: str(label) for value, label in claims.model.Status.choices}
+    rows = (
+        claims.filter(offer_id__in=[offer.pk for offer in offers])
         .with_still_counts()
-        .only("pk", "reseller_id", "offer_id", "reference", "status", "created_at")
         .order_by("-created_at", "-pk")
+        .values_list("offer_id", "reference", "status", "created_at", "still_counts")
     )
-    for claim in claims:
-        claims_by_offer[claim.offer_id].append(claim)
+    url = _claim_url_of()
+    for offer_id, reference, status, created_at, still_counts in rows:
+        claims_by_offer[offer_id].append(
+            OfferClaim(
+                reference=reference,
+                url=url(reference),
+                status=labels.get(status, status),
+                created_at=created_at,
+                still_counts=still_counts,
+            )
+        )
     return claims_by_offer
 
 
-def _existing_reference(claims: list) -> str | None:
+def _claim_url_of():
+    """reference -> the claim's page, reversed once (as `reverse` quotes a path
+    argument), or "" while the claims app serves no claim page."""
+    marker = "REFERENCE"
+    try:
+        pattern = reverse("claims:detail", kwargs={"reference": marker})
+    except NoReverseMatch:
+        return lambda reference: ""
+    return lambda reference: pattern.replace(
+        marker, quote(reference, safe="!$&'()*+,;=/~:@")
+    )
+
+
+def _existing_reference(claims: list[OfferClaim]) -> str | None:
     return next((c.reference for c in claims if c.still_counts), None)
 
 
