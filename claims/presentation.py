@@ -2,10 +2,10 @@
 
 import datetime as dt
 from dataclasses import dataclass
-from urllib.parse import quote
 
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+
+from cashback.links import path_of
 
 from .models import Claim, ClaimEvent
 
@@ -68,16 +68,14 @@ class ClaimRow:
 
 
 def claim_rows(rows) -> list[ClaimRow]:
-    """The list's lines from `selectors.claim_rows_of_reseller` rows: the
-    status words looked up once per page, the claim URL reversed once."""
+    """The list's lines from `selectors.claim_list_values` rows: the status
+    words looked up once per page, the claim URL reversed once."""
     labels = {value: str(label) for value, label in S.choices}
-    marker = "REFERENCE"
-    url = reverse("claims:detail", kwargs={"reference": marker})
+    url = path_of("claims:detail", "reference")
     return [
         ClaimRow(
             reference=row.reference,
-            # As `reverse` quotes a path argument.
-            url=url.replace(marker, quote(row.reference, safe="!$&'()*+,;=/~:@")),
+            url=url(row.reference),
             offer_title=row[4],
             created_at=row.created_at,
             status=labels.get(row.status, row.status),

@@ -10,14 +10,14 @@ decided there (`still_counts`), not here.
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch
 
 from cashback.clock import program_today
+from cashback.links import path_of
 from resellers.models import Reseller
 
 from .eligibility import Eligibility, offer_eligibility
@@ -91,10 +91,9 @@ class OfferClaim:
 def _claims_by_offer(
     *, reseller: Reseller, offers: list[Offer]
 ) -> dict[int, list[OfferClaim]]:
-    """The company's claims on `offers`, newest first, as plain rows: a
-    company may hold dozens of claims on one offer, and building a claim
-    object, reversing its URL and looking up its status words for each was
-    most of the offer list's time."""
+    """The company's claims on `offers`, newest first, as plain rows with
+    their link and status words ready: a company may hold dozens of claims on
+    one offer, and each cost a claim object, a `reverse` and a status lookup."""
     claims_by_offer: dict[int, list[OfferClaim]] = defaultdict(list)
     if not offers:
         return claims_by_offer
@@ -106,7 +105,10 @@ def _claims_by_offer(
         .order_by("-created_at", "-pk")
         .values_list("offer_id", "reference", "status", "created_at", "still_counts")
     )
-    url = _claim_url_of()
+    try:
+        url = path_of("claims:detail", "reference")
+    except NoReverseMatch:  # while the claims app serves no claim page
+        url = lambda reference: ""  # noqa: E731
     for offer_id, reference, status, created_at, still_counts in rows:
         claims_by_offer[offer_id].append(
             OfferClaim(
@@ -118,19 +120,6 @@ def _claims_by_offer(
             )
         )
     return claims_by_offer
-
-
-def _claim_url_of():
-    """reference -> the claim's page, reversed once (as `reverse` quotes a path
-    argument), or "" while the claims app serves no claim page."""
-    marker = "REFERENCE"
-    try:
-        pattern = reverse("claims:detail", kwargs={"reference": marker})
-    except NoReverseMatch:
-        return lambda reference: ""
-    return lambda reference: pattern.replace(
-        marker, quote(reference, safe="!$&'()*+,;=/~:@")
-    )
 
 
 def _existing_reference(claims: list[OfferClaim]) -> str | None:
