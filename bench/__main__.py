@@ -14,17 +14,16 @@ import os
 import platform
 import secrets
 import shutil
-import socket
 import subprocess  # nosec B404 - runs our own gunicorn, wrk and psql
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import traffic
+from .load import USERS, gunicorn, load
 from .stats import percentile, spread
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +58,6 @@ SCALES = {
         "pain_payouts": 10_000,
     },
 }
-USERS = 20
 
 
 def log(message: str) -> None:
@@ -248,7 +246,6 @@ def query_counts(reseller, user) -> dict[str, int]:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    from cashback.pagecache import program_pages_changed
     from resellers.models import User
 
     counts = {}
@@ -262,15 +259,13 @@ def query_counts(reseller, user) -> dict[str, int]:
     pages.append((staff, "admin claim queue", "/admin/claims/claim/"))
     for who, name, url in pages:
         who.get(url, secure=True)  # warm the session, as a second visit would be
-        # The first view after a change: no cached fragment (cashback.pagecache).
-        program_pages_changed()
         with CaptureQueriesContext(connection) as queries:
             response = who.get(url, secure=True)
         if response.status_code != 200:
             raise SystemExit(f"{url} answered {response.status_code}, not 200")
-        with CaptureQueriesContext(connection) as cached:
+        with CaptureQueriesContext(connection) as again:
             who.get(url, secure=True)
-        counts[name] = (len(queries), len(cached))
+        counts[name] = (len(queries), len(again))
     return counts
 
 
@@ -287,7 +282,7 @@ def measure_queries(reseller, user) -> dict:
         name: {
             "10": small[name][0],
             "10000": large[name][0],
-            "cached": large[name][1],
+            "again": large[name][1],
             "same": small[name] == large[name],
         }
         for name in small
@@ -295,116 +290,6 @@ def measure_queries(reseller, user) -> dict:
 
 
 # Page throughput -----------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def gunicorn_start(port: int, worker_class: str = "") -> subprocess.Popen:
-    """The production set-up (gunicorn.conf.py: 2 x cores + 1 threaded
-    workers); `worker_class="sync"` runs the sync workers served before."""
-    extra = ["--worker-class", worker_class, "--threads", "1"] if worker_class else []
-    process = subprocess.Popen(  # nosec B603
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "cashback.wsgi:application",
-            "--config",
-            str(ROOT / "gunicorn.conf.py"),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-            *extra,
-        ],
-        cwd=ROOT,
-        env={**os.environ, "GUNICORN_ACCESS_LOG": "/dev/null"},
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/floor/", timeout=2)  # nosec B310
-            return process
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise SystemExit("gunicorn did not start in 30 s")
-
-
-def load_wrk(url: str, cookie: str, seconds: int) -> dict:
-    output = subprocess.run(  # nosec B603 B607
-        [
-            "wrk",
-            "-t2",
-            f"-c{USERS}",
-            f"-d{seconds}s",
-            "-s",
-            str(ROOT / "bench" / "report.lua"),
-            "-H",
-            f"Cookie: {cookie}",
-            "-H",
-            "X-Forwarded-Proto: https",
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    line = next(line for line in output.splitlines() if line.startswith("BENCH "))
-    return json.loads(line[6:])
-
-
-def load_python(url: str, cookie: str, seconds: int) -> dict:
-    """Fallback without wrk: USERS threads, each one keep-alive connection."""
-    from http.client import HTTPConnection
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    stop = time.monotonic() + seconds
-
-    def user() -> None:
-        connection = HTTPConnection(parts.hostname, parts.port, timeout=30)
-        mine = []
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            try:
-                connection.request(
-                    "GET",
-                    parts.path,
-                    headers={"Cookie": cookie, "X-Forwarded-Proto": "https"},
-                )
-                response = connection.getresponse()
-                response.read()
-                if response.status >= 400:
-                    errors[0] += 1
-            except OSError:
-                errors[0] += 1
-                connection = HTTPConnection(parts.hostname, parts.port, timeout=30)
-                continue
-            mine.append(time.perf_counter() - started)
-        with lock:
-            latencies.extend(mine)
-
-    began = time.monotonic()
-    threads = [threading.Thread(target=user) for _ in range(USERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.monotonic() - began
-    return {
-        "requests": len(latencies),
-        "seconds": elapsed,
-        "rps": len(latencies) / elapsed,
-        "p50_ms": percentile(latencies, 0.5) * 1000,
-        "p95_ms": percentile(latencies, 0.95) * 1000,
-        "errors": errors[0],
-    }
 
 
 def measure_pages(reseller, user, scale: dict) -> dict:
@@ -424,14 +309,11 @@ def measure_pages(reseller, user, scale: dict) -> dict:
         "/claims/": pages["claims"],
         "claim page": pages["claim"],
     }
-    load = load_wrk if shutil.which("wrk") else load_python
-    port = free_port()
-    server = gunicorn_start(port)
     figures = {}
-    try:
+    with gunicorn() as server:
         for name, path in targets.items():
-            url = f"http://127.0.0.1:{port}{path}"
-            request = urllib.request.Request(
+            url = server.base + path
+            request = urllib.request.Request(  # noqa: S310 - our own http URL
                 url, headers={"Cookie": cookie, "X-Forwarded-Proto": "https"}
             )
             # 60 s: a slow page's queued requests from the previous load run
@@ -439,9 +321,10 @@ def measure_pages(reseller, user, scale: dict) -> dict:
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # nosec B310
                 if response.status != 200 or response.url != url:
                     raise SystemExit(f"{path} did not answer 200 signed in")
-            load(url, cookie, 1)  # warm-up
+            load(url, 1, cookie=cookie)  # warm-up
             runs = [
-                load(url, cookie, scale["page_seconds"]) for _ in range(scale["runs"])
+                load(url, scale["page_seconds"], cookie=cookie)
+                for _ in range(scale["runs"])
             ]
             figures[name] = {
                 "path": path,
@@ -451,9 +334,6 @@ def measure_pages(reseller, user, scale: dict) -> dict:
                 "requests": sum(r["requests"] for r in runs),
             }
             log(f"  {name}: {figures[name]['rps']['median']:.0f} req/s")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     floor = figures["floor (bare Django view)"]["rps"]["median"]
     for figure in figures.values():
         figure["of_floor"] = round(figure["rps"]["median"] / floor, 3)
@@ -465,8 +345,7 @@ def measure_pages(reseller, user, scale: dict) -> dict:
 
 def measure_traffic(scale: dict, work: Path) -> dict:
     """Pages of many companies, every request from the next company's user with
-    its own pages: first view (nothing cached anywhere) and second view."""
-    from cashback.pagecache import program_pages_changed
+    its own pages: first view and second view (the same users again)."""
 
     count = scale["companies"]
     log(f"real traffic: {count:,} companies, each with its user and 5-50 claims")
@@ -478,14 +357,9 @@ def measure_traffic(scale: dict, work: Path) -> dict:
         "/claims/": lambda c: "/claims/",
         "claim page": lambda c: f"/claims/{c['claim']}/",
     }
-    load = (
-        traffic.load_rotating if shutil.which("wrk") else traffic.load_rotating_python
-    )
-    port = free_port()
-    server = gunicorn_start(port)
-    base = f"http://127.0.0.1:{port}"
     figures = {}
-    try:
+    with gunicorn() as server:
+        base = server.base
         for name, page in targets.items():
             users = traffic.users_file(work, name, companies, page)
             sample = companies[0]
@@ -497,16 +371,15 @@ def measure_traffic(scale: dict, work: Path) -> dict:
                 if response.status != 200 or response.url != base + page(sample):
                     raise SystemExit(f"{page(sample)} did not answer 200 signed in")
             # Every worker warm, on other users than those measured.
-            traffic.warm(port, companies[-1]["cookie"], [page(companies[-1])])
+            traffic.warm(server.port, companies[-1]["cookie"], [page(companies[-1])])
             first, second = [], []
             meter = traffic.CpuMeter(server.pid)
             for _ in range(scale["runs"]):
-                # Nothing cached for any company, then the same users again.
-                program_pages_changed()
+                # Every company's first view, then the same users again.
                 meter.start()
-                first.append(load(base, users, scale["page_seconds"], USERS))
+                first.append(load(base, scale["page_seconds"], users=users))
                 first[-1].update(meter.stop())
-                second.append(load(base, users, scale["page_seconds"], USERS))
+                second.append(load(base, scale["page_seconds"], users=users))
             figures[name] = {
                 view: {
                     "rps": spread([r["rps"] for r in runs]),
@@ -526,9 +399,6 @@ def measure_traffic(scale: dict, work: Path) -> dict:
                 f"  {name}: first view {figures[name]['first']['rps']['median']:.0f}"
                 f" req/s, second {figures[name]['second']['rps']['median']:.0f}"
             )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     floor = figures["floor (bare Django view)"]
     for figure in figures.values():
         for view in ("first", "second"):
@@ -546,15 +416,10 @@ def measure_burst(scale: dict) -> dict:
     log(f"deadline burst: {count} companies file on one offer, {USERS} at a time")
     companies = traffic.companies_create(count, claims=False)
     offer = traffic.burst_offer()
-    port = free_port()
-    server = gunicorn_start(port)
-    try:
+    with gunicorn() as server:
         figures = traffic.burst(
-            port, companies, offer, USERS, f"{PG}/{DB_NAME}", server.pid
+            server.port, companies, offer, USERS, f"{PG}/{DB_NAME}", server.pid
         )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     log(
         f"  {figures['claims_per_s']:.0f} claims/s, POST p95"
         f" {figures['post_p95_ms']:.0f} ms, {figures['errors']} errors"
@@ -588,15 +453,10 @@ def measure_slow(reseller, user, scale: dict) -> dict:
     cookie = f"{name}={client.cookies[name].value}"
     figures = {}
     for setup, worker_class in (("threaded (production)", ""), ("sync", "sync")):
-        port = free_port()
-        server = gunicorn_start(port, worker_class)
-        try:
+        with gunicorn(worker_class) as server:
             figures[setup] = traffic.measure_slow(
-                port, cookie, "/offers/", scale["slow_seconds"]
+                server.port, cookie, "/offers/", scale["slow_seconds"]
             )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         loaded = figures[setup]["with_slow_clients"]
         log(f"  {setup}: p95 {loaded['p95_ms']} ms, {loaded['errors']} errors")
     return figures
@@ -754,13 +614,13 @@ def payouts_due(count: int) -> None:
         INSERT INTO payouts_payout (
             status, amount, currency, payout_amount, payout_currency, exchange_rate,
             cycle, notified_at, bank_details_due_at, reminders_sent, release_date,
-            payment_deadline, paid_at, payment_reference, failure_reason,
-            created_at, updated_at, bank_account_id, batch_id, claim_id, offer_id,
-            reseller_id)
+            payment_deadline, paid_at, payment_reference, failure_code,
+            failure_reason, created_at, updated_at, bank_account_id, batch_id,
+            claim_id, offer_id, reseller_id)
         SELECT 'awaiting_bank_details', 1000, 'SEK', NULL, '', NULL, 1,
             now() - interval '20 days', now() - interval '1 day', c.id %% 3,
-            current_date, current_date + 30, NULL, '', '', now(), now(), NULL, NULL,
-            c.id, c.offer_id, c.reseller_id
+            current_date, current_date + 30, NULL, '', '', '', now(), now(), NULL,
+            NULL, c.id, c.offer_id, c.reseller_id
         FROM claims_claim c WHERE c.reference LIKE 'BENCH-%%'
         ORDER BY c.id LIMIT %(count)s
         """,
@@ -895,8 +755,8 @@ def markdown_traffic(results: dict) -> list[str]:
             "next company's user with its own pages (gunicorn as in production, "
             f"{USERS} connections)",
             "",
-            "First view: nothing cached for any company (each run starts after a "
-            "program-wide change). Second view: the same users again at once.",
+            "First view: each company's first request in the run (the pages "
+            "keep no cache). Second view: the same users again at once.",
             "",
             "CPU ms per first-view request: the gunicorn workers (Python) and "
             "the PostgreSQL backends of the benchmark's database.",
@@ -1003,7 +863,7 @@ def markdown(results: dict) -> str:
         "",
         *markdown_traffic(results),
         "## One company (secondary): 20 connections share one session of "
-        "Nordlicens AB, so after the first request its pages come from its cache",
+        "Nordlicens AB, which has 10,000 claims",
         "",
         "| page | requests/s | of floor | p95 ms | errors | target |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -1022,15 +882,15 @@ def markdown(results: dict) -> str:
         "",
         "## Queries per page",
         "",
-        "Counted on the first view after a change (nothing cached), and on a",
-        "second view served from the company's cached fragments.",
+        "Counted on a view after the session's first, and on the view after it",
+        "(the pages keep no cache: the two are the same).",
         "",
         "| page | 10 claims | 10,000 claims | second view | target (same) |",
         "| --- | --- | --- | --- | --- |",
     ]
     for name, f in results["queries"].items():
         lines.append(
-            f"| {name} | {f['10']} | {f['10000']} | {f.get('cached', '–')} | "
+            f"| {name} | {f['10']} | {f['10000']} | {f.get('again', '–')} | "
             f"{verdict(f['same'])} |"
         )
     i = results["import"]

@@ -11,7 +11,7 @@ class CashbackConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from . import checks, jobs, pagecache, security_log  # noqa: F401  (checks registers checks)
+        from . import checks, jobs, security_log  # noqa: F401  (checks registers checks)
         from .middleware import mark_session_activity, mark_session_start
 
         user_logged_in.connect(
@@ -26,4 +26,3 @@ class CashbackConfig(AppConfig):
         )
         security_log.connect()  # log-ins, second factors, permission changes
         jobs.connect()  # admin: the last run of each scheduled job
-        pagecache.connect()  # reseller pages: a write renders them afresh

@@ -19,13 +19,11 @@ NAVIGATION = {
 }
 
 
-def program(request: HttpRequest) -> dict[str, str | int]:
-    """The program's name and support address, shown on every page (R17), and
-    how long the reseller pages keep their fragments (cashback.pagecache)."""
+def program(request: HttpRequest) -> dict[str, str]:
+    """The program's name and support address, shown on every page (R17)."""
     return {
         "PROGRAM_NAME": settings.PROGRAM_NAME,
         "SUPPORT_EMAIL": settings.SUPPORT_EMAIL,
-        "PAGE_CACHE_SECONDS": settings.PAGE_CACHE_SECONDS,
     }
 
 

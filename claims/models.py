@@ -15,7 +15,6 @@ from simple_history.models import HistoricalRecords
 from cashback.clock import program_day_start, program_today
 from cashback.models import StateChangeEvent
 from cashback.money import money
-from cashback.pagecache import CompanyRowsQuerySet
 from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
 from resellers.models import Reseller
 
@@ -134,7 +133,7 @@ def dispute_last_day(decided_at: dt.datetime) -> dt.date:
     return program_today(decided_at) + DISPUTE_WINDOW
 
 
-class ClaimQuerySet(CompanyRowsQuerySet):
+class ClaimQuerySet(models.QuerySet):
     """The claims' named subsets; other apps reach them through the reverse
     accessor (`reseller.claims.counting()`) without importing this app."""
 
@@ -357,7 +356,6 @@ class Claim(models.Model):
 
     # Audit trail (who changed what in admin or a service's save()); the event
     # rows record every state change, including bulk ones history cannot see.
-    # Set-based writes bump the company's cached pages (cashback.pagecache).
     objects = ClaimQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

@@ -1,16 +1,12 @@
 """Claim states and events in the plain words a reseller reads."""
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from cashback.pagecache import page_version_and_value, versioned_set
-from resellers.access import page_scope
-from resellers.models import Reseller, User
+from cashback.links import path_of
 
-from . import selectors, services
 from .models import Claim, ClaimEvent
 
 S = Claim.Status
@@ -50,9 +46,43 @@ class TimelineEntry:
 
 
 def next_step(claim: Claim) -> str:
-    if claim.status == S.REJECTED and claim.disputed_at:
+    return next_step_of(claim.status, claim.disputed_at)
+
+
+def next_step_of(status: str, disputed_at: dt.datetime | None) -> str:
+    if status == S.REJECTED and disputed_at:
         return str(_("Nothing more: the rejection after your dispute is final."))
-    return str(NEXT_STEPS.get(claim.status, ""))
+    return str(NEXT_STEPS.get(status, ""))
+
+
+@dataclass(frozen=True)
+class ClaimRow:
+    """One line of the claim list, its texts ready to print."""
+
+    reference: str
+    url: str
+    offer_title: str
+    created_at: dt.datetime
+    status: str
+    next_step: str
+
+
+def claim_rows(rows) -> list[ClaimRow]:
+    """The list's lines from `selectors.claim_list_values` rows: the status
+    words looked up once per page, the claim URL reversed once."""
+    labels = {value: str(label) for value, label in S.choices}
+    url = path_of("claims:detail", "reference")
+    return [
+        ClaimRow(
+            reference=row.reference,
+            url=url(row.reference),
+            offer_title=row[4],
+            created_at=row.created_at,
+            status=labels.get(row.status, row.status),
+            next_step=next_step_of(row.status, row.disputed_at),
+        )
+        for row in rows
+    ]
 
 
 def timeline(claim: Claim) -> list[TimelineEntry]:
@@ -72,58 +102,3 @@ def timeline(claim: Claim) -> list[TimelineEntry]:
             TimelineEntry(event.created_at, str(EVENT_WORDS[event.kind]), message, by)
         )
     return entries
-
-
-@dataclass(frozen=True)
-class ClaimActions:
-    """What a claim page's forms need: which of them to show, and to where."""
-
-    pk: int
-    reference: str
-    can_withdraw: bool
-    can_upload: bool
-    dispute_until: dt.datetime | None
-    dispute_last_day: dt.date | None = None
-
-    def can_dispute(self, now: dt.datetime) -> bool:
-        return self.dispute_until is not None and now < self.dispute_until
-
-
-def claim_actions(
-    *,
-    reseller: Reseller,
-    viewer: User,
-    reference: str,
-    today: dt.date,
-    load_claim: Callable[[], Claim] | None = None,
-) -> tuple[ClaimActions, str]:
-    """The claim's actions and the company's page version, both from the page
-    cache in one round trip, or the actions from the claim (404 when it is not
-    the company's). Kept at the company's page version, so any change to the
-    claim reads it afresh; a 404 is never cached. `load_claim` lets the page
-    read the claim once for its actions and its fragment. A member not yet
-    approved keeps their own entries (`page_scope`): a colleague's claim is a
-    404 for them even when its actions are cached for the company."""
-    scope = page_scope(viewer)
-    key = f"claims:actions:{reseller.pk}:{scope}:{reference}"
-    version, actions = page_version_and_value(
-        reseller_id=reseller.pk, today=today, key=key, scope=scope
-    )
-    if actions is None:
-        claim = (
-            load_claim()
-            if load_claim
-            else selectors.claim_of_reseller(
-                reseller=reseller, viewer=viewer, reference=reference
-            )
-        )
-        actions = ClaimActions(
-            pk=claim.pk,
-            reference=claim.reference,
-            can_withdraw=services.claim_can_withdraw(claim),
-            can_upload=claim.status == S.INFO_REQUESTED,
-            dispute_until=claim.dispute_until,
-            dispute_last_day=claim.dispute_last_day,
-        )
-        versioned_set(key, version, actions)
-    return actions, version

@@ -26,26 +26,52 @@ def claims_of_reseller(*, reseller: Reseller, viewer: User) -> QuerySet[Claim]:
     )
 
 
-def claim_of_reseller(*, reseller: Reseller, viewer: User, reference: str) -> Claim:
+def claim_list_values(claims: QuerySet[Claim]) -> QuerySet:
+    """What the claim list shows of each of `claims` (from `claims_of_reseller`,
+    in its order), as plain rows: building claim and offer objects (and
+    decoding each claim's validation report) was most of the list's time."""
+    return claims.values_list(
+        "reference",
+        "status",
+        "disputed_at",
+        "created_at",
+        f"offer__{Offer.title_field()}",
+        named=True,
+    )
+
+
+def claim_of_reseller(
+    *,
+    reseller: Reseller,
+    viewer: User,
+    reference: str,
+    with_offer_and_terms: bool = False,
+) -> Claim:
     """One claim of the company that `viewer` may read, or 404 (a colleague's
     claim for a member not yet approved, `ClaimQuerySet.seen_by`).
 
-    Without its offer and terms, and without the validation report (a JSON
-    document per agreement that no reseller page shows): joining the wide
-    offer row tripled the cost of a claim page served from its cached
-    fragment, which reads none of them."""
+    Without the validation report (a JSON document per agreement that no
+    reseller page shows). `with_offer_and_terms` joins the offer and the terms
+    in the same query, without their long texts (the claim's page shows the
+    title and the version)."""
     queryset = (
         Claim.objects.filter(reseller=reseller)
         .seen_by(viewer)
         .defer("validation_report")
     )
+    if with_offer_and_terms:
+        queryset = queryset.select_related("offer", "terms").defer(
+            "offer__description_en",
+            "offer__description_sv",
+            "terms__text_en",
+            "terms__text_sv",
+        )
     return get_object_or_404(queryset, reference=reference)
 
 
 def claim_history_load(claim: Claim) -> Claim:
     """What a claim's page lists besides the claim: agreements, invoices and the
-    timeline's events, in three queries. Separate from `claim_of_reseller` so
-    a page served from its cached fragments does not read them."""
+    timeline's events, in three queries."""
     prefetch_related_objects(
         [claim],
         "agreements",

@@ -25,7 +25,7 @@ from cashback.errors import PortalError
 from cashback.outbox import (
     outbox_email_enqueue,
     outbox_email_render,
-    outbox_email_store,
+    outbox_emails_store_many,
 )
 from cashback.tasks_util import enqueue_after_commit
 from offers.eligibility import offer_eligibility
@@ -455,14 +455,18 @@ def _claim_file_store(
     event = ClaimEvent.objects.create(
         claim=claim, kind=ClaimEvent.Kind.FILED, to_status=S.SUBMITTED, actor=user
     )
-    for language, recipients, (subject, text_body, html_body) in emails:
-        outbox_email_store(
-            dedup_key=f"claim-event:{event.pk}:{language}",
-            recipients=recipients,
-            subject=subject,
-            text_body=text_body,
-            html_body=html_body,
-        )
+    outbox_emails_store_many(
+        [
+            {
+                "dedup_key": f"claim-event:{event.pk}:{language}",
+                "recipients": recipients,
+                "subject": subject,
+                "text_body": text_body,
+                "html_body": html_body,
+            }
+            for language, recipients, (subject, text_body, html_body) in emails
+        ]
+    )
     from .tasks import claim_validate_task
 
     enqueue_after_commit(claim_validate_task, claim.pk)

@@ -1,30 +1,25 @@
 """Reseller pages for claims: thin, parse the request, call a service or selector."""
 
-import functools
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cashback.clock import program_today
 from cashback.models import SecurityEvent
-from cashback.pagecache import page_version
 from cashback.security import client_ip
 from cashback.security_log import security_event_record
 from offers.eligibility import offer_eligibility
-from resellers.access import page_scope, reseller_required
+from resellers.access import reseller_required
 
 from . import selectors, services
 from .forms import ClaimFileForm, DisputeForm, InvoiceUploadForm
 from .models import Claim
-from .presentation import claim_actions, next_step, timeline
+from .presentation import claim_rows, next_step, timeline
 
 CLAIMS_PER_PAGE = 20
 
@@ -34,7 +29,6 @@ def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
     """The claim form of one offer: numbers, the terms in full, the tick (R8)."""
     offer = selectors.offer_to_claim(slug=slug)
     reseller = request.reseller
-    terms = offer.current_terms()
     form = ClaimFileForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -49,7 +43,6 @@ def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
             )
         except services.ClaimError as error:
             form.add_error(None, error)
-            terms = offer.current_terms()
         else:
             messages.success(
                 request,
@@ -57,6 +50,8 @@ def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
                 % {"reference": claim.reference},
             )
             return redirect(claim)
+    # Read for the form only: a filing reads the terms it accepts itself.
+    terms = offer.current_terms()
     eligibility = offer_eligibility(
         offer=offer,
         reseller=reseller,
@@ -83,37 +78,18 @@ def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
 
 @reseller_required
 def claim_list(request: HttpRequest) -> HttpResponse:
-    """The company's claims with their status and next step.
-
-    The page of claims is read only when its cached fragment is missing.
-    """
-    page_number = request.GET.get("page")
-
-    def listing() -> dict:
-        paginator = Paginator(
-            selectors.claims_of_reseller(
-                reseller=request.reseller, viewer=request.user
-            ),
-            CLAIMS_PER_PAGE,
-        )
-        page = paginator.get_page(page_number)
-        return {
-            "page": page,
-            "rows": [(claim, next_step(claim)) for claim in page.object_list],
-        }
-
+    """The company's claims with their status and next step."""
+    paginator = Paginator(
+        selectors.claim_list_values(
+            selectors.claims_of_reseller(reseller=request.reseller, viewer=request.user)
+        ),
+        CLAIMS_PER_PAGE,
+    )
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "claims/claim_list.html",
-        {
-            "listing": SimpleLazyObject(listing),
-            "page_number": page_number,
-            "page_version": page_version(
-                reseller_id=request.reseller.pk,
-                today=program_today(),
-                scope=page_scope(request.user),
-            ),
-        },
+        {"page": page, "rows": claim_rows(page.object_list)},
     )
 
 
@@ -125,43 +101,24 @@ def claim_detail(
     upload_form: InvoiceUploadForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    """One claim: agreements, terms accepted, amount, timeline and what to do.
-
-    Served from the company's page cache, the page reads no claim at all: its
-    forms need only the claim's actions, also cached; the claim, agreements,
-    invoices and timeline are read only when the fragment is missing.
-    """
-    reseller = request.reseller
-
-    @functools.cache
-    def the_claim() -> Claim:
-        return selectors.claim_of_reseller(
-            reseller=reseller, viewer=request.user, reference=reference
+    """One claim: agreements, terms accepted, amount, timeline and what to do."""
+    claim = selectors.claim_history_load(
+        selectors.claim_of_reseller(
+            reseller=request.reseller,
+            viewer=request.user,
+            reference=reference,
+            with_offer_and_terms=True,
         )
-
-    actions, version = claim_actions(
-        reseller=reseller,
-        viewer=request.user,
-        reference=reference,
-        today=program_today(),
-        load_claim=the_claim,
     )
-
-    def history() -> dict:
-        claim = selectors.claim_history_load(the_claim())
-        return {
-            "agreements": claim.agreements.all(),
-            "invoices": claim.invoices.all(),
-            "timeline": timeline(claim),
-        }
-
     context = {
-        "claim": SimpleLazyObject(the_claim),
-        "actions": actions,
-        "next_step": SimpleLazyObject(lambda: next_step(the_claim())),
-        "history": SimpleLazyObject(history),
-        "page_version": version,
-        "can_dispute": actions.can_dispute(timezone.now()),
+        "claim": claim,
+        "next_step": next_step(claim),
+        "agreements": claim.agreements.all(),
+        "invoices": claim.invoices.all(),
+        "timeline": timeline(claim),
+        "can_upload": claim.status == Claim.Status.INFO_REQUESTED,
+        "can_withdraw": services.claim_can_withdraw(claim),
+        "can_dispute": services.claim_can_dispute(claim),
         "dispute_form": dispute_form or DisputeForm(),
         "upload_form": upload_form or InvoiceUploadForm(),
     }

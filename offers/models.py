@@ -243,7 +243,12 @@ class Offer(models.Model):
 
     @property
     def title(self) -> str:
-        return self.title_sv if translation.get_language() == "sv" else self.title_en
+        return getattr(self, self.title_field())
+
+    @staticmethod
+    def title_field() -> str:
+        """The title's column in the active language (for rows read as values)."""
+        return "title_sv" if translation.get_language() == "sv" else "title_en"
 
     @property
     def description(self) -> str:

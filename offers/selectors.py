@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from django.core.paginator import Page, Paginator
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.urls import NoReverseMatch
 
 from cashback.clock import program_today
+from cashback.links import path_of
 from resellers.models import Reseller, User
 
 from .eligibility import Eligibility, offer_eligibility
@@ -33,7 +35,7 @@ class OfferCard:
     offer: Offer
     eligibility: Eligibility
     today: dt.date
-    claims: list = field(default_factory=list)
+    claims: list["OfferClaim"] = field(default_factory=list)
 
     @property
     def can_claim(self) -> bool:
@@ -77,25 +79,57 @@ def offers_visible(*, reseller: Reseller) -> QuerySet[Offer]:
     )
 
 
+@dataclass(frozen=True)
+class OfferClaim:
+    """One of the company's claims on an offer, as the offer's card lists it."""
+
+    reference: str
+    url: str
+    status: str
+    created_at: dt.datetime
+    still_counts: bool
+    seen: bool  # whether the viewer may read it (`ClaimQuerySet.with_seen_by`)
+
+
 def _claims_by_offer(
     *, reseller: Reseller, viewer: User, offers: list[Offer]
-) -> dict[int, list]:
-    claims_by_offer: dict[int, list] = defaultdict(list)
+) -> dict[int, list[OfferClaim]]:
+    """The company's claims on `offers`, newest first, as plain rows with
+    their link and status words ready: a company may hold dozens of claims on
+    one offer, and each cost a claim object, a `reverse` and a status lookup."""
+    claims_by_offer: dict[int, list[OfferClaim]] = defaultdict(list)
     if not offers:
         return claims_by_offer
-    claims = (
-        reseller.claims.filter(offer__in=offers)
+    claims = reseller.claims
+    labels = {value: str(label) for value, label in claims.model.Status.choices}
+    rows = (
+        claims.filter(offer_id__in=[offer.pk for offer in offers])
         .with_still_counts()
         .with_seen_by(viewer)
-        .only("pk", "reseller_id", "offer_id", "reference", "status", "created_at")
         .order_by("-created_at", "-pk")
+        .values_list(
+            "offer_id", "reference", "status", "created_at", "still_counts", "seen"
+        )
     )
-    for claim in claims:
-        claims_by_offer[claim.offer_id].append(claim)
+    try:
+        url = path_of("claims:detail", "reference")
+    except NoReverseMatch:  # while the claims app serves no claim page
+        url = lambda reference: ""  # noqa: E731
+    for offer_id, reference, status, created_at, still_counts, seen in rows:
+        claims_by_offer[offer_id].append(
+            OfferClaim(
+                reference=reference,
+                url=url(reference),
+                status=labels.get(status, status),
+                created_at=created_at,
+                still_counts=still_counts,
+                seen=seen,
+            )
+        )
     return claims_by_offer
 
 
-def _existing_reference(claims: list) -> str | None:
+def _existing_reference(claims: list[OfferClaim]) -> str | None:
     return next((c.reference for c in claims if c.still_counts), None)
 
 

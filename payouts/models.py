@@ -8,7 +8,6 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from cashback.models import StateChangeEvent
-from cashback.pagecache import CompanyRowsQuerySet
 from claims.models import Claim, CorrectionReason
 from offers.models import Offer
 from resellers.models import Reseller
@@ -300,7 +299,7 @@ class PaymentBatch(models.Model):
         return payment_file_decrypt(self.payment_file) if self.payment_file else ""
 
 
-class PayoutQuerySet(CompanyRowsQuerySet):
+class PayoutQuerySet(models.QuerySet):
     """Payouts, with the queue's buckets (payouts/queue.py) as methods."""
 
     def seen_by(self, user) -> "PayoutQuerySet":
@@ -401,7 +400,6 @@ class Payout(models.Model):
 
     # Audit trail (who changed what in admin or a service's save()); the event
     # rows record every state change, including bulk ones history cannot see.
-    # Set-based writes bump the company's cached pages (cashback.pagecache).
     objects = PayoutQuerySet.as_manager()
     history = HistoricalRecords(excluded_fields=["updated_at"])
 

@@ -11,15 +11,18 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cashback.clock import program_day_end, program_today
 from claims.models import Claim
+from claims.presentation import ClaimRow, claim_rows
+from claims.selectors import claim_list_values
 from offers.selectors import offers_visible
 from payouts.models import Payout
+from payouts.queue import open_q
 from resellers.models import Reseller, User
 
 RECENT = 5
@@ -48,8 +51,8 @@ class Overview:
     claims_total: int = 0
     on_the_way: dict[str, Decimal] = field(default_factory=dict)
     paid: dict[str, Decimal] = field(default_factory=dict)
-    recent_claims: list[Claim] = field(default_factory=list)
-    recent_payouts: list[Payout] = field(default_factory=list)
+    recent_claims: list[ClaimRow] = field(default_factory=list)
+    recent_payouts: list["PayoutRow"] = field(default_factory=list)
 
 
 def _payout_tasks(
@@ -58,21 +61,21 @@ def _payout_tasks(
     tasks = []
     if not viewer.is_approved_member:
         return tasks, False  # the bank details wait for their approval (R20)
-    awaiting = (
+    awaiting = list(
         Payout.objects.filter(
             reseller=reseller, status=Payout.Status.AWAITING_BANK_DETAILS
         )
-        .select_related("claim")
-        .order_by("bank_details_due_at", "pk")[: TASKS_PER_KIND + 1]
+        .order_by("bank_details_due_at", "pk")
+        .values_list("pk", "bank_details_due_at", "claim__reference")[
+            : TASKS_PER_KIND + 1
+        ]
     )
-    awaiting = list(awaiting)
-    for payout in awaiting[:TASKS_PER_KIND]:
-        due = payout.bank_details_due_at
+    for pk, due, reference in awaiting[:TASKS_PER_KIND]:
         tasks.append(
             Task(
                 text=_("Submit or confirm your bank details for %(reference)s.")
-                % {"reference": payout.claim.reference},
-                url=reverse("payouts:bank_details", kwargs={"payout_id": payout.pk}),
+                % {"reference": reference},
+                url=reverse("payouts:bank_details", kwargs={"payout_id": pk}),
                 action=_("Bank details"),
                 due=due,
                 urgent=due is not None and due - now <= dt.timedelta(days=3),
@@ -86,10 +89,12 @@ def _claim_tasks(
 ) -> tuple[list[Task], bool]:
     tasks = []
     claims = Claim.objects.filter(reseller=reseller).seen_by(viewer)
-    needing = (
-        claims.filter(status=Claim.Status.INFO_REQUESTED) | claims.disputable(now)
-    ).order_by("created_at", "pk")[: TASKS_PER_KIND + 1]
-    needing = list(needing)
+    needing = list(
+        (claims.filter(status=Claim.Status.INFO_REQUESTED) | claims.disputable(now))
+        .order_by("created_at", "pk")
+        # What the task and `dispute_last_day` read: no wide rows.
+        .only("reference", "status", "disputed_at", "decided_at")[: TASKS_PER_KIND + 1]
+    )
     for claim in needing[:TASKS_PER_KIND]:
         url = reverse("claims:detail", kwargs={"reference": claim.reference})
         if claim.status == Claim.Status.INFO_REQUESTED:
@@ -118,11 +123,24 @@ def _claim_tasks(
     return tasks, len(needing) > TASKS_PER_KIND
 
 
-def _sums_by_currency(rows) -> dict[str, Decimal]:
-    sums: dict[str, Decimal] = defaultdict(Decimal)
-    for currency, total in rows:
-        sums[currency] += total or Decimal(0)
-    return dict(sorted(sums.items()))
+def _sums_by_currency(rows) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+    """(on the way, paid) per currency from (currency, open, paid) rows."""
+    on_the_way: dict[str, Decimal] = defaultdict(Decimal)
+    paid: dict[str, Decimal] = defaultdict(Decimal)
+    for currency, open_total, paid_total in rows:
+        if open_total is not None:
+            on_the_way[currency] += open_total
+        if paid_total is not None:
+            paid[currency] += paid_total
+    return dict(sorted(on_the_way.items())), dict(sorted(paid.items()))
+
+
+@dataclass(frozen=True)
+class PayoutRow:
+    reference: str
+    amount: Decimal
+    currency: str
+    status: str
 
 
 def reseller_overview(
@@ -148,6 +166,16 @@ def reseller_overview(
         claims.values_list("status").annotate(count=Count("pk")).order_by()
     )
     payouts = Payout.objects.filter(reseller=reseller).seen_by(viewer)
+    # Both sums in one statement.
+    on_the_way, paid = _sums_by_currency(
+        payouts.values_list("currency")
+        .annotate(
+            on_the_way=Sum("amount", filter=open_q()),
+            paid=Sum("amount", filter=Q(status=Payout.Status.PAID)),
+        )
+        .order_by()
+    )
+    payout_words = {value: str(label) for value, label in Payout.Status.choices}
     return Overview(
         tasks=tasks,
         more=more,
@@ -160,22 +188,15 @@ def reseller_overview(
             if by_status.get(value)
         },
         claims_total=sum(by_status.values()),
-        on_the_way=_sums_by_currency(
-            payouts.open()
-            .values_list("currency")
-            .annotate(total=Sum("amount"))
-            .order_by()
+        on_the_way=on_the_way,
+        paid=paid,
+        recent_claims=claim_rows(
+            claim_list_values(claims.order_by("-created_at", "-pk")[:RECENT])
         ),
-        paid=_sums_by_currency(
-            payouts.filter(status=Payout.Status.PAID)
-            .values_list("currency")
-            .annotate(total=Sum("amount"))
-            .order_by()
-        ),
-        recent_claims=list(
-            claims.select_related("offer").order_by("-created_at", "-pk")[:RECENT]
-        ),
-        recent_payouts=list(
-            payouts.select_related("claim").order_by("-created_at", "-pk")[:RECENT]
-        ),
+        recent_payouts=[
+            PayoutRow(reference, amount, currency, payout_words.get(status, status))
+            for reference, amount, currency, status in payouts.order_by(
+                "-created_at", "-pk"
+            ).values_list("claim__reference", "amount", "currency", "status")[:RECENT]
+        ],
     )

@@ -4,14 +4,11 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
-from cashback.clock import program_today
-from cashback.pagecache import page_version
 from cashback.security import ENROLMENT_SESSION_KEY, mfa_enrolment_user
-from resellers.access import page_scope, reseller_required
+from resellers.access import reseller_required
 from resellers.selectors import reseller_admin_names
 from resellers.services import user_set_language
 
@@ -25,10 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @reseller_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Where a signed-in reseller lands: what needs doing next, then the state.
-
-    The overview is computed only when its cached fragment is missing.
-    """
+    """Where a signed-in reseller lands: what needs doing next, then the state."""
     reseller = request.reseller
     user = request.user
     awaiting_approval = not user.is_approved_member
@@ -36,12 +30,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "portal/dashboard.html",
         {
-            "overview": SimpleLazyObject(
-                lambda: reseller_overview(reseller=reseller, viewer=user)
-            ),
-            "page_version": page_version(
-                reseller_id=reseller.pk, today=program_today(), scope=page_scope(user)
-            ),
+            "overview": reseller_overview(reseller=reseller, viewer=user),
             "awaiting_approval": awaiting_approval,
             "admins": reseller_admin_names(reseller=reseller)
             if awaiting_approval

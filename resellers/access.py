@@ -8,8 +8,7 @@ only that company's rows.
 A colleague who joined by domain and is not yet approved by a company admin
 (`User.is_approved_member`, R20) is refused the bank details and the company
 settings by `approved_member_required`, and reads only the claims and payouts
-they filed themselves (`seen_by` on the claims and payouts querysets); the
-page cache keeps their fragments apart (`page_scope`).
+they filed themselves (`seen_by` on the claims and payouts querysets).
 """
 
 from collections.abc import Callable
@@ -68,10 +67,3 @@ def approved_member_required(
         return view(request, *args, **kwargs)
 
     return wrapped
-
-
-def page_scope(user: User) -> str:
-    """What a cached page fragment is shared by besides the company: every
-    approved member sees the same, a member waiting for approval sees only
-    their own claims, so their fragments are theirs alone."""
-    return "" if user.is_approved_member else f"member-{user.pk}"

@@ -184,10 +184,6 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# How long a reseller page's fragments are kept (cashback.pagecache): writes
-# render them afresh at once; this bounds what changes with the clock alone.
-PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=120)
-
 # Accounts ----------------------------------------------------------------------
 
 # One backend: allauth's log-in by e-mail address (a ModelBackend), loading the

@@ -1,7 +1,6 @@
-"""Template helpers for offer pages: the reward line and links to claims."""
+"""Template helpers for offer pages: the reward line and the criteria."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 
 from offers import formatting
 from offers.models import Offer
@@ -19,12 +18,3 @@ def reward_line(offer: Offer) -> str:
 def offer_criteria(offer: Offer, return_period_days: int) -> list[tuple[str, str]]:
     """Every criterion as (label, text) rows, in the active language."""
     return formatting.offer_criteria(offer, return_period_days=return_period_days)
-
-
-@register.filter
-def claim_url(claim) -> str:
-    """The claim's page, or "" while the claims app does not serve one yet."""
-    try:
-        return reverse("claims:detail", kwargs={"reference": claim.reference})
-    except NoReverseMatch:
-        return ""

@@ -314,9 +314,7 @@ def _siblings_move_to(account: BankAccount, user: User, *, skip: Payout | None) 
     moved = rows.filter(
         status__in=[S.READY, S.SCHEDULED], payout_currency=account.currency
     ).exclude(bank_account=account)
-    moved.update_for_resellers(
-        [account.reseller_id], bank_account=account, updated_at=timezone.now()
-    )
+    moved.update(bank_account=account, updated_at=timezone.now())
 
 
 def bank_account_confirm(

@@ -159,7 +159,6 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
                     to=S.IN_BATCH,
                 )
             ],
-            reseller_ids={p.reseller_id for p in payouts},
             now=now,
             actor=operator,
             message=locked.message_id,
@@ -232,7 +231,6 @@ def batch_payout_remove(
         _move_set(
             Payout.objects.filter(pk=locked.pk),
             steps=[SetStep(kind=PayoutEvent.Kind.UNBATCHED, to=S.SCHEDULED)],
-            reseller_ids=[locked.reseller_id],
             now=now,
             actor=operator,
             message=words,
@@ -262,7 +260,6 @@ def batch_cancel(
             _move_set(
                 Payout.objects.filter(pk__in=[p.pk for p in payouts]),
                 steps=[SetStep(kind=PayoutEvent.Kind.UNBATCHED, to=S.SCHEDULED)],
-                reseller_ids={p.reseller_id for p in payouts},
                 now=now,
                 actor=operator,
                 message=words,

@@ -216,7 +216,6 @@ def _sweep_write(
             # A reminder keeps the payout waiting: an event, no move.
             SetStep(kind=PayoutEvent.Kind.REMINDER_SENT, to=S.AWAITING_BANK_DETAILS),
         ],
-        reseller_ids={row.reseller_id for row in (*reminded, *forfeited)},
         now=now,
         message=Case(
             When(is_forfeited, then=Value("")),

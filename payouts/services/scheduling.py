@@ -49,7 +49,6 @@ def payouts_schedule(
                     kind=PayoutEvent.Kind.SCHEDULED, from_status=S.READY, to=S.SCHEDULED
                 )
             ],
-            reseller_ids={row.reseller_id for row in rows},
             now=timezone.now(),
         )
     return moved

@@ -165,7 +165,6 @@ def _move_set(
     rows: QuerySet[Payout],
     *,
     steps: Sequence[SetStep],
-    reseller_ids: Iterable[int],
     now: datetime,
     actor: User | None = None,
     message: str | Expression = "",
@@ -208,7 +207,7 @@ def _move_set(
             *(When(step.where, then=_text(step.to)) for step in moves if step.where),
             default=_text(steps[-1].to) if steps[-1].from_status else F("status"),
         )
-    rows.update_for_resellers(reseller_ids, status=status, updated_at=now, **changes)
+    rows.update(status=status, updated_at=now, **changes)
 
 
 def _insert_select(model: type[models.Model], rows: QuerySet, **columns) -> None:

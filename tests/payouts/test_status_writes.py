@@ -43,7 +43,7 @@ def _writes_status(node: ast.AST) -> bool:
         return False
     name = node.func.attr
     keywords = {k.arg: k.value for k in node.keywords}
-    if name in {"update", "update_for_resellers"}:
+    if name == "update":
         return "status" in keywords
     if name == "bulk_update":
         return any(_is_status_list(arg) for arg in [*node.args, *keywords.values()])
@@ -54,7 +54,7 @@ def _writes_status(node: ast.AST) -> bool:
 
 def status_writes(tree: ast.AST) -> list[int]:
     """Lines that write a `status`: an assignment to `.status`, a keyword
-    `status=` to update/update_for_resellers, `status` in the fields of
+    `status=` to update, `status` in the fields of
     bulk_update or save(update_fields=...), setattr(obj, "status", ...)."""
     return sorted({node.lineno for node in ast.walk(tree) if _writes_status(node)})
 

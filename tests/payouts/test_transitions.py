@@ -162,7 +162,6 @@ def test_move_set_writes_each_step_its_own_event_and_state(operators):
             ),
             SetStep(kind=PayoutEvent.Kind.REMINDER_SENT, to=S.AWAITING_BANK_DETAILS),
         ],
-        reseller_ids={p.reseller_id for p in (*moved, stay)},
         now=timezone.now(),
         actor=operators[0],
         message="why",
@@ -190,7 +189,6 @@ def test_move_set_refuses_a_step_the_table_does_not_allow():
         _move_set(
             Payout.objects.filter(pk=payout.pk),
             steps=[SetStep(kind=PayoutEvent.Kind.PAID, from_status=S.READY, to=S.PAID)],
-            reseller_ids=[payout.reseller_id],
             now=timezone.now(),
         )
     payout.refresh_from_db()

@@ -14,9 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 
-from cashback.clock import program_today
 from cashback.models import OutboxMessage
-from cashback.pagecache import page_version
 from claims.services import claim_request_invoice
 from offers.models import Offer
 from payouts.services import bank_details_link
@@ -273,11 +271,11 @@ def test_a_member_not_yet_approved_sees_only_the_claims_they_filed(
     "page",
     ["dashboard", "claims:list", "offers:list", "claim"],
 )
-def test_the_page_cache_never_serves_a_member_not_yet_approved_colleagues_claims(
+def test_a_member_not_yet_approved_never_sees_colleagues_claims_an_admin_just_saw(
     client, erik, anna, company, page
 ):
-    """The company's fragments, cached by an admin's visit, are not what the
-    member is served; nor is the member's own fragment served to the admin."""
+    """The same page, right after a company admin's view, shows the member
+    only their own claims, and the admin still every claim."""
     theirs = ClaimFactory(reseller=company, submitted_by=anna, offer=per_sale())
     own = ClaimFactory(reseller=company, submitted_by=erik, offer=theirs.offer)
     url = theirs.get_absolute_url() if page == "claim" else reverse(page)
@@ -285,9 +283,8 @@ def test_the_page_cache_never_serves_a_member_not_yet_approved_colleagues_claims
     client.force_login(anna)
     erik_client = Client()
     erik_client.force_login(erik)
-    version = page_version(reseller_id=company.pk, today=program_today())
     first = client.get(url).content.decode()
-    assert theirs.reference in first  # now cached for the company
+    assert theirs.reference in first
 
     response = erik_client.get(url)
     if page == "claim":
@@ -301,8 +298,6 @@ def test_the_page_cache_never_serves_a_member_not_yet_approved_colleagues_claims
 
     again = client.get(url).content.decode()
     assert theirs.reference in again
-    # Nothing was written in between: the fragments were served from the cache.
-    assert page_version(reseller_id=company.pk, today=program_today()) == version
 
 
 def test_with_the_setting_off_joining_by_domain_approves_at_once(
