@@ -9,7 +9,10 @@ reported by line number with the reason and skipped) and streamed:
   set-based statements: find repeated numbers (skipped when the file is in
   number order), lock the ledger table against other writers, UPDATE only
   the rows that changed and INSERT the new ones. Re-importing a file is safe
-  and writes nothing; Python keeps nothing per row, so memory stays flat;
+  and writes nothing; Python keeps nothing per row, so memory stays flat.
+  A large load of mostly new rows locks the ledger against readers too and
+  drops its foreign keys and non-unique indexes until it has written, then
+  re-creates them (one check and one sort each, as pg_restore does);
 - elsewhere (SQLite), in batches of `bulk_create(update_conflicts=True)`.
 
 Everything is one transaction: an import is written whole or not at all.
