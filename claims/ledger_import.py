@@ -10,9 +10,10 @@ reported by line number with the reason and skipped) and streamed:
   number order), lock the ledger table against other writers, UPDATE only
   the rows that changed and INSERT the new ones. Re-importing a file is safe
   and writes nothing; Python keeps nothing per row, so memory stays flat.
-  A large load of mostly new rows locks the ledger against readers too and
-  drops its foreign keys and non-unique indexes until it has written, then
-  re-creates them (one check and one sort each, as pg_restore does);
+  A large load of mostly new rows locks the ledger (and the code tables)
+  against readers too, drops the ledger's foreign keys and non-unique
+  indexes until it has written, then re-creates them (one check and one
+  sort each, as pg_restore does);
 - elsewhere (SQLite), in batches of `bulk_create(update_conflicts=True)`.
 
 Everything is one transaction: an import is written whole or not at all.
@@ -438,7 +439,9 @@ def _import_postgresql(
             cursor, table, staged
         )
         if bulk:
-            # Readers of the ledger wait too (claim validation), until commit.
+            # Readers of the ledger (claim validation) wait too until commit,
+            # and so do readers of the code tables: dropping a foreign key
+            # locks the table it references ACCESS EXCLUSIVE as well.
             cursor.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
             restore = _checks_drop(cursor, table)
         else:
