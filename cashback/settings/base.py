@@ -378,6 +378,12 @@ BANK_ACCOUNT_FINGERPRINT_KEY = env.str(
 # admin's approval before reaching bank details, colleagues' claims and the
 # company settings; False lets joining by domain approve at once (R20).
 COMPANY_MEMBERS_NEED_APPROVAL = env.bool("COMPANY_MEMBERS_NEED_APPROVAL", default=True)
+# A ledger import that adds at least this many rows (and is most of the
+# ledger after it) drops the ledger's foreign keys and re-adds them in one
+# set-based check, as pg_restore does; it then blocks readers of the ledger
+# (claim validation) and of the code tables (segments, licence types,
+# products) until it commits (claims.ledger_import, PostgreSQL only).
+LEDGER_IMPORT_BULK_ROWS = env.int("LEDGER_IMPORT_BULK_ROWS", default=100_000)
 PAYOUT_LINK_MAX_AGE_DAYS = env.int("PAYOUT_LINK_MAX_AGE_DAYS", default=30)
 # A reward adjustment above this amount (in the claim's reward currency), or
 # above the computed reward, waits for a second reviewer (claims.corrections).

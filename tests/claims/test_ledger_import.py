@@ -2,15 +2,23 @@
 re-import; on SQLite (batched) and on PostgreSQL (COPY and one upsert)."""
 
 import io
+import threading
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from django.db import connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from claims.ledger_import import LedgerImportError, agreement_import_run, ledger_import
+from claims.ledger_import import (
+    PROGRESS_EVERY,
+    LedgerImportError,
+    agreement_import_run,
+    ledger_import,
+)
 from claims.models import (
     AgreementImport,
     Claim,
@@ -19,6 +27,7 @@ from claims.models import (
     OpenAgreement,
 )
 from claims.services import claim_validate
+from offers.models import Product
 from tests.claims.factories import ClaimFactory
 from tests.offers.factories import (
     CustomerSegmentFactory,
@@ -315,3 +324,147 @@ def test_open_claims_on_changed_numbers_are_validated_again(
     client.force_login(reviewer)
     page = client.get(reverse("admin:claims_claim_changelist"))
     assert "column-validated_at" in page.content.decode()
+
+
+# Large imports: foreign keys and indexes dropped and re-created ---------------
+
+
+@pytest.fixture
+def bulk(codes, settings):
+    """The path of large first loads, taken here from one row on."""
+    settings.LEDGER_IMPORT_BULK_ROWS = 1
+
+
+def ledger_schema() -> dict[str, str]:
+    """The ledger's constraints and indexes, by name, as the database has them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+            WHERE conrelid = 'claims_openagreement'::regclass
+            UNION ALL
+            SELECT indexname, indexdef FROM pg_indexes
+            WHERE tablename = 'claims_openagreement'
+            """
+        )
+        return dict(cursor.fetchall())
+
+
+def statements_of(text: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        run(text)
+    return [query["sql"] for query in queries.captured_queries]
+
+
+@pytest.mark.postgres
+def test_a_large_first_load_recreates_the_same_keys_and_indexes(bulk):
+    """The keys and indexes are dropped for the load and re-created under the
+    names and definitions the migrations gave them; the rows are as usual."""
+    before = ledger_schema()
+    foreign_keys = [name for name, sql in before.items() if "FOREIGN KEY" in sql]
+    assert len(foreign_keys) == 3
+    statements = statements_of(HEADER + "".join(GOOD))
+    dropped = " ".join(s for s in statements if "DROP CONSTRAINT" in s)
+    assert all(name in dropped for name in foreign_keys)
+    assert any(s.startswith("DROP INDEX") for s in statements)
+    assert not any("DROP INDEX" in s and "_key" in s for s in statements)
+    assert ledger_schema() == before
+    assert OpenAgreement.objects.count() == 2
+
+
+@pytest.mark.postgres
+def test_a_small_import_keeps_the_keys(codes, settings):
+    settings.LEDGER_IMPORT_BULK_ROWS = 3
+    statements = statements_of(HEADER + "".join(GOOD))
+    assert not any("DROP CONSTRAINT" in s for s in statements)
+    assert OpenAgreement.objects.count() == 2
+
+
+@pytest.mark.postgres
+def test_an_import_mostly_of_known_numbers_keeps_the_keys(bulk):
+    """One new row to two already in the ledger: the triggers cost less than
+    checking the whole ledger again."""
+    run(HEADER + "".join(GOOD))
+    new = GOOD[0].replace("87000001", "87000003")
+    statements = statements_of(HEADER + "".join(GOOD) + new)
+    assert not any("DROP CONSTRAINT" in s for s in statements)
+    assert OpenAgreement.objects.count() == 3
+
+
+@pytest.mark.postgres
+def test_mixed_file_large_load(bulk):
+    check_a_mixed_file()
+
+
+@pytest.mark.postgres
+def test_repeats_and_free_text_large_load(bulk):
+    check_repeats_and_free_text()
+
+
+@pytest.mark.postgres
+def test_odd_but_valid_values_large_load(bulk):
+    check_odd_but_valid_values()
+
+
+@pytest.mark.postgres
+def test_reimport_after_a_large_load_writes_nothing(bulk):
+    run(HEADER + "".join(GOOD))
+    before = dict(OpenAgreement.objects.values_list("agreement_number", "imported_at"))
+    result = run(HEADER + "".join(GOOD))
+    assert (result.inserted, result.updated, result.unchanged) == (0, 0, 2)
+    after = dict(OpenAgreement.objects.values_list("agreement_number", "imported_at"))
+    assert after == before
+
+
+@pytest.mark.postgres
+def test_a_large_load_in_a_transaction_that_wrote_the_ledger(bulk):
+    """A caller's transaction with a ledger row written (its deferred key
+    checks still queued) can run a large load after it."""
+    with transaction.atomic():
+        run(HEADER + GOOD[0])
+        new = [row.replace("8700000", "8800000") for row in GOOD]
+        result = run(HEADER + "".join(new))
+    assert result.inserted == 2
+    assert OpenAgreement.objects.count() == 3
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_code_deleted_during_a_large_load_imports_nothing(bulk):
+    """The Python checks refuse unknown codes, but a product another session
+    deletes while the file is read reaches the re-added foreign key: the
+    import stops with the first line that names it, and nothing (not even the
+    drop of the keys) is left behind."""
+    ProductFactory(sku="SKU-2")
+    before = ledger_schema()
+    rows = [
+        f"8{n:07d},5567037485,Nordlicens AB,C-{n},COMMERCIAL,OPEN_LICENSE,"
+        f"SKU-{1 + n % 2},1,1.00,SEK,2026-08-15,true,\n"
+        for n in range(1, PROGRESS_EVERY + 1)
+    ]
+
+    def delete() -> None:
+        try:
+            Product.objects.filter(sku="SKU-2").delete()
+        finally:
+            connections.close_all()
+
+    def delete_the_product(rows_read: int) -> None:
+        # Called while the rows stream to COPY: the import's own connection
+        # is busy, so another session (thread) deletes and commits.
+        if rows_read == PROGRESS_EVERY:
+            other = threading.Thread(target=delete)
+            other.start()
+            other.join()
+
+    with pytest.raises(LedgerImportError) as failure:
+        ledger_import(
+            stream=io.StringIO(HEADER + "".join(rows)), progress=delete_the_product
+        )
+    assert str(failure.value) == (
+        "Line 2: its product_sku was deleted while the file was being imported. "
+        "Nothing was imported; import the file again."
+    )
+    assert not Product.objects.filter(sku="SKU-2").exists()
+    assert not OpenAgreement.objects.exists()
+    assert ledger_schema() == before
