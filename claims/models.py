@@ -133,6 +133,15 @@ def dispute_last_day(decided_at: dt.datetime) -> dt.date:
     return program_today(decided_at) + DISPUTE_WINDOW
 
 
+def seen_by_q(user, via: str = "") -> Q:
+    """The one home of which claims `user` may read (R20), as a condition on
+    claims, or on rows reaching a claim `via` a relation ("claim__"): nothing
+    to add once approved, else only the claims they filed themselves."""
+    if user.is_approved_member:
+        return Q()
+    return Q(**{f"{via}submitted_by": user})
+
+
 class ClaimQuerySet(models.QuerySet):
     """The claims' named subsets; other apps reach them through the reverse
     accessor (`reseller.claims.counting()`) without importing this app."""
@@ -140,20 +149,17 @@ class ClaimQuerySet(models.QuerySet):
     def seen_by(self, user) -> "ClaimQuerySet":
         """The claims `user` may read: all of their company's once approved, only
         those they filed themselves before a company admin approved them (R20)."""
-        if user.is_approved_member:
-            return self
-        return self.filter(submitted_by=user)
+        return self.filter(seen_by_q(user))
 
     def with_seen_by(self, user) -> "ClaimQuerySet":
         """Each claim annotated `seen`: whether `user` may read it (`seen_by`),
         for pages that need every claim of the company for a rule (one claim
         per offer) but show only those."""
+        rule = seen_by_q(user)
         seen = (
-            Value(True)
-            if user.is_approved_member
-            else ExpressionWrapper(
-                Q(submitted_by=user), output_field=models.BooleanField()
-            )
+            ExpressionWrapper(rule, output_field=models.BooleanField())
+            if rule
+            else Value(True)
         )
         return self.annotate(seen=seen)
 

@@ -8,7 +8,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from cashback.models import StateChangeEvent
-from claims.models import Claim, CorrectionReason
+from claims.models import Claim, CorrectionReason, seen_by_q
 from offers.models import Offer
 from resellers.models import Reseller
 
@@ -304,10 +304,8 @@ class PayoutQuerySet(models.QuerySet):
 
     def seen_by(self, user) -> "PayoutQuerySet":
         """The payouts `user` may read: those of the claims they may read
-        (`ClaimQuerySet.seen_by`)."""
-        if user.is_approved_member:
-            return self
-        return self.filter(claim__submitted_by=user)
+        (`claims.models.seen_by_q`)."""
+        return self.filter(seen_by_q(user, via="claim__"))
 
     def open(self) -> "PayoutQuerySet":
         """Payouts still open (neither paid nor forfeited)."""
