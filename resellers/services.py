@@ -206,9 +206,11 @@ def _member_joined_announce(
         )
 
 
-def _require_company_admin(*, reseller: Reseller, actor: User) -> None:
+def company_admin_require(*, reseller: Reseller, actor: User) -> None:
+    """Refuse (PermissionDenied) anyone but a company admin of `reseller`: the
+    services below, and the pages that ask before one of them acts."""
     if not (actor.is_company_admin and actor.reseller_id == reseller.pk):
-        raise PermissionDenied(_("Only the company admin can change the company."))
+        raise PermissionDenied(_("Only a company admin can do this."))
 
 
 def reseller_profile_update(
@@ -219,7 +221,7 @@ def reseller_profile_update(
     The legal name is fixed once the company has filed a claim: a program
     manager changes it then, because claims and payouts were made in that name.
     """
-    _require_company_admin(reseller=reseller, actor=actor)
+    company_admin_require(reseller=reseller, actor=actor)
     with transaction.atomic():
         locked = Reseller.objects.select_for_update().get(pk=reseller.pk)
         changed = {
@@ -257,7 +259,7 @@ def reseller_profile_update(
 
 def reseller_member_remove(*, reseller: Reseller, actor: User, member: User) -> None:
     """The company admin removes a colleague (never themselves)."""
-    _require_company_admin(reseller=reseller, actor=actor)
+    company_admin_require(reseller=reseller, actor=actor)
     if member.pk == actor.pk:
         raise ValidationError(
             _("You cannot remove yourself from the company."), code="self_removal"
@@ -292,7 +294,7 @@ def reseller_member_make_admin(
 ) -> User:
     """A company admin makes a colleague admin too (they may then change the
     bank details): an event, and every company admin is told by e-mail."""
-    _require_company_admin(reseller=reseller, actor=actor)
+    company_admin_require(reseller=reseller, actor=actor)
     with transaction.atomic():
         locked = User.objects.select_for_update().filter(pk=member.pk).first()
         if locked is None or locked.reseller_id != reseller.pk:
@@ -336,7 +338,7 @@ def reseller_member_approve(*, reseller: Reseller, actor: User, member: User) ->
     they see the company's bank details, every member's claims and its
     settings (R20). Returns whether this call approved them (approving twice
     changes nothing)."""
-    _require_company_admin(reseller=reseller, actor=actor)
+    company_admin_require(reseller=reseller, actor=actor)
     with transaction.atomic():
         locked = User.objects.select_for_update().filter(pk=member.pk).first()
         if locked is None or locked.reseller_id != reseller.pk:

@@ -12,6 +12,7 @@ from .access import approved_member_required, has_verified_email, reseller_requi
 from .forms import CompanyForm
 from .selectors import reseller_has_claims, reseller_member_get, reseller_members
 from .services import (
+    company_admin_require,
     reseller_member_approve,
     reseller_member_make_admin,
     reseller_member_remove,
@@ -58,63 +59,54 @@ def company(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _company_admin_only(request: HttpRequest) -> None:
-    if not request.user.is_company_admin:
-        raise PermissionDenied(_("Only a company admin can do this."))
+def _member_step(request: HttpRequest, member_id: int, action: str, act, done: str):
+    """A company admin's step on a colleague from the e-mailed link or the
+    company page: a GET shows who and asks, the POST acts through the service.
+    Anyone else is refused by the service's own check; another company's user
+    is a 404."""
+    company_admin_require(reseller=request.reseller, actor=request.user)
+    member = reseller_member_get(reseller=request.reseller, member_id=member_id)
+    if request.method != "POST":
+        return render(
+            request,
+            "resellers/member_confirm.html",
+            {"member": member, "action": action},
+        )
+    try:
+        act(reseller=request.reseller, actor=request.user, member=member)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done % {"name": member.display_name})
+    return redirect("resellers:company")
 
 
 @reseller_required
 def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
-    """A company admin removes a colleague: a GET (the e-mailed link) shows who
-    and asks, the POST removes. Another company's user is a 404."""
-    _company_admin_only(request)
-    member = reseller_member_get(reseller=request.reseller, member_id=member_id)
-    if request.method != "POST":
-        return render(
-            request,
-            "resellers/member_confirm.html",
-            {"member": member, "action": "remove"},
-        )
-    try:
-        reseller_member_remove(
-            reseller=request.reseller, actor=request.user, member=member
-        )
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(
-            request,
-            _("%(name)s no longer belongs to the company.")
-            % {"name": member.display_name},
-        )
-    return redirect("resellers:company")
+    """A company admin removes a colleague (asks first)."""
+    return _member_step(
+        request,
+        member_id,
+        "remove",
+        reseller_member_remove,
+        _("%(name)s no longer belongs to the company."),
+    )
 
 
 @reseller_required
 def member_approve(request: HttpRequest, member_id: int) -> HttpResponse:
-    """A company admin approves a colleague who joined by domain (R20): a GET
-    (the e-mailed link) shows who and asks, the POST approves. Another
-    company's user is a 404."""
-    _company_admin_only(request)
-    member = reseller_member_get(reseller=request.reseller, member_id=member_id)
-    if request.method != "POST":
-        return render(
-            request,
-            "resellers/member_confirm.html",
-            {"member": member, "action": "approve"},
-        )
-    reseller_member_approve(
-        reseller=request.reseller, actor=request.user, member=member
-    )
-    messages.success(
+    """A company admin approves a colleague who joined by domain (R20; asks
+    first)."""
+    return _member_step(
         request,
+        member_id,
+        "approve",
+        reseller_member_approve,
         _(
             "%(name)s is approved and now sees the company's claims, bank "
             "details and settings."
-        )
-        % {"name": member.display_name},
+        ),
     )
-    return redirect("resellers:company")
 
 
 @require_POST
