@@ -171,14 +171,15 @@ def account_close(
         ]
         if name:
             patterns.append((re.compile(re.escape(name), re.IGNORECASE), pseudonym))
+        user.is_active = False
+        user.is_company_admin = False
+        user.set_unusable_password()
+        # Saved first: its history row is among those rewritten below.
+        user.save(update_fields=["is_active", "is_company_admin", "password"])
         found = {
             entry.kind: list(entry_rows(entry, user, needles=needles, for_erasure=True))
             for entry in REGISTER
         }
-        user.is_active = False
-        user.is_company_admin = False
-        user.set_unusable_password()
-        user.save(update_fields=["is_active", "is_company_admin", "password"])
         for entry in REGISTER:
             _entry_erase(
                 entry, found[entry.kind], pseudonym=pseudonym, patterns=patterns

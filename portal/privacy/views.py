@@ -76,6 +76,9 @@ def close(request: HttpRequest) -> HttpResponse:
             except PrivacyError as error:  # a refusal that arrived in between
                 refusal = error
             else:
+                # The log-out's security-log row names the pseudonym, not the
+                # address the request loaded.
+                request.user.refresh_from_db()
                 logout(request)
                 messages.success(
                     request,
