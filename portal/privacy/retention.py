@@ -22,7 +22,7 @@ from django.utils import timezone
 from cashback.clock import program_day_start, program_today
 from cashback.models import SecurityEvent
 from claims.models import AgreementImport, Claim, InvoiceDocument
-from payouts.models import BankAccount, PaymentBatch, Payout
+from payouts.models import BankAccount, OutboundBankFile, PaymentBatch, Payout
 from resellers.models import Reseller, User
 
 from .models import DataExport, RetentionDeletion
@@ -53,6 +53,15 @@ def _files_delete_after_commit(storage_name: str, names: list[str]) -> None:
         transaction.on_commit(delete)
 
 
+def _locked(model, rows) -> list[tuple[int, str]]:
+    """Lock the rows `rows` finds (by id: PostgreSQL locks no outer join), then
+    read them again under the lock, so a claim reopened meanwhile keeps its
+    files; (id, file name) of each."""
+    ids = list(rows.values_list("pk", flat=True))
+    list(model.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+    return list(rows.filter(pk__in=ids).values_list("pk", "file"))
+
+
 def _invoice_copies(now: dt.datetime, dry_run: bool) -> int:
     """Invoice copies of claims whose payment (or decision) is past retention,
     never of a claim still undecided or disputed, or whose payout is open."""
@@ -69,7 +78,7 @@ def _invoice_copies(now: dt.datetime, dry_run: bool) -> int:
     if dry_run:
         return rows.count()
     with transaction.atomic():
-        found = list(rows.select_for_update(of=("self",)).values_list("pk", "file"))
+        found = _locked(InvoiceDocument, rows)
         InvoiceDocument.objects.filter(pk__in=[pk for pk, _ in found]).delete()
         _files_delete_after_commit("private", [name for _, name in found if name])
     return len(found)
@@ -86,7 +95,7 @@ def _ledger_uploads(now: dt.datetime, dry_run: bool) -> int:
     if dry_run:
         return rows.count()
     with transaction.atomic():
-        found = list(rows.select_for_update().values_list("pk", "file"))
+        found = _locked(AgreementImport, rows)
         AgreementImport.objects.filter(pk__in=[pk for pk, _ in found]).delete()
         _files_delete_after_commit("private", [name for _, name in found if name])
     return len(found)
@@ -110,11 +119,11 @@ def _bank_files(now: dt.datetime, dry_run: bool) -> int:
     with transaction.atomic():
         ids = list(rows.values_list("pk", flat=True))
         batches = PaymentBatch.objects.select_for_update().filter(pk__in=ids)
-        names = [
-            name
-            for name in batches.values_list("outbound_file__name", flat=True)
-            if name
-        ]
+        names = list(
+            OutboundBankFile.objects.filter(batch_id__in=ids).values_list(
+                "name", flat=True
+            )
+        )
         count = batches.update(payment_file="")
         _files_delete_after_commit("bank_outbound", names)
     return count
@@ -212,7 +221,7 @@ def _data_exports(now: dt.datetime, dry_run: bool) -> int:
     if dry_run:
         return rows.count()
     with transaction.atomic():
-        found = list(rows.select_for_update().values_list("pk", "file"))
+        found = _locked(DataExport, rows)
         DataExport.objects.filter(pk__in=[pk for pk, _ in found]).delete()
         _files_delete_after_commit("private", [name for _, name in found if name])
     return len(found)
