@@ -21,8 +21,11 @@ from .models import DataExport
 
 @never_cache
 @login_required
+@reauthentication_required
 def account(request: HttpRequest) -> HttpResponse:
-    """The account page: the profile, "your data" and "close my account"."""
+    """The account page: the profile, "your data" and "close my account";
+    after the password (or the Microsoft sign-in) again, so the buttons on it
+    act at once."""
     exports = DataExport.objects.filter(user=request.user)[:5]
     return render(request, "privacy/account.html", {"exports": exports})
 
