@@ -17,6 +17,7 @@ from django.db import connection, models, transaction
 from django.db.models import Case, Expression, F, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
+from cashback.transitions import status_move
 from resellers.models import Reseller, User
 
 from ..models import Payout, PayoutEvent
@@ -111,15 +112,14 @@ def _move(
     caller), the event (with `event_fields`, e.g. the bank's reason code), and
     with `notice` that e-mail template to the company through the outbox
     (delivered after commit)."""
-    from_status = payout.status
-    _refuse_transition(from_status, to, None)
-    payout.status = to
-    payout.save(update_fields=["status", "updated_at", *fields])
-    event = PayoutEvent.objects.create(
+    _refuse_transition(payout.status, to, None)
+    event = status_move(
+        payout,
+        to=to,
+        event_model=PayoutEvent,
+        fields=fields,
         payout=payout,
         kind=kind,
-        from_status=from_status,
-        to_status=to,
         actor=actor,
         message=message,
         reason_code=reason_code,
