@@ -29,8 +29,8 @@ from ..models import (
 )
 from ..numbers import MAX_NUMBERS_PER_CLAIM, agreement_numbers_parse
 from ..numbers import agreement_numbers_split as _split
-from ..tasks import claim_validate_task
 from .errors import ClaimError
+from .validating import VALIDATE_TASK
 
 S = Claim.Status
 
@@ -405,5 +405,5 @@ def _claim_file_store(
             for language, recipients, (subject, text_body, html_body) in emails
         ]
     )
-    enqueue_after_commit(claim_validate_task, claim.pk)
+    enqueue_after_commit(VALIDATE_TASK, claim.pk)
     return claim

@@ -21,12 +21,12 @@ from ..models import (
     RejectionReason,
 )
 from ..signals import claim_approved
-from ..tasks import claim_validate_task
 from ..uploads import invoice_file_check
 from .access import require_impartial, require_member, require_reviewer
 from .corrections import claim_numbers_free
 from .errors import ClaimError
 from .transitions import S, claim_lock, claim_move
+from .validating import VALIDATE_TASK
 
 
 def claim_can_dispute(claim: Claim, now: dt.datetime | None = None) -> bool:
@@ -125,7 +125,7 @@ def claim_upload_invoice(
                 actor=user,
                 message=document.original_name,
             )
-            enqueue_after_commit(claim_validate_task, claim.pk)
+            enqueue_after_commit(VALIDATE_TASK, claim.pk)
     except Exception:
         # Nothing in the database points at the file any more.
         if document is not None and document.file.name:

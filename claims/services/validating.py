@@ -10,6 +10,10 @@ from ..validation import claim_report
 
 S = Claim.Status
 
+# The task that runs `claim_validate` for one claim (claims/tasks.py registers
+# it under this name; filing and an invoice copy enqueue it after commit).
+VALIDATE_TASK = "claims.validate"
+
 
 def claim_validate(
     *, claim_id: int, actor: User | None = None, note: str = ""
