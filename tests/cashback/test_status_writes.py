@@ -1,22 +1,31 @@
-"""Only the services write a payout's or a claim's status (STYLE.md): the
-source is scanned for status writes, so a new one elsewhere fails here."""
+"""The status of each stateful model is written by one module only, its
+transitions (or, for a model without a state machine of its own, the one
+service module that owns it) (STYLE.md): the source is scanned for status
+writes, so a new one elsewhere fails here."""
 
 import ast
+import shutil
 from pathlib import Path
 
 from tests.conftest import ROOT
 
-# Where each model's status may be written.
-PAYOUT_WRITERS = "payouts/services/"
-CLAIM_WRITERS = "claims/services/transitions.py"
 # The write both state machines share; only their transitions modules call it.
 KERNEL_WRITER = "cashback/transitions.py"
-TRANSITIONS_MODULES = {"payouts/services/transitions.py", CLAIM_WRITERS}
-# Other models' own state, written by their own app's job modules.
-OTHER_MODELS = {
-    "claims/ledger_import.py": "AgreementImport",
-    # A reward adjustment's own state; the claim moves through claim_move.
-    "claims/services/corrections.py": "RewardAdjustment",
+# Each module that may write a `status`, and the models whose status it writes.
+WRITERS = {
+    KERNEL_WRITER: set(),  # any model, for the transitions modules below
+    "claims/services/transitions.py": {"Claim"},
+    "payouts/services/transitions.py": {"Payout", "PaymentBatch"},
+    # A reward adjustment's own state (pending, applied, superseded).
+    "claims/services/corrections.py": {"RewardAdjustment"},
+    # An upload's own state (running, done, failed), written by its job.
+    "claims/ledger_import/runs.py": {"AgreementImport"},
+    "offers/services.py": {"Offer"},
+    "resellers/services.py": {"Reseller"},
+}
+TRANSITIONS_MODULES = {
+    "claims/services/transitions.py",
+    "payouts/services/transitions.py",
 }
 
 
@@ -62,26 +71,35 @@ def status_writes(tree: ast.AST) -> list[int]:
     return sorted({node.lineno for node in ast.walk(tree) if _writes_status(node)})
 
 
-def _modules():
-    for path in sorted(ROOT.rglob("*.py")):
-        relative = path.relative_to(ROOT).as_posix()
-        if relative.startswith((".venv/", "tests/", "bench/")) or "/migrations/" in (
-            relative
-        ):
+def project_modules(root: Path):
+    """The project's own modules (not the tests, the benchmark, migrations)."""
+    for path in sorted(root.rglob("*.py")):
+        relative = path.relative_to(root).as_posix()
+        if relative.startswith((".venv/", "tests/")) or "/migrations/" in (relative):
             continue
         yield relative, path
 
 
-def _mentions(path: Path, names: set[str]) -> bool:
-    text = path.read_text()
-    return any(name in text for name in names)
+def status_offenders(root: Path) -> list[str]:
+    """Every `module:[lines]` that writes a status outside WRITERS."""
+    offenders = []
+    for relative, path in project_modules(root):
+        if relative in WRITERS:
+            continue
+        lines = status_writes(ast.parse(path.read_text()))
+        if lines:
+            offenders.append(f"{relative}:{lines}")
+    return offenders
 
 
-def test_the_scanner_finds_the_services_own_writes():
-    """The scan is not blind: it sees `_move`'s writes in both services."""
-    for relative in ("payouts/services/transitions.py", KERNEL_WRITER):
-        tree = ast.parse((ROOT / relative).read_text())
-        assert status_writes(tree), relative
+def test_the_scanner_finds_the_writers_own_writes():
+    """The scan is not blind: it sees each writer's own writes (or its call
+    of the kernel's), and each writer names the models it is the writer of."""
+    for relative, models in WRITERS.items():
+        text = (ROOT / relative).read_text()
+        # A transitions module may write only through the kernel's status_move.
+        assert status_writes(ast.parse(text)) or "status_move(" in text, relative
+        assert all(model in text for model in models), relative
     sample = ast.parse(
         "Payout.objects.filter(pk=1).update(status='paid')\n"
         "payout.status = 'paid'\n"
@@ -91,35 +109,33 @@ def test_the_scanner_finds_the_services_own_writes():
     assert status_writes(sample) == [1, 2, 3, 4]
 
 
-def test_no_module_outside_the_services_writes_a_payout_or_claim_status():
-    """Outside payouts/services/, claims/services/transitions.py and the
-    kernel's status_move, a module that writes a status at all works on
-    neither payouts nor claims."""
-    offenders = []
-    for relative, path in _modules():
-        if relative.startswith(PAYOUT_WRITERS) or relative in {
-            CLAIM_WRITERS,
-            KERNEL_WRITER,
-        }:
-            continue
-        lines = status_writes(ast.parse(path.read_text()))
-        if not lines:
-            continue
-        in_payouts_or_claims = relative.startswith(("payouts/", "claims/"))
-        other_model = OTHER_MODELS.get(relative)
-        if other_model and _mentions(path, {other_model}):
-            continue
-        if in_payouts_or_claims or _mentions(path, {"Payout", "Claim"}):
-            offenders.append(f"{relative}:{lines}")
-    assert offenders == []
+def test_no_module_but_its_writer_writes_a_models_status():
+    """Outside WRITERS no module writes a `status` at all, of any model."""
+    assert status_offenders(ROOT) == []
+
+
+def test_a_status_written_anywhere_else_is_found(tmp_path):
+    """A write planted in a view (a claim approved by hand) fails the check."""
+    for relative in ("claims/views.py", *WRITERS):
+        target = tmp_path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(ROOT / relative, target)
+    assert status_offenders(tmp_path) == []
+    planted = tmp_path / "claims/views.py"
+    planted.write_text(
+        planted.read_text() + "\n\ndef approve(claim):\n    claim.status = 'approved'\n"
+    )
+    assert status_offenders(tmp_path) == [
+        f"claims/views.py:[{len(planted.read_text().splitlines())}]"
+    ]
 
 
 def test_only_the_transitions_modules_call_the_kernels_status_write():
     """`cashback.transitions.status_move` writes any model's status: only the
     claims and payouts transitions modules call it, after checking the move."""
-    callers = [
+    callers = {
         relative
-        for relative, path in _modules()
+        for relative, path in project_modules(ROOT)
         if relative != KERNEL_WRITER and "status_move(" in path.read_text()
-    ]
-    assert sorted(callers) == sorted(TRANSITIONS_MODULES)
+    }
+    assert callers == TRANSITIONS_MODULES
