@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-# The write both state machines share; only their transitions modules call it.
+# The write the state machines share; only their transitions modules call it.
 KERNEL_WRITER = "cashback/transitions.py"
 # Each module that may write a `status`, and the models whose status it writes.
 WRITERS = {
@@ -24,6 +24,7 @@ WRITERS = {
     "resellers/services.py": {"Reseller"},
 }
 TRANSITIONS_MODULES = {
+    "offers/services.py",
     "claims/services/transitions.py",
     "payouts/services/transitions.py",
 }
@@ -132,7 +133,8 @@ def test_a_status_written_anywhere_else_is_found(tmp_path):
 
 def test_only_the_transitions_modules_call_the_kernels_status_write():
     """`cashback.transitions.status_move` writes any model's status: only the
-    claims and payouts transitions modules call it, after checking the move."""
+    claims and payouts transitions modules and the offers' services call it,
+    after checking the move."""
     callers = {
         relative
         for relative, path in project_modules(ROOT)
