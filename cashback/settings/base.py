@@ -556,6 +556,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "cashback.cache": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
+        # WeasyPrint logs each of its seven steps per PDF (statements/).
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # The in-memory broker of a first run has no host; kombu says so each time.
         "kombu.connection": {"level": "WARNING" if REDIS_URL else "ERROR"},
     },
