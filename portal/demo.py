@@ -27,6 +27,7 @@ from resellers import demo as resellers_demo
 from resellers.demo import demo_reseller_ensure, demo_user_ensure
 from resellers.identifiers import company_name_key
 from resellers.models import Reseller, User
+from statements.services import payment_documents_issue_missing
 
 REVIEWERS_GROUP = "Reviewers"
 # Companies that only exist to hold claims in more states than one company
@@ -75,6 +76,9 @@ def demo_seed() -> DemoSeed:
     seed.created += offers_demo.seed()
     _claims_seed(seed)
     _payouts_seed(seed)
+    # The paid payout's statement and credit note (R25), whether or not a
+    # worker ran the task its booking enqueued; nothing when they exist.
+    seed.created += payment_documents_issue_missing()
     return seed
 
 

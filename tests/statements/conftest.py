@@ -1,18 +1,11 @@
 """Paid payouts the way the bank pays them: a released batch, then the bank's
 camt.054 booking read through the portal's one way in."""
 
-import pytest
 
 from payouts.models import Payout
 from statements.models import PaymentStatement
 from tests.payouts.bank.answers import book, give_back
 from tests.payouts.bank.conftest import batch_payouts, released_batch
-
-
-@pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path):
-    """Documents are written to this test's own private folder."""
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 def pay(count: int = 1, currency: str = "SEK", before_booking=None) -> list[Payout]:

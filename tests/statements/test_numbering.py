@@ -20,11 +20,6 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 PER_BATCH = 6
 
 
-@pytest.fixture(autouse=True)
-def _private_files(settings, tmp_path):
-    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-
-
 def _booked_batch(name: str) -> list[tuple[int, int]]:
     """A released batch whose payments the bank booked, documents not issued
     yet: (payout id, batch id) of each."""
