@@ -1,7 +1,6 @@
 """Paid payouts the way the bank pays them: a released batch, then the bank's
 camt.054 booking read through the portal's one way in."""
 
-
 from payouts.models import Payout
 from statements.models import PaymentStatement
 from tests.payouts.bank.answers import book, give_back
