@@ -32,6 +32,12 @@ def test_a_reseller_downloads_the_statement_and_ubl_of_a_paid_payout(page):
     assert serious_violations(page) == []
     screenshot(page, "statements-list")
 
+    for link in (statement.payment_id, document.number):
+        click(page, page.get_by_role("link", name=link, exact=False).first)
+        assert serious_violations(page) == []
+        screenshot(page, f"statements-{link}")
+        page.go_back()
+
     with page.expect_download() as pdf:
         page.get_by_role(
             "link", name=f"PDF av specifikation {statement.payment_id}"
