@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('offers', '0005_grant_publish_and_approve'),
+        ('offers', '0006_offer_events'),
     ]
 
     operations = [
