@@ -23,6 +23,15 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # Files read at delivery, never copied into the row: a list of
+    # {"storage": alias, "name": path in it, "filename": shown, "mimetype": ...}.
+    # A database default: outbox_emails_store_many inserts without this column.
+    attachments = models.JSONField(
+        _("attachments"),
+        default=list,
+        blank=True,
+        db_default=models.Value([], output_field=models.JSONField()),
+    )
 
     class Meta:
         verbose_name = _("outbox message")

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("claims.urls")),
     path("", include("payouts.urls")),
     path("", include("portal.privacy.urls")),
+    path("", include("statements.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -23,10 +23,13 @@ from offers import demo as offers_demo
 from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
 from payouts import demo as payouts_demo
 from payouts import services as payout_services
+from payouts.bank.models import BatchPayment
 from resellers import demo as resellers_demo
 from resellers.demo import demo_reseller_ensure, demo_user_ensure
 from resellers.identifiers import company_name_key
 from resellers.models import Reseller, User
+from statements.models import PaymentStatement
+from statements.services import payment_documents_issue
 
 REVIEWERS_GROUP = "Reviewers"
 # Companies that only exist to hold claims in more states than one company
@@ -49,6 +52,8 @@ CLAIM_STATES = [
     Claim.Status.WITHDRAWN,
 ]
 PAYOUTS_OFFER_SLUG = "payouts-demo"
+# The payout the demo shows paid, with its statement and VAT document.
+PAID_DEMO_PAYOUT = "CB-DEMO-P006"
 # The company of the demo's failed payout: the bank refuses its account, which
 # sends every other unpaid payout on that account back to waiting (issue 15).
 REFUSED_COMPANY = ("Kustlicens AB", "5566200019", "demo@kustlicens.example")
@@ -75,6 +80,7 @@ def demo_seed() -> DemoSeed:
     seed.created += offers_demo.seed()
     _claims_seed(seed)
     _payouts_seed(seed)
+    _statements_seed(seed)
     return seed
 
 
@@ -214,6 +220,22 @@ def _payouts_seed(seed: DemoSeed) -> None:
         payout_services.payouts_send_reminders()
     seed.login("Reseller with payouts", user.email)
     seed.login("Reseller whose bank refused the account", refused_user.email)
+
+
+def _statements_seed(seed: DemoSeed) -> None:
+    """The demo's paid payout with its statement and credit note (R25), whether
+    or not a worker ran the task its booking enqueued. Only that payout's: a
+    payment someone made in the demo got its documents from that task."""
+    lines = BatchPayment.objects.filter(
+        payout__claim__reference=PAID_DEMO_PAYOUT, answer=BatchPayment.Answer.BOOKED
+    ).values_list("payout_id", "batch_id")
+    for payout_id, batch_id in lines:
+        if PaymentStatement.objects.filter(
+            payout_id=payout_id, batch_id=batch_id
+        ).exists():
+            continue
+        payment_documents_issue(payout_id=payout_id, batch_id=batch_id)
+        seed.created += 2
 
 
 def _payouts_offer(seed: DemoSeed) -> Offer:

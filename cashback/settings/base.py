@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "offers",
     "claims",
     "payouts",
+    "statements",
     "portal",
     "portal.privacy",
 ]
@@ -420,6 +421,20 @@ PAYOUT_DEBTOR_NAME = env.str("PAYOUT_DEBTOR_NAME", default="Vendor Nordic AB")
 PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="SE4550000000058398257466")
 PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="ESSESESS")
 
+# statements (R25): the vendor as its VAT documents name it. Every part comes
+# from the environment; the defaults are the demo's. VENDOR_VAT_RATES is
+# "country=percent" pairs: the VAT rate a domestic document applies, per the
+# country the supply is taxed in (the vendor's own, for a credit note or a
+# settlement note; the reseller's, for a self-billed invoice).
+VENDOR_LEGAL_NAME = env.str("VENDOR_LEGAL_NAME", default=PAYOUT_DEBTOR_NAME)
+VENDOR_ORG_NUMBER = env.str("VENDOR_ORG_NUMBER", default="556677-8899")
+VENDOR_VAT_NUMBER = env.str("VENDOR_VAT_NUMBER", default="SE556677889901")
+VENDOR_STREET_ADDRESS = env.str("VENDOR_STREET_ADDRESS", default="Sveavägen 1")
+VENDOR_POSTAL_CODE = env.str("VENDOR_POSTAL_CODE", default="111 57")
+VENDOR_CITY = env.str("VENDOR_CITY", default="Stockholm")
+VENDOR_COUNTRY = env.str("VENDOR_COUNTRY", default="SE")
+VENDOR_VAT_RATES = env.dict("VENDOR_VAT_RATES", default={"SE": "25"})
+
 # payouts/bank: the bank connection is two folders, one the portal writes the
 # released batches' pain.001 files to and one the bank's answers (pain.002,
 # camt.054, camt.053, pacs.004) arrive in. Local folders under var/bank/ unless
@@ -554,6 +569,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "cashback.cache": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
+        # WeasyPrint logs each of its seven steps per PDF (statements/).
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # The in-memory broker of a first run has no host; kombu says so each time.
         "kombu.connection": {"level": "WARNING" if REDIS_URL else "ERROR"},
     },

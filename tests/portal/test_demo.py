@@ -33,7 +33,16 @@ DEMO_DAY = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 # Loaded again a month after the last use: reminders and forfeits would be
 # due by then, so a run that swept or moved anything would show it.
 LATER = dt.timedelta(days=30)
-APPS = ["cashback", "resellers", "offers", "claims", "payouts", "auth", "account"]
+APPS = [
+    "cashback",
+    "resellers",
+    "offers",
+    "claims",
+    "payouts",
+    "statements",
+    "auth",
+    "account",
+]
 
 
 def seed_demo() -> str:
@@ -88,6 +97,16 @@ def test_a_first_run_shows_every_claim_and_payout_state(demo):
     assert OpenAgreement.objects.filter(
         reseller_org_number=nordlicens.org_number, sale_date__lt="2026-07-01"
     ).exists()  # a sale no offer counts, for the validation report
+
+
+def test_the_demo_shows_a_paid_payout_with_its_statement_and_document(demo):
+    from statements.models import PaymentStatement, VatDocument
+
+    payout = Payout.objects.get(claim__reference="CB-DEMO-P006")
+    assert payout.status == Payout.Status.PAID
+    statement = PaymentStatement.objects.get(payout=payout)
+    assert statement.pdf.read().startswith(b"%PDF")
+    assert VatDocument.objects.get(payout=payout).kind == "credit_note"
 
 
 def test_a_second_run_changes_nothing_and_says_so_in_one_line(demo):

@@ -22,7 +22,14 @@ from tests.payouts.conftest import sign_in_fresh
 from tests.payouts.factories import PayoutFactory
 from tests.resellers.factories import ResellerFactory, UserFactory
 
-RESELLER_NAMESPACES = ("resellers", "offers", "claims", "payouts", "privacy")
+RESELLER_NAMESPACES = (
+    "resellers",
+    "offers",
+    "claims",
+    "payouts",
+    "privacy",
+    "statements",
+)
 
 # Offers are the program's catalogue: every signed-in reseller may read them.
 SHARED = {"offers:detail", "claims:file"}
@@ -100,7 +107,48 @@ CASES = {
     "resellers:member_approve": ("post", lambda w: [w.colleague.pk], {302}),
     # A person's copy of their data: theirs alone, not even their company's.
     "privacy:export_download": ("get", lambda w: [w.export.token], {200}),
+    "statements:detail": ("get", lambda w: [_statement(w).pk], {200}),
+    "statements:pdf": ("get", lambda w: [_statement(w).pk], {200}),
+    "statements:document": ("get", lambda w: [_document(w).pk], {200}),
+    "statements:document_pdf": ("get", lambda w: [_document(w).pk], {200}),
+    "statements:document_ubl": ("get", lambda w: [_document(w).pk], {200}),
 }
+
+
+def _statement(world: World):
+    """Company A's payout paid in a batch the bank booked, and its documents."""
+    import datetime as dt
+
+    from payouts.bank.models import BatchPayment
+    from payouts.models import PaymentBatch
+    from statements.models import PaymentStatement
+    from statements.services import payment_documents_issue
+    from tests.resellers.factories import StaffUserFactory
+
+    found = PaymentStatement.objects.filter(payout=world.payout).first()
+    if found is not None:
+        return found
+    batch = PaymentBatch.objects.create(
+        currency="SEK",
+        message_id=f"SEC-{world.payout.pk}",
+        status=PaymentBatch.Status.CLOSED,
+        created_by=StaffUserFactory(),
+    )
+    BatchPayment.objects.create(
+        batch=batch,
+        payout=world.payout,
+        end_to_end_id=world.payout.claim.reference,
+        amount=world.payout.amount,
+        currency="SEK",
+        answer=BatchPayment.Answer.BOOKED,
+    )
+    return payment_documents_issue(
+        payout_id=world.payout.pk, batch_id=batch.pk, booked_on=dt.date(2027, 3, 1)
+    )
+
+
+def _document(world: World):
+    return _statement(world).vat_documents.get()
 
 
 def url_for(name: str, world: World) -> str:
