@@ -10,18 +10,28 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cashback.models import SecurityEvent
 from cashback.outbox import outbox_email_enqueue
+from cashback.security_log import security_event_record
 
 from .domain_policy import email_domain
 from .identifiers import company_name_key, org_number_validate
 from .importers import memberships_waiting_apply
-from .models import PendingMembership, Reseller, ResellerDomain, ResellerEvent, User
+from .models import (
+    CompanyAdminEnd,
+    PendingMembership,
+    Reseller,
+    ResellerDomain,
+    ResellerEvent,
+    User,
+)
 from .selectors import (
     Registration,
     recipients_by_language,
     registration_plan,
     reseller_has_claims,
 )
+from .signals import company_admin_ended
 
 # What a company admin may change on /company/ (the numbers are fixed once set).
 PROFILE_FIELDS = (
@@ -257,17 +267,89 @@ def reseller_profile_update(
         return locked
 
 
-def reseller_member_remove(*, reseller: Reseller, actor: User, member: User) -> None:
-    """The company admin removes a colleague (never themselves)."""
+def company_admins_lock(*, reseller_id: int) -> list[User]:
+    """Lock the company's active admins (in id order, so two removals wait for
+    each other instead of each leaving the other as the last one)."""
+    return list(
+        User.objects.select_for_update()
+        .filter(reseller_id=reseller_id, is_active=True, is_company_admin=True)
+        .order_by("pk")
+    )
+
+
+def company_admin_last_check(*, reseller_id: int, member: User) -> None:
+    """A company always keeps an admin (issue 27): refuse to remove, demote or
+    move away its last one. Call inside the transaction; it locks the admins."""
+    admins = company_admins_lock(reseller_id=reseller_id)
+    if member.pk in {admin.pk for admin in admins} and len(admins) == 1:
+        raise ValidationError(
+            _(
+                "%(name)s is the company's only admin, and a company always "
+                "needs one to give its bank details: make a colleague admin "
+                "first."
+            )
+            % {"name": member.display_name},
+            code="last_admin",
+        )
+
+
+_END_KINDS = {
+    CompanyAdminEnd.How.REMOVED: (
+        ResellerEvent.Kind.ADMIN_REMOVED,
+        SecurityEvent.Kind.COMPANY_ADMIN_REMOVED,
+    ),
+    CompanyAdminEnd.How.DEMOTED: (
+        ResellerEvent.Kind.ADMIN_DEMOTED,
+        SecurityEvent.Kind.COMPANY_ADMIN_DEMOTED,
+    ),
+}
+
+
+def _company_admin_end(
+    *, reseller: Reseller, member: User, actor: User, how: str, ip: str | None
+) -> CompanyAdminEnd:
+    """Record that `member` stopped being an admin of `reseller`: the end row
+    (who may still be told of bank details for a while), the company's event,
+    the security log, and the signal on which payouts restarts the account's
+    cooling-off and tells every admin, the former one included."""
+    end = CompanyAdminEnd.objects.create(
+        reseller=reseller, user=member, how=how, ended_by=actor
+    )
+    event_kind, security_kind = _END_KINDS[how]
+    ResellerEvent.objects.create(
+        reseller=reseller,
+        actor=actor,
+        kind=event_kind,
+        detail={"email": member.email},
+    )
+    security_event_record(
+        kind=security_kind,
+        user=actor,
+        ip_address=ip,
+        target=member.email,
+        company=reseller.pk,
+    )
+    company_admin_ended.send(sender=CompanyAdminEnd, end=end, actor=actor)
+    return end
+
+
+def reseller_member_remove(
+    *, reseller: Reseller, actor: User, member: User, ip: str | None = None
+) -> None:
+    """The company admin removes a colleague (never themselves, never the
+    last admin). Removing an admin is told to every admin, the removed one
+    included, and restarts the account's cooling-off (issue 27)."""
     company_admin_require(reseller=reseller, actor=actor)
     if member.pk == actor.pk:
         raise ValidationError(
             _("You cannot remove yourself from the company."), code="self_removal"
         )
     with transaction.atomic():
+        company_admin_last_check(reseller_id=reseller.pk, member=member)
         locked = User.objects.select_for_update().filter(pk=member.pk).first()
         if locked is None or locked.reseller_id != reseller.pk:
             return  # already gone: removing twice changes nothing
+        was_admin = locked.is_company_admin
         locked.reseller = None
         locked.is_company_admin = False
         # Joining again (by domain) asks for a company admin's approval again.
@@ -287,10 +369,63 @@ def reseller_member_remove(*, reseller: Reseller, actor: User, member: User) -> 
             kind=ResellerEvent.Kind.MEMBER_REMOVED,
             detail={"email": locked.email},
         )
+        if was_admin:
+            _company_admin_end(
+                reseller=reseller,
+                member=locked,
+                actor=actor,
+                how=CompanyAdminEnd.How.REMOVED,
+                ip=ip,
+            )
+
+
+def company_admin_restore(*, end: CompanyAdminEnd, ip: str | None = None) -> bool:
+    """The removed or demoted admin used the "this was not us" link: they are
+    the company's admin again (issue 27). Not when they have since joined
+    another company or were closed, nor twice. Returns whether it restored."""
+    with transaction.atomic():
+        locked_end = (
+            CompanyAdminEnd.objects.select_for_update()
+            .select_related("reseller")
+            .get(pk=end.pk)
+        )
+        member = User.objects.select_for_update().get(pk=locked_end.user_id)
+        reseller = locked_end.reseller
+        if (
+            locked_end.restored_at is not None
+            or not member.is_active
+            or member.reseller_id not in (None, reseller.pk)
+        ):
+            return False
+        now = timezone.now()
+        member.reseller = reseller
+        member.is_company_admin = True
+        update_fields = ["reseller", "is_company_admin"]
+        if member.member_approved_at is None:
+            member.member_approved_at = now
+            member.member_approved_by = None
+            update_fields += ["member_approved_at", "member_approved_by"]
+        member.save(update_fields=update_fields)
+        locked_end.restored_at = now
+        locked_end.save(update_fields=["restored_at"])
+        ResellerEvent.objects.create(
+            reseller=reseller,
+            actor=member,
+            kind=ResellerEvent.Kind.ADMIN_RESTORED,
+            detail={"email": member.email},
+        )
+        security_event_record(
+            kind=SecurityEvent.Kind.COMPANY_ADMIN_RESTORED,
+            user=member,
+            ip_address=ip,
+            target=member.email,
+            company=reseller.pk,
+        )
+        return True
 
 
 def reseller_member_make_admin(
-    *, reseller: Reseller, actor: User, member: User
+    *, reseller: Reseller, actor: User, member: User, ip: str | None = None
 ) -> User:
     """A company admin makes a colleague admin too (they may then change the
     bank details): an event, and every company admin is told by e-mail."""
@@ -313,6 +448,13 @@ def reseller_member_make_admin(
             actor=actor,
             kind=ResellerEvent.Kind.ADMIN_ADDED,
             detail={"email": locked.email},
+        )
+        security_event_record(
+            kind=SecurityEvent.Kind.COMPANY_ADMIN_ADDED,
+            user=actor,
+            ip_address=ip,
+            target=locked.email,
+            company=reseller.pk,
         )
         admins = recipients_by_language(reseller_ids=[reseller.pk], admins_only=True)
         for language, emails in admins[reseller.pk].items():
@@ -487,10 +629,17 @@ def reseller_legal_name_change(
 
 
 def user_membership_set(
-    *, user: User, actor: User, reseller: Reseller | None, is_company_admin: bool
+    *,
+    user: User,
+    actor: User,
+    reseller: Reseller | None,
+    is_company_admin: bool,
+    ip: str | None = None,
 ) -> User:
     """A program manager moves a user to a company (or out of one) and sets
-    whether they are its admin; the companies concerned record it."""
+    whether they are its admin; the companies concerned record it. Taking
+    admin rights away is a removal or demotion like a company admin's (issue
+    27): never the last admin, told to every admin, logged."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         reseller_id = reseller.pk if reseller else None
@@ -501,6 +650,19 @@ def user_membership_set(
         ):
             return locked
         previous = locked.reseller_id
+        ends = None
+        if locked.is_company_admin and (
+            previous != reseller_id or not is_company_admin
+        ):
+            company_admin_last_check(reseller_id=previous, member=locked)
+            ends = (
+                CompanyAdminEnd.How.REMOVED
+                if previous != reseller_id
+                else CompanyAdminEnd.How.DEMOTED
+            )
+        promoted = is_company_admin and (
+            previous != reseller_id or not locked.is_company_admin
+        )
         update_fields = ["reseller", "is_company_admin"]
         if previous != reseller_id:
             # A program manager placing someone in a company vouches for them.
@@ -517,5 +679,21 @@ def user_membership_set(
                 actor=actor,
                 kind=ResellerEvent.Kind.MEMBER_CHANGED,
                 detail={**detail, "member": company_id == reseller_id},
+            )
+        if ends is not None:
+            _company_admin_end(
+                reseller=Reseller.objects.get(pk=previous),
+                member=locked,
+                actor=actor,
+                how=ends,
+                ip=ip,
+            )
+        if promoted:
+            security_event_record(
+                kind=SecurityEvent.Kind.COMPANY_ADMIN_ADDED,
+                user=actor,
+                ip_address=ip,
+                target=locked.email,
+                company=reseller_id,
             )
         return locked

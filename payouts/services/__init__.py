@@ -44,6 +44,9 @@ from .holds import (
     bank_account_refuse,
     bank_account_shared_clear,
     bank_account_verify,
+    company_admin_objection,
+    company_admin_objection_end_id,
+    on_company_admin_ended,
 )
 from .notifications import (
     bank_details_link,
@@ -89,6 +92,8 @@ __all__ = [
     "batch_create",
     "batch_payout_remove",
     "batch_release",
+    "company_admin_objection",
+    "company_admin_objection_end_id",
     "exchange_rate_add",
     "exchange_rate_change",
     "exchange_rate_confirm",
@@ -96,6 +101,7 @@ __all__ = [
     "exchange_rate_needs_second_operator",
     "notice_dedup_keys",
     "on_claim_approved",
+    "on_company_admin_ended",
     "operators_deadline_summary_send",
     "payment_files_reencrypt",
     "payout_cancel",

@@ -22,8 +22,9 @@ from django.utils.translation import gettext as _
 
 from cashback.outbox import outbox_email_enqueue
 from resellers.identifiers import company_name_key
-from resellers.models import User
-from resellers.selectors import recipients_by_language
+from resellers.models import CompanyAdminEnd, User
+from resellers.selectors import bank_notice_recipients_by_language
+from resellers.services import company_admin_restore
 
 from ..models import BankAccount, PaymentBatch, Payout
 from .errors import PayoutError
@@ -32,6 +33,9 @@ from .transitions import S
 OBJECTION_SALT = "payouts.bank-account-objection"
 ANNOUNCE_TEMPLATE = "emails/bank_account_changed"
 FROZEN_TEMPLATE = "emails/bank_account_frozen"
+ADMIN_ENDED_TEMPLATE = "emails/company_admin_removed"
+# The payload of an objection link about a removed or demoted admin.
+END_PREFIX = "end-"
 # The same group that receives the deadline summary (scheduling.OPERATORS_GROUP);
 # named here too so that this module does not import the scheduling one.
 OPERATORS_GROUP = "Operators"
@@ -117,13 +121,35 @@ def bank_account_objection_account_id(token: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def company_admin_objection_link(end: CompanyAdminEnd) -> str:
+    """The same signed, expiring "this was not us" link, naming a removal or
+    demotion: it freezes the company's accounts and restores the admin."""
+    token = signing.TimestampSigner(salt=OBJECTION_SALT).sign(f"{END_PREFIX}{end.pk}")
+    path = reverse("payouts:bank_account_objection", kwargs={"token": token})
+    return settings.PORTAL_URL.rstrip("/") + path
+
+
+def company_admin_objection_end_id(token: str) -> int | None:
+    """The CompanyAdminEnd id in an objection token, or None."""
+    try:
+        value = signing.TimestampSigner(salt=OBJECTION_SALT).unsign(
+            token,
+            max_age=timedelta(days=settings.BANK_ACCOUNT_OBJECTION_MAX_AGE_DAYS),
+        )
+    except signing.BadSignature:
+        return None
+    number = value.removeprefix(END_PREFIX)
+    return int(number) if value.startswith(END_PREFIX) and number.isdigit() else None
+
+
 def bank_account_announce(
     *, account: BankAccount, actor: User, kind: str, now: datetime
 ) -> None:
-    """E-mail every company admin, each in their language, that `actor` added
+    """E-mail every company admin, and whoever was one in the last
+    FORMER_ADMIN_NOTICE_DAYS days, each in their language, that `actor` added
     or confirmed `account` at `now` (through the outbox, after commit)."""
-    admins = recipients_by_language(
-        reseller_ids=[account.reseller_id], admins_only=True
+    recipients = bank_notice_recipients_by_language(
+        reseller_id=account.reseller_id, now=now
     )
     context = {
         "company": account.reseller.legal_name,
@@ -139,7 +165,7 @@ def bank_account_announce(
         "support_email": settings.SUPPORT_EMAIL,
     }
     stamp = int(now.timestamp())
-    for language, emails in admins[account.reseller_id].items():
+    for language, emails in recipients.items():
         outbox_email_enqueue(
             dedup_key=f"bank-account:{account.pk}:{kind}:{stamp}:{language}",
             recipients=emails,
@@ -274,3 +300,86 @@ def bank_account_refuse(
             payout.save(update_fields=["failure_reason", "failure_code"])
             payout_cycle_restart(payout=payout, actor=actor)
     return locked
+
+
+def cooling_off_restart(*, account: BankAccount, now: datetime) -> None:
+    """Hold `account` (locked) as a new account is held: unverified, paid only
+    after the cooling-off counted from `now` (issue 27: an admin's removal)."""
+    account.verified_at = None
+    account.verified_by = None
+    account.verification_method = ""
+    account.admins_told_at = now
+    account.cooling_off_until = now + timedelta(
+        days=settings.BANK_ACCOUNT_COOLING_OFF_DAYS
+    )
+    account.save(
+        update_fields=[
+            "verified_at",
+            "verified_by",
+            "verification_method",
+            "admins_told_at",
+            "cooling_off_until",
+        ]
+    )
+
+
+def on_company_admin_ended(
+    sender, *, end: CompanyAdminEnd, actor: User, **kwargs
+) -> None:
+    """Receiver of resellers.signals.company_admin_ended, in the removing
+    transaction: the company's current account is held for a new cooling-off
+    and every admin, the former one included, is told with the "this was not
+    us" link that restores them and freezes the accounts (issue 27)."""
+    now = timezone.now()
+    account = (
+        BankAccount.objects.select_for_update(of=("self",))
+        .select_related("reseller")
+        .filter(reseller_id=end.reseller_id, is_current=True)
+        .first()
+    )
+    if account is not None:
+        cooling_off_restart(account=account, now=now)
+    context = {
+        "company": end.reseller.legal_name,
+        "member": end.user.display_name,
+        "member_email": end.user.email,
+        "actor": actor.display_name,
+        "actor_email": actor.email,
+        "removed": end.how == CompanyAdminEnd.How.REMOVED,
+        "at": now,
+        "masked_account": account.masked_account if account else "",
+        "cooling_off_until": account.cooling_off_until if account else None,
+        "objection_link": company_admin_objection_link(end),
+        "program_name": settings.PROGRAM_NAME,
+        "support_email": settings.SUPPORT_EMAIL,
+    }
+    recipients = bank_notice_recipients_by_language(
+        reseller_id=end.reseller_id, now=now
+    )
+    for language, emails in recipients.items():
+        outbox_email_enqueue(
+            dedup_key=f"company-admin-end:{end.pk}:{language}",
+            recipients=emails,
+            template=ADMIN_ENDED_TEMPLATE,
+            context=context,
+            language=language,
+        )
+
+
+def company_admin_objection(
+    *, end: CompanyAdminEnd, ip: str | None = None
+) -> tuple[bool, list[BankAccount]]:
+    """The removed or demoted admin's "this was not us": they are restored
+    (resellers.services.company_admin_restore) and the company's current
+    account, and every account entered since, is frozen (operators alerted).
+    Returns whether they were restored and the frozen accounts."""
+    reason = _("A removed company admin used the 'this was not us' link.")
+    with transaction.atomic():
+        restored = company_admin_restore(end=end, ip=ip)
+        accounts = list(
+            BankAccount.objects.filter(reseller_id=end.reseller_id)
+            .filter(Q(is_current=True) | Q(created_at__gte=end.ended_at))
+            .order_by("pk")
+        )
+        frozen = [bank_account_freeze(account=a, reason=reason) for a in accounts]
+    return restored, frozen
