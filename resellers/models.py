@@ -97,6 +97,19 @@ def language_for(own: str, company: str | None) -> str:
     return own or company or "en"
 
 
+def active_admin_exists(reseller_ref: str = "reseller_id") -> models.Exists:
+    """Whether the company named by the outer row's `reseller_ref` has an
+    active admin, i.e. someone who may give its bank details (issue 27): the
+    one home of that question in a query."""
+    return models.Exists(
+        User.objects.filter(
+            reseller_id=models.OuterRef(reseller_ref),
+            is_active=True,
+            is_company_admin=True,
+        )
+    )
+
+
 def approved_member_q() -> Q:
     """`User.is_approved_member` in a query: the same rule, for reads that pick
     the users who may see all of their company (its e-mail recipients)."""

@@ -31,7 +31,7 @@ from .selectors import (
     registration_plan,
     reseller_has_claims,
 )
-from .signals import company_admin_ended
+from .signals import company_admin_added, company_admin_ended
 
 # What a company admin may change on /company/ (the numbers are fixed once set).
 PROFILE_FIELDS = (
@@ -421,7 +421,45 @@ def company_admin_restore(*, end: CompanyAdminEnd, ip: str | None = None) -> boo
             target=member.email,
             company=reseller.pk,
         )
+        company_admin_added.send(sender=User, reseller_id=reseller.pk, user=member)
         return True
+
+
+def _company_admin_granted(
+    *, reseller_id: int, member: User, actor: User, ip: str | None
+) -> None:
+    """`member` became an admin of the company: the security log, and the
+    signal on which payouts sends the notices the company was owed."""
+    security_event_record(
+        kind=SecurityEvent.Kind.COMPANY_ADMIN_ADDED,
+        user=actor,
+        ip_address=ip,
+        target=member.email,
+        company=reseller_id,
+    )
+    company_admin_added.send(sender=User, reseller_id=reseller_id, user=member)
+
+
+def _company_admin_grant(
+    *, reseller: Reseller, member: User, actor: User, ip: str | None, detail: dict
+) -> ResellerEvent:
+    """Make `member` (locked) an admin of `reseller`, which approves them too;
+    the company's event, then `_company_admin_granted`."""
+    member.is_company_admin = True
+    update_fields = ["is_company_admin"]
+    if member.member_approved_at is None:  # making admin approves too
+        member.member_approved_at = timezone.now()
+        member.member_approved_by = actor
+        update_fields += ["member_approved_at", "member_approved_by"]
+    member.save(update_fields=update_fields)
+    event = ResellerEvent.objects.create(
+        reseller=reseller,
+        actor=actor,
+        kind=ResellerEvent.Kind.ADMIN_ADDED,
+        detail=detail,
+    )
+    _company_admin_granted(reseller_id=reseller.pk, member=member, actor=actor, ip=ip)
+    return event
 
 
 def reseller_member_make_admin(
@@ -436,25 +474,12 @@ def reseller_member_make_admin(
             raise PermissionDenied(_("This person is not a member of the company."))
         if locked.is_company_admin:
             return locked  # already an admin: nothing to tell
-        locked.is_company_admin = True
-        update_fields = ["is_company_admin"]
-        if locked.member_approved_at is None:  # making admin approves too
-            locked.member_approved_at = timezone.now()
-            locked.member_approved_by = actor
-            update_fields += ["member_approved_at", "member_approved_by"]
-        locked.save(update_fields=update_fields)
-        event = ResellerEvent.objects.create(
+        event = _company_admin_grant(
             reseller=reseller,
+            member=locked,
             actor=actor,
-            kind=ResellerEvent.Kind.ADMIN_ADDED,
+            ip=ip,
             detail={"email": locked.email},
-        )
-        security_event_record(
-            kind=SecurityEvent.Kind.COMPANY_ADMIN_ADDED,
-            user=actor,
-            ip_address=ip,
-            target=locked.email,
-            company=reseller.pk,
         )
         admins = recipients_by_language(reseller_ids=[reseller.pk], admins_only=True)
         for language, emails in admins[reseller.pk].items():
@@ -689,11 +714,64 @@ def user_membership_set(
                 ip=ip,
             )
         if promoted:
-            security_event_record(
-                kind=SecurityEvent.Kind.COMPANY_ADMIN_ADDED,
-                user=actor,
-                ip_address=ip,
-                target=locked.email,
-                company=reseller_id,
+            _company_admin_granted(
+                reseller_id=reseller_id, member=locked, actor=actor, ip=ip
             )
+        return locked
+
+
+def company_admin_appoint(*, user: User, actor: User, ip: str | None = None) -> User:
+    """The vendor makes a verified user of a company its admin, for a company
+    where nobody may give bank details (issue 27): an event, the security log,
+    the user told by e-mail, and the bank-details notices the company was
+    owed go out (their clock starts). Appointing an admin changes nothing."""
+    with transaction.atomic():
+        locked = (
+            User.objects.select_for_update(of=("self",))
+            .select_related("reseller")
+            .get(pk=user.pk)
+        )
+        if locked.reseller_id is None or not locked.is_active:
+            raise ValidationError(
+                _(
+                    "%(email)s belongs to no company: only a company's user "
+                    "can be its admin."
+                )
+                % {"email": locked.email},
+                code="no_company",
+            )
+        if not EmailAddress.objects.filter(
+            user=locked, email__iexact=locked.email, verified=True
+        ).exists():
+            raise ValidationError(
+                _(
+                    "%(email)s is not verified yet: only a verified user can "
+                    "be a company admin."
+                )
+                % {"email": locked.email},
+                code="not_verified",
+            )
+        if locked.is_company_admin:
+            return locked
+        reseller = locked.reseller
+        event = _company_admin_grant(
+            reseller=reseller,
+            member=locked,
+            actor=actor,
+            ip=ip,
+            detail={"email": locked.email, "by": "program"},
+        )
+        outbox_email_enqueue(
+            dedup_key=f"reseller-admin-appointed:{event.pk}",
+            recipients=[locked.email],
+            template="emails/company_admin_appointed",
+            context={
+                "company": reseller.legal_name,
+                "member": locked.display_name,
+                "program_name": settings.PROGRAM_NAME,
+                "support_email": settings.SUPPORT_EMAIL,
+                "url": settings.PORTAL_URL.rstrip("/") + reverse("payouts:list"),
+            },
+            language=locked.language,
+        )
         return locked

@@ -1,6 +1,6 @@
 """The company page and the pages a user sees before they may see offers."""
 
-from functools import partial
+from functools import partial, wraps
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
@@ -96,17 +96,27 @@ def _member_step(request: HttpRequest, member_id: int, action: str, act, done: s
     return redirect("resellers:company")
 
 
-def _target_is_company_admin(request: HttpRequest) -> bool:
-    """Whether a company admin's removal names a company admin: removing one
-    asks for the password again (issue 27), as the bank details do."""
-    if not request.user.is_company_admin:
-        return False  # refused by the view's own check: a 403, nothing asked
-    member_id = request.resolver_match.kwargs["member_id"]
-    return reseller_admin_count(reseller_id=request.reseller.pk, user_id=member_id) > 0
+def _password_again_for_an_admin(view):
+    """Removing a company admin asks for the password again (issue 27), as
+    the bank details do; removing a plain member does not, and anyone but a
+    company admin is refused by the view's own check (a 403, nothing asked).
+    allauth's decorator, applied per request: its `enabled` callable would
+    not see `member_id` when allauth replays the request after the password."""
+    password_again = reauthentication_required(view)
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, member_id: int) -> HttpResponse:
+        if request.user.is_company_admin and reseller_admin_count(
+            reseller_id=request.reseller.pk, user_id=member_id
+        ):
+            return password_again(request, member_id)
+        return view(request, member_id)
+
+    return wrapped
 
 
 @reseller_required
-@reauthentication_required(enabled=_target_is_company_admin)
+@_password_again_for_an_admin
 def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
     """A company admin removes a colleague (asks first; the password again
     when the colleague is an admin)."""

@@ -20,9 +20,10 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from cashback.models import OutboxMessage
 from cashback.outbox import outbox_email_enqueue
 from resellers.identifiers import company_name_key
-from resellers.models import CompanyAdminEnd, User
+from resellers.models import CompanyAdminEnd, Reseller, User
 from resellers.selectors import bank_notice_recipients_by_language
 from resellers.services import company_admin_restore
 
@@ -33,6 +34,7 @@ from .transitions import S
 OBJECTION_SALT = "payouts.bank-account-objection"
 ANNOUNCE_TEMPLATE = "emails/bank_account_changed"
 FROZEN_TEMPLATE = "emails/bank_account_frozen"
+SHARED_TEMPLATE = "emails/bank_account_shared"
 ADMIN_ENDED_TEMPLATE = "emails/company_admin_removed"
 # The payload of an objection link about a removed or demoted admin.
 END_PREFIX = "end-"
@@ -74,6 +76,15 @@ def account_payment_block(account: BankAccount | None, *, now: datetime) -> str 
         return _(
             "the beneficiary of account %(account)s is not the company's current "
             "legal name: confirm or resubmit the bank details"
+        ) % {"account": masked}
+    if (
+        account.verified_at is None
+        and account.admins_told_at is None
+        and account.told_notice_key
+    ):
+        return _(
+            "account %(account)s: the notice of it has not reached every "
+            "company admin yet"
         ) % {"account": masked}
     if account.verified_at is None and (
         account.cooling_off_until is None or now < account.cooling_off_until
@@ -142,12 +153,19 @@ def company_admin_objection_end_id(token: str) -> int | None:
     return int(number) if value.startswith(END_PREFIX) and number.isdigit() else None
 
 
+def cooling_off_estimate(now: datetime) -> datetime:
+    """When the cooling-off of a notice queued at `now` ends if it goes out at
+    once: what the e-mails state (the real end counts from delivery)."""
+    return now + timedelta(days=settings.BANK_ACCOUNT_COOLING_OFF_DAYS)
+
+
 def bank_account_announce(
     *, account: BankAccount, actor: User, kind: str, now: datetime
-) -> None:
+) -> str:
     """E-mail every company admin, and whoever was one in the last
     FORMER_ADMIN_NOTICE_DAYS days, each in their language, that `actor` added
-    or confirmed `account` at `now` (through the outbox, after commit)."""
+    or confirmed `account` at `now` (through the outbox, after commit).
+    Returns the dedup-key prefix of the notice's messages."""
     recipients = bank_notice_recipients_by_language(
         reseller_id=account.reseller_id, now=now
     )
@@ -159,20 +177,49 @@ def bank_account_announce(
         "actor_email": actor.email,
         "at": now,
         "is_new": kind == Announcement.NEW,
-        "cooling_off_until": account.cooling_off_until,
+        "cooling_off_until": account.cooling_off_until or cooling_off_estimate(now),
         "objection_link": bank_account_objection_link(account),
         "program_name": settings.PROGRAM_NAME,
         "support_email": settings.SUPPORT_EMAIL,
     }
-    stamp = int(now.timestamp())
+    prefix = f"bank-account:{account.pk}:{kind}:{int(now.timestamp())}:"
     for language, emails in recipients.items():
         outbox_email_enqueue(
-            dedup_key=f"bank-account:{account.pk}:{kind}:{stamp}:{language}",
+            dedup_key=f"{prefix}{language}",
             recipients=emails,
             template=ANNOUNCE_TEMPLATE,
             context=context,
             language=language,
         )
+    return prefix
+
+
+def bank_account_shared_announce(
+    *, account: BankAccount, owner_ids: list[int], now: datetime
+) -> None:
+    """Tell each company that had `account`'s number first (its admins and
+    recent former admins, in their language) that another company entered
+    it: their own payouts are not held, an operator decides (issue 27). The
+    other company is not named: its data is its own."""
+    owners = dict(
+        Reseller.objects.filter(pk__in=owner_ids).values_list("pk", "legal_name")
+    )
+    for owner_id, legal_name in sorted(owners.items()):
+        recipients = bank_notice_recipients_by_language(reseller_id=owner_id, now=now)
+        for language, emails in recipients.items():
+            outbox_email_enqueue(
+                dedup_key=f"bank-account:{account.pk}:shared:{owner_id}:{language}",
+                recipients=emails,
+                template=SHARED_TEMPLATE,
+                context={
+                    "company": legal_name,
+                    "masked_account": account.masked_account,
+                    "at": now,
+                    "program_name": settings.PROGRAM_NAME,
+                    "support_email": settings.SUPPORT_EMAIL,
+                },
+                language=language,
+            )
 
 
 def _lock_account(account: BankAccount) -> BankAccount:
@@ -264,6 +311,25 @@ def bank_account_shared_clear(
     return locked
 
 
+def bank_account_shared_refuse(
+    *, account: BankAccount, operator: User, reason: str
+) -> BankAccount:
+    """An operator found that a company entered another company's account
+    number without right: the account is refused as the bank refuses one
+    (never paid, not entered again by that company, its open payouts back
+    to waiting for bank details with the reason in their notice)."""
+    reason = _reason_required(
+        reason, _("Say why this account may not be paid to this company.")
+    )
+    if not account.shared_with_other_reseller:
+        raise PayoutError(
+            _("Account %(account)s is not shared with another company.")
+            % {"account": account.masked_account},
+            code=PayoutError.Code.NOT_SHARED,
+        )
+    return bank_account_refuse(account=account, reason=reason, actor=operator)
+
+
 def bank_account_refuse(
     *, account: BankAccount, reason: str, code: str = "", actor: User | None = None
 ) -> BankAccount:
@@ -302,16 +368,16 @@ def bank_account_refuse(
     return locked
 
 
-def cooling_off_restart(*, account: BankAccount, now: datetime) -> None:
-    """Hold `account` (locked) as a new account is held: unverified, paid only
-    after the cooling-off counted from `now` (issue 27: an admin's removal)."""
+def cooling_off_restart(*, account: BankAccount, notice_key: str) -> None:
+    """Hold `account` (locked) as a new account is held: unverified, and paid
+    only after the cooling-off counted from when the notice whose outbox keys
+    start with `notice_key` reached every admin (issue 27)."""
     account.verified_at = None
     account.verified_by = None
     account.verification_method = ""
-    account.admins_told_at = now
-    account.cooling_off_until = now + timedelta(
-        days=settings.BANK_ACCOUNT_COOLING_OFF_DAYS
-    )
+    account.admins_told_at = None
+    account.cooling_off_until = None
+    account.told_notice_key = notice_key
     account.save(
         update_fields=[
             "verified_at",
@@ -319,8 +385,44 @@ def cooling_off_restart(*, account: BankAccount, now: datetime) -> None:
             "verification_method",
             "admins_told_at",
             "cooling_off_until",
+            "told_notice_key",
         ]
     )
+
+
+def bank_account_notices_record(*, now: datetime) -> int:
+    """Start the cooling-off of each held account whose notice the outbox has
+    handed to the mail server for every admin: from the last of those sent
+    times (issue 27). A notice stuck or failed keeps its account held (the
+    operators' dashboard counts it). Two queries, then one update per account
+    told; returns how many accounts were."""
+    held = dict(
+        BankAccount.objects.filter(admins_told_at__isnull=True)
+        .exclude(told_notice_key="")
+        .values_list("pk", "told_notice_key")
+    )
+    if not held:
+        return 0
+    matches = Q()
+    for key in set(held.values()):
+        matches |= Q(dedup_key__startswith=key)
+    sent: dict[str, list[datetime | None]] = {}
+    for dedup_key, sent_at in OutboxMessage.objects.filter(matches).values_list(
+        "dedup_key", "sent_at"
+    ):
+        sent.setdefault(dedup_key.rsplit(":", 1)[0] + ":", []).append(sent_at)
+    told = 0
+    days = timedelta(days=settings.BANK_ACCOUNT_COOLING_OFF_DAYS)
+    for pk, key in held.items():
+        times = sent.get(key)
+        if not times or None in times:
+            continue
+        last = max(times)
+        # Only if no new notice replaced this one meanwhile.
+        told += BankAccount.objects.filter(
+            pk=pk, admins_told_at__isnull=True, told_notice_key=key
+        ).update(admins_told_at=last, cooling_off_until=last + days)
+    return told
 
 
 def on_company_admin_ended(
@@ -337,8 +439,9 @@ def on_company_admin_ended(
         .filter(reseller_id=end.reseller_id, is_current=True)
         .first()
     )
+    notice_key = f"company-admin-end:{end.pk}:"
     if account is not None:
-        cooling_off_restart(account=account, now=now)
+        cooling_off_restart(account=account, notice_key=notice_key)
     context = {
         "company": end.reseller.legal_name,
         "member": end.user.display_name,
@@ -348,7 +451,7 @@ def on_company_admin_ended(
         "removed": end.how == CompanyAdminEnd.How.REMOVED,
         "at": now,
         "masked_account": account.masked_account if account else "",
-        "cooling_off_until": account.cooling_off_until if account else None,
+        "cooling_off_until": cooling_off_estimate(now),
         "objection_link": company_admin_objection_link(end),
         "program_name": settings.PROGRAM_NAME,
         "support_email": settings.SUPPORT_EMAIL,
@@ -358,7 +461,7 @@ def on_company_admin_ended(
     )
     for language, emails in recipients.items():
         outbox_email_enqueue(
-            dedup_key=f"company-admin-end:{end.pk}:{language}",
+            dedup_key=f"{notice_key}{language}",
             recipients=emails,
             template=ADMIN_ENDED_TEMPLATE,
             context=context,

@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cashback.models import OutboxMessage, SecurityEvent
+from cashback.outbox import outbox_relay
 from payouts.services import bank_account_verify
-from payouts.services.holds import account_payment_block
+from payouts.services.holds import account_payment_block, bank_account_notices_record
 from resellers.models import CompanyAdminEnd, ResellerEvent
 from resellers.selectors import bank_notice_recipients_by_language
 from resellers.services import reseller_member_remove, user_membership_set
@@ -62,7 +63,7 @@ def test_a_removed_co_admin_is_told_restores_themself_and_freezes_the_money(clie
     assert "was removed as a company admin" in notice.subject
     link = LINK.search(notice.text_body).group(0)
 
-    account = submit(payout, user=attacker)
+    account = submit(payout, user=attacker, delivered=False)
     told = OutboxMessage.objects.get(
         dedup_key__startswith=f"bank-account:{account.pk}:new"
     )
@@ -92,8 +93,9 @@ def test_a_removed_co_admin_is_told_restores_themself_and_freezes_the_money(clie
     assert CompanyAdminEnd.objects.get().restored_at is not None
 
 
-def test_removing_an_admin_restarts_the_cooling_off_of_a_verified_account():
+def test_removing_an_admin_restarts_the_cooling_off_of_a_verified_account(settings):
     """An account an operator verified is held again as a new one is."""
+    settings.BANK_ACCOUNT_COOLING_OFF_DAYS = 3
     reseller = ResellerFactory()
     admin = UserFactory(reseller=reseller, is_company_admin=True)
     colleague = UserFactory(reseller=reseller, is_company_admin=True)
@@ -107,7 +109,12 @@ def test_removing_an_admin_restarts_the_cooling_off_of_a_verified_account():
     account.refresh_from_db()
     assert account.verified_at is None
     assert account_payment_block(account, now=now) is not None
+    # Counted from when the removal notice reached every admin.
+    outbox_relay(older_than=timedelta(0))
+    bank_account_notices_record(now=timezone.now())
+    account.refresh_from_db()
     days = settings.BANK_ACCOUNT_COOLING_OFF_DAYS
+    assert account.cooling_off_until == account.admins_told_at + timedelta(days=days)
     assert account_payment_block(account, now=now + timedelta(days=days + 1)) is None
 
 
