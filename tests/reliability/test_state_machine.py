@@ -23,8 +23,8 @@ from hypothesis.stateful import (
 )
 
 from cashback.outbox import outbox_relay
-from claims import corrections
 from claims import services as claims
+from claims import services as corrections
 from claims.models import Claim, ClaimEvent, RewardAdjustment
 from offers.models import Offer
 from payouts import models as payouts_models
