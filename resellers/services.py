@@ -15,6 +15,7 @@ from cashback.outbox import outbox_email_enqueue
 from cashback.security_log import security_event_record
 
 from .domain_policy import email_domain
+from .errors import ResellerError
 from .identifiers import company_name_key, org_number_validate
 from .importers import memberships_waiting_apply
 from .models import (
@@ -76,8 +77,10 @@ def reseller_register_user(
             email=user.email, country=country, org_number=org_number
         )
         if plan.outcome == Registration.TAKEN:
-            raise ValidationError(
-                {"org_number": org_number_taken_message()}, code="org_number_taken"
+            raise ResellerError(
+                org_number_taken_message(),
+                field="org_number",
+                code=ResellerError.Code.ORG_NUMBER_TAKEN,
             )
         if plan.outcome == Registration.JOIN:
             PendingMembership.objects.update_or_create(
@@ -103,8 +106,10 @@ def reseller_register_user(
                     ),
                 )
         except IntegrityError:
-            raise ValidationError(
-                {"org_number": org_number_taken_message()}, code="org_number_taken"
+            raise ResellerError(
+                org_number_taken_message(),
+                field="org_number",
+                code=ResellerError.Code.ORG_NUMBER_TAKEN,
             ) from None
         ResellerDomain.objects.create(reseller=reseller, domain=domain)
         memberships_waiting_apply(reseller=reseller)
@@ -240,14 +245,13 @@ def reseller_profile_update(
             if field in PROFILE_FIELDS and getattr(locked, field) != value
         }
         if "legal_name" in changed and reseller_has_claims(reseller=locked):
-            raise ValidationError(
-                {
-                    "legal_name": _(
-                        "Your company has filed claims, so its legal name can only "
-                        "be changed by the program team. Write to support."
-                    )
-                },
-                code="legal_name_locked",
+            raise ResellerError(
+                _(
+                    "Your company has filed claims, so its legal name can only "
+                    "be changed by the program team. Write to support."
+                ),
+                field="legal_name",
+                code=ResellerError.Code.LEGAL_NAME_LOCKED,
             )
         if not changed:
             return locked
@@ -282,14 +286,14 @@ def company_admin_last_check(*, reseller_id: int, member: User) -> None:
     move away its last one. Call inside the transaction; it locks the admins."""
     admins = company_admins_lock(reseller_id=reseller_id)
     if member.pk in {admin.pk for admin in admins} and len(admins) == 1:
-        raise ValidationError(
+        raise ResellerError(
             _(
                 "%(name)s is the company's only admin, and a company always "
                 "needs one to give its bank details: make a colleague admin "
                 "first."
             )
             % {"name": member.display_name},
-            code="last_admin",
+            code=ResellerError.Code.LAST_ADMIN,
         )
 
 
@@ -341,8 +345,9 @@ def reseller_member_remove(
     included, and restarts the account's cooling-off (issue 27)."""
     company_admin_require(reseller=reseller, actor=actor)
     if member.pk == actor.pk:
-        raise ValidationError(
-            _("You cannot remove yourself from the company."), code="self_removal"
+        raise ResellerError(
+            _("You cannot remove yourself from the company."),
+            code=ResellerError.Code.SELF_REMOVAL,
         )
     with transaction.atomic():
         company_admin_last_check(reseller_id=reseller.pk, member=member)
@@ -559,7 +564,11 @@ def reseller_status_set(*, reseller: Reseller, actor: User, status: str) -> bool
     `reseller_approve`, which also tells its admins.
     """
     if status not in Reseller.Status.values:
-        raise ValidationError({"status": _("Choose a status.")}, code="invalid")
+        raise ResellerError(
+            _("Choose a status."),
+            field="status",
+            code=ResellerError.Code.INVALID_STATUS,
+        )
     with transaction.atomic():
         locked = Reseller.objects.select_for_update().get(pk=reseller.pk)
         if locked.status == status:
@@ -585,7 +594,16 @@ def reseller_org_number_change(
         try:
             number = org_number_validate(country=locked.country.code, value=org_number)
         except ValidationError as error:
-            raise ValidationError({"org_number": error.messages}) from None
+            raise ResellerError(
+                {
+                    "org_number": [
+                        ValidationError(
+                            message, code=ResellerError.Code.INVALID_ORG_NUMBER
+                        )
+                        for message in error.messages
+                    ]
+                }
+            ) from None
         if number == locked.org_number:
             return locked
         taken = (
@@ -594,8 +612,10 @@ def reseller_org_number_change(
             .exists()
         )
         if taken:
-            raise ValidationError(
-                {"org_number": org_number_taken_message()}, code="org_number_taken"
+            raise ResellerError(
+                org_number_taken_message(),
+                field="org_number",
+                code=ResellerError.Code.ORG_NUMBER_TAKEN,
             )
         previous, locked.org_number = locked.org_number, number
         locked.save(update_fields=["org_number"])
@@ -620,8 +640,10 @@ def reseller_legal_name_change(
     """
     legal_name = " ".join((legal_name or "").split())
     if not legal_name:
-        raise ValidationError(
-            {"legal_name": _("Enter the company's legal name.")}, code="required"
+        raise ResellerError(
+            _("Enter the company's legal name."),
+            field="legal_name",
+            code=ResellerError.Code.REQUIRED,
         )
     with transaction.atomic():
         locked = Reseller.objects.select_for_update().get(pk=reseller.pk)
@@ -732,24 +754,24 @@ def company_admin_appoint(*, user: User, actor: User, ip: str | None = None) -> 
             .get(pk=user.pk)
         )
         if locked.reseller_id is None or not locked.is_active:
-            raise ValidationError(
+            raise ResellerError(
                 _(
                     "%(email)s belongs to no company: only a company's user "
                     "can be its admin."
                 )
                 % {"email": locked.email},
-                code="no_company",
+                code=ResellerError.Code.NO_COMPANY,
             )
         if not EmailAddress.objects.filter(
             user=locked, email__iexact=locked.email, verified=True
         ).exists():
-            raise ValidationError(
+            raise ResellerError(
                 _(
                     "%(email)s is not verified yet: only a verified user can "
                     "be a company admin."
                 )
                 % {"email": locked.email},
-                code="not_verified",
+                code=ResellerError.Code.NOT_VERIFIED,
             )
         if locked.is_company_admin:
             return locked
