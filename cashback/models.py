@@ -149,6 +149,10 @@ class SecurityEvent(models.Model):
         ACCOUNT_CLOSED = "account_closed", _("Account closed")
         PERMISSIONS_CHANGED = "permissions_changed", _("Permissions changed")
         GROUPS_CHANGED = "groups_changed", _("Groups changed")
+        COMPANY_ADMIN_ADDED = "company_admin_added", _("Company admin added")
+        COMPANY_ADMIN_REMOVED = "company_admin_removed", _("Company admin removed")
+        COMPANY_ADMIN_DEMOTED = "company_admin_demoted", _("Company admin demoted")
+        COMPANY_ADMIN_RESTORED = "company_admin_restored", _("Company admin restored")
 
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)

@@ -13,6 +13,18 @@ from offers.models import Offer
 from resellers.models import Reseller
 
 
+class BankAccountQuerySet(models.QuerySet):
+    def notice_undelivered(self) -> "BankAccountQuerySet":
+        """Accounts held because the notice that starts their cooling-off has
+        not yet reached the mail server for every admin (issue 27)."""
+        return self.filter(BankAccount.notice_undelivered_q())
+
+    def shared_waiting(self) -> "BankAccountQuerySet":
+        """Accounts with another company's number, waiting for an operator
+        to clear or refuse them (issue 27)."""
+        return self.filter(BankAccount.shared_waiting_q())
+
+
 class BankAccount(models.Model):
     """One version of a reseller's bank details; a change is a new version.
 
@@ -48,7 +60,16 @@ class BankAccount(models.Model):
     # Payment-redirection fraud (issue 15): a new account is paid only once
     # every company admin was told and did not object until
     # `cooling_off_until`, or once an operator verified it another way.
+    # Set once the outbox handed the notice named by `told_notice_key` (the
+    # dedup-key prefix of its messages) to the mail server for every admin;
+    # the cooling-off counts from then, never from the queueing (issue 27).
     admins_told_at = models.DateTimeField(_("admins told at"), null=True, blank=True)
+    told_notice_key = models.CharField(
+        _("notice whose delivery starts the cooling-off"),
+        max_length=120,
+        blank=True,
+        editable=False,
+    )
     cooling_off_until = models.DateTimeField(
         _("cooling-off until"), null=True, blank=True
     )
@@ -85,6 +106,8 @@ class BankAccount(models.Model):
     # Audit trail: who created or changed which version (encrypted field only).
     history = HistoricalRecords()
 
+    objects = BankAccountQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("bank account")
         verbose_name_plural = _("bank accounts")
@@ -110,6 +133,22 @@ class BankAccount(models.Model):
     @property
     def masked_account(self) -> str:
         return f"****{self.account_last4}"
+
+    @staticmethod
+    def notice_undelivered_q() -> Q:
+        """`notice_undelivered` as a condition, for counts beside others."""
+        return Q(admins_told_at__isnull=True, verified_at__isnull=True) & ~Q(
+            told_notice_key=""
+        )
+
+    @staticmethod
+    def shared_waiting_q() -> Q:
+        """`shared_waiting` as a condition, for counts beside others."""
+        return Q(
+            shared_with_other_reseller=True,
+            shared_cleared_at__isnull=True,
+            refused_at__isnull=True,
+        )
 
 
 class ExchangeRateQuerySet(models.QuerySet):

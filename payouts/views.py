@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from cashback.errors import PortalError
+from cashback.security import client_ip
 from resellers.access import approved_member_required, reseller_required
 
 from . import selectors, services
@@ -174,7 +175,13 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
 def bank_account_objection(request: HttpRequest, token: str) -> HttpResponse:
     """The e-mailed "this was not us" link: the signed token is the proof, so
     an admin who cannot sign in can still stop the money (a GET only asks, so
-    a mail scanner that opens links freezes nothing)."""
+    a mail scanner that opens links freezes nothing). A link about a removed
+    or demoted admin also restores them (issue 27)."""
+    end = selectors.company_admin_end_for_objection(
+        end_id=services.company_admin_objection_end_id(token)
+    )
+    if end is not None:
+        return _company_admin_objection(request, end)
     account_id = services.bank_account_objection_account_id(token)
     account = selectors.bank_account_for_objection(account_id=account_id)
     frozen = False
@@ -189,4 +196,19 @@ def bank_account_objection(request: HttpRequest, token: str) -> HttpResponse:
         "payouts/account_objection.html",
         {"account": account, "frozen": frozen or bool(account and account.frozen_at)},
         status=404 if account is None else 200,
+    )
+
+
+def _company_admin_objection(request: HttpRequest, end) -> HttpResponse:
+    done = end.restored_at is not None
+    restored = done
+    if request.method == "POST":
+        restored, _frozen = services.company_admin_objection(
+            end=end, ip=client_ip(request)
+        )
+        done = True
+    return render(
+        request,
+        "payouts/admin_removal_objection.html",
+        {"end": end, "done": done, "restored": restored},
     )

@@ -115,9 +115,7 @@ def _claims_seed(seed: DemoSeed) -> None:
     companies = [(nordlicens, anna)]
     for legal_name, org_number, email in OTHER_COMPANIES:
         company = _company(seed, legal_name, org_number)
-        companies.append(
-            (company, _user(seed, email=email, reseller=company, first_name="Demo"))
-        )
+        companies.append((company, _company_admin(seed, email, company)))
     slugs = [spec["slug"] for spec in offers_demo.OFFERS]
     offers = sorted(Offer.objects.filter(slug__in=slugs), key=lambda o: o.pk)
     pairs = [(company, offer) for offer in offers for company in companies]
@@ -132,6 +130,24 @@ def _claims_seed(seed: DemoSeed) -> None:
             state=CLAIM_STATES[index % len(CLAIM_STATES)],
             reviewer=reviewer,
         )
+
+
+def _company_admin(seed: DemoSeed, email: str, company: Reseller) -> User:
+    """The company's demo user, its admin: every demo company has someone who
+    may give its bank details (issue 27; a demo seeded before is mended)."""
+    user = _user(
+        seed,
+        email=email,
+        reseller=company,
+        first_name="Demo",
+        is_company_admin=True,
+        member_approved_at=timezone.now(),
+    )
+    if not user.is_company_admin:
+        user.is_company_admin = True
+        user.member_approved_at = user.member_approved_at or timezone.now()
+        user.save(update_fields=["is_company_admin", "member_approved_at"])
+    return user
 
 
 def _company(seed: DemoSeed, legal_name: str, org_number: str) -> Reseller:

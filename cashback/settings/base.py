@@ -401,6 +401,9 @@ EXCHANGE_RATE_CONFIRM_ABOVE_PERCENT = env.str(
 # A new or changed bank account is paid only this many days after every company
 # admin was told of it without objecting, unless an operator verified it first.
 BANK_ACCOUNT_COOLING_OFF_DAYS = env.int("BANK_ACCOUNT_COOLING_OFF_DAYS", default=3)
+# Bank-details notices also go to whoever stopped being a company admin in
+# this many days (issue 27: a removed co-admin still hears of a new account).
+FORMER_ADMIN_NOTICE_DAYS = env.int("FORMER_ADMIN_NOTICE_DAYS", default=30)
 # How long the "this was not us" link in those e-mails works.
 BANK_ACCOUNT_OBJECTION_MAX_AGE_DAYS = env.int(
     "BANK_ACCOUNT_OBJECTION_MAX_AGE_DAYS", default=30

@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from cashback.models import OutboxMessage
 from cashback.outbox import outbox_emails_enqueue_many
+from resellers.models import active_admin_exists
 from resellers.selectors import recipients_by_language
 
 from ..models import Payout, PayoutEvent, Reminder
+from .holds import bank_account_notices_record
 from .notifications import (
     BankDetailsLinks,
     bank_details_due,
@@ -44,6 +46,7 @@ class SweepResult:
     windows_started: int = 0
     reminders: int = 0
     forfeited: int = 0
+    accounts_told: int = 0
 
 
 def _windows_start(
@@ -122,9 +125,15 @@ def _due_sweep(
     """
     link = BankDetailsLinks()
     list_link = payouts_list_link()
-    due = Payout.objects.filter(
-        status=S.AWAITING_BANK_DETAILS, bank_details_due_at__lte=now
-    ).values_list(*_DUE_FIELDS, named=True)
+    # A company with no admin is neither reminded nor forfeited: nobody there
+    # may give bank details (issue 27); the operators' dashboard shows it.
+    due = (
+        Payout.objects.filter(
+            status=S.AWAITING_BANK_DETAILS, bank_details_due_at__lte=now
+        )
+        .filter(active_admin_exists())
+        .values_list(*_DUE_FIELDS, named=True)
+    )
     for rows in locked_batches(due, batch_size=batch_size):
         if progress:
             progress(len(rows))
@@ -278,6 +287,10 @@ def payouts_send_reminders(
     """
     now = now or timezone.now()
     result = SweepResult()
+    if not dry_run:
+        # New accounts whose notice reached every admin: their cooling-off
+        # starts (issue 27); the outbox's sent times, as for the windows.
+        result.accounts_told = bank_account_notices_record(now=now)
     result.windows_started = _windows_start(now, dry_run, batch_size, progress)
     _due_sweep(now, dry_run, batch_size, result, progress)
     return result

@@ -26,6 +26,7 @@ from payouts.models import Payout
 from payouts.services import PayoutError
 from portal.management.commands.seed_demo import local_demo_database
 from resellers.models import User
+from tests.payouts.conftest import notice_delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -198,7 +199,7 @@ def submit_bank_details() -> bool:
     )
     if payout is None:
         return False
-    payout_services.bank_account_submit(
+    account = payout_services.bank_account_submit(
         reseller=anna.reseller,
         user=anna,
         beneficiary_name=anna.reseller.legal_name,
@@ -208,6 +209,7 @@ def submit_bank_details() -> bool:
         currency="SEK",
         payout=payout,
     )
+    notice_delivered(account)  # its cooling-off runs from delivery (issue 27)
     return True
 
 
@@ -329,3 +331,12 @@ def test_only_the_default_sqlite_file_under_var_counts_as_the_local_demo(tmp_pat
         databases = {"default": {"ENGINE": sqlite, "NAME": name}}
         with mock.patch.dict(django_settings.DATABASES, databases):
             assert local_demo_database() == expected
+
+
+def test_every_demo_company_has_an_admin(demo):
+    """Somebody at each demo company may give its bank details (issue 27):
+    Fjällsoft AB's only user was a member nobody approved."""
+    from resellers.models import Reseller
+
+    for company in Reseller.objects.all():
+        assert company.members.filter(is_active=True, is_company_admin=True), company
