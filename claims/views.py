@@ -14,7 +14,7 @@ from cashback.models import SecurityEvent
 from cashback.security import client_ip
 from cashback.security_log import security_event_record
 from offers.eligibility import offer_eligibility
-from resellers.access import reseller_required
+from resellers.access import approval_wait, reseller_required
 
 from . import selectors, services
 from .forms import ClaimFileForm, DisputeForm, InvoiceUploadForm
@@ -89,7 +89,11 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "claims/claim_list.html",
-        {"page": page, "rows": claim_rows(page.object_list)},
+        {
+            "page": page,
+            "rows": claim_rows(page.object_list),
+            **approval_wait(request.user),
+        },
     )
 
 

@@ -10,7 +10,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from cashback.errors import PortalError
-from resellers.access import approved_member_required, reseller_required
+from resellers.access import (
+    approval_wait,
+    approved_member_required,
+    reseller_required,
+)
 
 from . import selectors, services
 from .forms import BankAccountForm, ConfirmAccountForm
@@ -38,7 +42,7 @@ def payout_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payouts/payout_list.html",
-        {"page": page, "Status": Payout.Status},
+        {"page": page, "Status": Payout.Status, **approval_wait(request.user)},
     )
 
 
