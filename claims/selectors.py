@@ -36,6 +36,9 @@ def claim_list_values(claims: QuerySet[Claim]) -> QuerySet:
         "disputed_at",
         "created_at",
         f"offer__{Offer.title_field()}",
+        # The payout app's reverse accessor: an approved claim's next step
+        # follows its payout (the portal's `claim_next_step` filter).
+        "payout__status",
         named=True,
     )
 

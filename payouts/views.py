@@ -30,6 +30,10 @@ def payout_list(request: HttpRequest) -> HttpResponse:
     payouts = selectors.payouts_for_reseller(
         reseller=request.reseller, viewer=request.user
     )
+    # From a claim's page: that claim's payout only.
+    claim = request.GET.get("claim", "").strip()
+    if claim:
+        payouts = payouts.filter(claim__reference=claim)
     page = Paginator(payouts, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
     for payout in page:
@@ -42,7 +46,12 @@ def payout_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payouts/payout_list.html",
-        {"page": page, "Status": Payout.Status, **approval_wait(request.user)},
+        {
+            "page": page,
+            "Status": Payout.Status,
+            "claim": claim,
+            **approval_wait(request.user),
+        },
     )
 
 

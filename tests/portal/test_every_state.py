@@ -67,7 +67,7 @@ def test_every_claim_state_renders_on_every_page(client, admin, state):
 @pytest.mark.parametrize("state", _payout_states())
 def test_every_payout_state_renders_on_every_page(client, admin, state):
     """Each payout state answers 200 on every page and is named in words on
-    the dashboard and the payouts page."""
+    the dashboard, the payouts page and its claim's page."""
     claim_state = (
         Claim.Status.IN_REVIEW
         if state == Payout.Status.CANCELLED
@@ -85,5 +85,5 @@ def test_every_payout_state_renders_on_every_page(client, admin, state):
     for name, url in _pages(payout.claim).items():
         response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
         assert response.status_code == 200, (name, state)
-        if name in ("dashboard", "payouts page"):
+        if name in ("dashboard", "payouts page", "claim page"):
             assert label in response.content.decode(), (name, state)
