@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from cashback.clock import program_today
 from cashback.errors import PortalError
 from resellers.access import (
     approval_wait,
@@ -36,7 +37,14 @@ def payout_list(request: HttpRequest) -> HttpResponse:
         payouts = payouts.filter(claim__reference=claim)
     page = Paginator(payouts, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
+    today = program_today(now)
     for payout in page:
+        payout.expected_by = payout.expected_payment_by(today)
+        # Before the notice has gone out: the date it states when written
+        # now; the window counts from when it is sent, so never earlier.
+        payout.due_by = payout.bank_details_due_at or services.bank_details_due(
+            now, payout.offer.bank_details_term_days
+        )
         # Why a ready payout waits (issue 15): the rule's own words.
         payout.hold_reason = (
             services.account_payment_block(payout.bank_account, now=now)

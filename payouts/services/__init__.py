@@ -46,6 +46,7 @@ from .holds import (
     bank_account_verify,
 )
 from .notifications import (
+    bank_details_due,
     bank_details_link,
     bank_details_link_payout_id,
     notice_dedup_keys,
@@ -80,6 +81,7 @@ __all__ = [
     "bank_account_submit",
     "bank_account_verify",
     "bank_accounts_reencrypt",
+    "bank_details_due",
     "bank_details_link",
     "bank_details_link_payout_id",
     "bank_file_upload",

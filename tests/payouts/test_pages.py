@@ -1,5 +1,6 @@
 """The reseller's payout pages: scoping, re-authentication, no-store, queries."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -164,3 +165,57 @@ def test_confirming_the_current_account_in_one_click(client, member, payout):
     assert response.status_code == 302
     payout.refresh_from_db()
     assert payout.status == Payout.Status.READY
+
+
+# Issue 28: "Expected payment by" showed past dates and disagreed with the
+# release date; a payout whose notice had not gone out said "the number of
+# days stated in the e-mail" instead of a date.
+
+
+def _expected_cell(client) -> str:
+    html = client.get(reverse("payouts:list"), HTTP_ACCEPT_LANGUAGE="en")
+    return html.content.decode().split("<tbody>", 1)[1]
+
+
+def test_expected_payment_is_never_before_the_release_date(client, time_machine):
+    time_machine.move_to(dt.datetime(2027, 1, 10, 12, tzinfo=dt.UTC), tick=False)
+    payout = PayoutFactory(
+        status=Payout.Status.READY,
+        release_date=dt.date(2027, 5, 20),
+        payment_deadline=dt.date(2027, 4, 29),
+    )
+    assert payout.expected_payment_by(dt.date(2027, 1, 10)) == dt.date(2027, 5, 20)
+    client.force_login(payout.claim.submitted_by)
+    body = _expected_cell(client)
+    assert "29 April 2027" not in body
+    assert body.count("20 May 2027") == 2  # release date and expected payment
+
+
+def test_expected_payment_is_never_in_the_past(client, time_machine):
+    """A payout past both dates and still waiting says when it will be paid
+    in words, not by a date gone by."""
+    time_machine.move_to(dt.datetime(2027, 6, 10, 12, tzinfo=dt.UTC), tick=False)
+    payout = PayoutFactory(status=Payout.Status.AWAITING_BANK_DETAILS)
+    assert payout.expected_payment_by(dt.date(2027, 6, 10)) is None
+    client.force_login(payout.claim.submitted_by)
+    body = _expected_cell(client)
+    assert "29 April 2027" not in body
+    assert "In the next payment run after the bank details are in" in body
+
+
+def test_a_paid_payout_shows_no_expected_date(client):
+    payout = PayoutFactory(status=Payout.Status.PAID)
+    assert payout.expected_payment_by(dt.date(2027, 1, 1)) is None
+
+
+def test_the_bank_details_deadline_is_a_date_before_the_notice_goes_out(
+    client, time_machine
+):
+    time_machine.move_to(dt.datetime(2027, 1, 10, 12, tzinfo=dt.UTC), tick=False)
+    payout = PayoutFactory(status=Payout.Status.AWAITING_BANK_DETAILS)
+    assert payout.notified_at is None
+    client.force_login(payout.claim.submitted_by)
+    body = _expected_cell(client)
+    assert "number of days stated in the e-mail" not in body
+    # The offer's five days from today, as the notice itself will state.
+    assert "by 15 January 2027" in body
