@@ -110,6 +110,12 @@ class BankAccount(models.Model):
         return f"{self.beneficiary_name} ****{self.account_last4}"
 
     @property
+    def can_be_confirmed(self) -> bool:
+        """Whether an admin may still confirm payouts to this account: not
+        once the bank refused it nor once the company froze it."""
+        return self.refused_at is None and self.frozen_at is None
+
+    @property
     def masked_account(self) -> str:
         return f"****{self.account_last4}"
 

@@ -6,7 +6,9 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
 from cashback.clock import program_today
@@ -159,7 +161,7 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
         if account_form.is_valid():
             data = account_form.cleaned_data
             try:
-                services.bank_account_submit(
+                account = services.bank_account_submit(
                     reseller=reseller,
                     user=request.user,
                     beneficiary_name=data["beneficiary_name"],
@@ -175,7 +177,27 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
             except services.PayoutError as error:
                 _apply_errors(account_form, error)
             else:
-                messages.success(request, _("Thank you: the bank details are saved."))
+                waiting = account.payouts.count()
+                messages.success(
+                    request,
+                    ngettext(
+                        "Thank you: the bank details are saved. %(count)s payout "
+                        "of the company waits until %(date)s: a new account is "
+                        "paid once every company admin had time to object, or "
+                        "once our operators verified it with you.",
+                        "Thank you: the bank details are saved. %(count)s payouts "
+                        "of the company wait until %(date)s: a new account is "
+                        "paid once every company admin had time to object, or "
+                        "once our operators verified it with you.",
+                        waiting,
+                    )
+                    % {
+                        "count": waiting,
+                        "date": date_format(
+                            timezone.localtime(account.cooling_off_until), "j F Y"
+                        ),
+                    },
+                )
                 return redirect("payouts:list")
     return render(
         request,
@@ -187,6 +209,12 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
             "confirm_form": confirm_form,
             "account_form": account_form,
             "awaiting": awaiting,
+            "confirmable": current is not None and current.can_be_confirmed,
+            # What saving a new account does to the company's other payouts.
+            "held_count": services.payouts_a_new_account_takes(
+                reseller_id=reseller.pk
+            ).count(),
+            "held_until": services.cooling_off_end(timezone.now()),
         },
     )
 

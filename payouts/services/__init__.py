@@ -26,7 +26,9 @@ from .bank_details import (
     bank_account_confirm,
     bank_account_submit,
     bank_accounts_reencrypt,
+    cooling_off_end,
     payment_files_reencrypt,
+    payouts_a_new_account_takes,
 )
 from .bank_results import (
     bank_file_upload,
@@ -91,6 +93,7 @@ __all__ = [
     "batch_create",
     "batch_payout_remove",
     "batch_release",
+    "cooling_off_end",
     "exchange_rate_add",
     "exchange_rate_change",
     "exchange_rate_confirm",
@@ -103,6 +106,7 @@ __all__ = [
     "payout_cancel",
     "payout_cycle_restart",
     "payout_open",
+    "payouts_a_new_account_takes",
     "payouts_schedule",
     "payouts_send_reminders",
     "transition_allowed",

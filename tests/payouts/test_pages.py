@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from payouts.models import BankAccount, Payout
 from payouts.services import bank_details_link
@@ -219,3 +220,50 @@ def test_the_bank_details_deadline_is_a_date_before_the_notice_goes_out(
     assert "number of days stated in the e-mail" not in body
     # The offer's five days from today, as the notice itself will state.
     assert "by 15 January 2027" in body
+
+
+# Issue 28: a new account silently held every pending payout of the company;
+# a bank-refused account was still offered with "Confirm this account".
+
+
+def test_the_page_says_a_new_account_holds_every_pending_payout(client, member, payout):
+    account_on_file(payout.reseller, member)
+    PayoutFactory(claim__reseller=payout.reseller, status=Payout.Status.SCHEDULED)
+    PayoutFactory(claim__reseller=payout.reseller, status=Payout.Status.PAID)
+    sign_in_fresh(client, member)
+    html = client.get(bank_url(payout), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    new_section = html.split("Or enter a new account", 1)[1]
+    assert "all 2 payouts of the company will wait" in new_section
+
+
+def test_the_confirmation_says_how_many_payouts_wait_and_until_when(
+    client, member, payout, time_machine, settings
+):
+    settings.BANK_ACCOUNT_COOLING_OFF_DAYS = 3
+    time_machine.move_to(dt.datetime(2027, 1, 10, 12, tzinfo=dt.UTC), tick=False)
+    sign_in_fresh(client, member)
+    response = client.post(
+        bank_url(payout),
+        {
+            "account-beneficiary_name": payout.reseller.legal_name,
+            "account-iban": "SE45 5000 0000 0583 9825 7466",
+            "account-bic": "ESSESESS",
+            "account-bank_country": "SE",
+            "account-currency": "SEK",
+            "account-address_confirmed": "on",
+            "account-submit": "1",
+        },
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = response.content.decode()
+    assert "1 payout of the company waits until 13 January 2027" in html
+
+
+def test_a_bank_refused_account_is_not_offered_for_confirmation(client, member, payout):
+    account = account_on_file(payout.reseller, member)
+    BankAccount.objects.filter(pk=account.pk).update(refused_at=timezone.now())
+    sign_in_fresh(client, member)
+    html = client.get(bank_url(payout), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Confirm this account" not in html
+    assert "The bank refused the account on file" in html
