@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from offers.models import Offer
 from resellers.models import Reseller, User
 
-from .models import Claim, ClaimEvent, InvoiceDocument
+from .models import Claim, ClaimEvent, InvoiceDocument, OpenAgreement
 
 
 def offer_to_claim(*, slug: str) -> Offer:
@@ -87,6 +87,19 @@ def claim_history_load(claim: Claim) -> Claim:
         ),
     )
     return claim
+
+
+def claim_unknown_numbers(claim: Claim) -> list[str]:
+    """The claim's active agreement numbers the ledger does not hold, in the
+    claim's order (one query; the agreements come prefetched by
+    `claim_history_load`): the filer is told at once (issue 28)."""
+    numbers = [a.agreement_number for a in claim.agreements.all() if a.is_active]
+    known = set(
+        OpenAgreement.objects.filter(agreement_number__in=numbers).values_list(
+            "agreement_number", flat=True
+        )
+    )
+    return [number for number in numbers if number not in known]
 
 
 def invoice_of_reseller(

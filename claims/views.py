@@ -22,6 +22,12 @@ from .models import Claim
 from .presentation import claim_rows, next_step, timeline
 
 CLAIMS_PER_PAGE = 20
+OPEN_STATES = (
+    Claim.Status.SUBMITTED,
+    Claim.Status.IN_REVIEW,
+    Claim.Status.INFO_REQUESTED,
+    Claim.Status.DISPUTED,
+)
 
 
 @reseller_required
@@ -120,6 +126,10 @@ def claim_detail(
         "agreements": claim.agreements.all(),
         "invoices": claim.invoices.all(),
         "timeline": timeline(claim),
+        # Told while a reviewer has yet to decide: what they will find.
+        "unknown_numbers": selectors.claim_unknown_numbers(claim)
+        if claim.status in OPEN_STATES
+        else [],
         "can_upload": claim.status == Claim.Status.INFO_REQUESTED,
         "can_withdraw": services.claim_can_withdraw(claim),
         "can_dispute": services.claim_can_dispute(claim),
