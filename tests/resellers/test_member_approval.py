@@ -38,7 +38,7 @@ from tests.resellers.factories import (
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
-WAITING = "A company admin must approve you"
+WAITING = "hidden until a company admin approves you"
 
 
 @pytest.fixture
