@@ -95,9 +95,44 @@ def _apply_errors(form, error: PortalError) -> None:
 @never_cache
 @reseller_required
 @approved_member_required
-@reauthentication_required
 def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
-    """Confirm the current account in one click or submit a new one (R3, R12)."""
+    """Confirm the current account in one click or submit a new one (R3, R12).
+
+    A member who is not an admin is told so at once; only an admin is asked
+    for their password again (issue 28: members were asked first, then told
+    they could not act)."""
+    if not request.user.is_company_admin:
+        return _bank_details_admins_only(request, payout_id)
+    return _bank_details_admin(request, payout_id)
+
+
+def _bank_details_admins_only(request: HttpRequest, payout_id: int) -> HttpResponse:
+    reseller = request.reseller
+    payout = selectors.payout_for_reseller(reseller=reseller, payout_id=payout_id)
+    awaiting = payout.status == Payout.Status.AWAITING_BANK_DETAILS
+    # Others see that details are needed and whom to ask (issue 15).
+    if request.method == "POST":
+        messages.error(
+            request,
+            _(
+                "Only a company admin can enter or confirm the company's bank "
+                "details. Ask one of your company admins."
+            ),
+        )
+    return render(
+        request,
+        "payouts/bank_details_admins_only.html",
+        {
+            "payout": payout,
+            "awaiting": awaiting,
+            "admins": selectors.company_admins(reseller=reseller),
+        },
+        status=403 if request.method == "POST" else 200,
+    )
+
+
+@reauthentication_required
+def _bank_details_admin(request: HttpRequest, payout_id: int) -> HttpResponse:
     reseller = request.reseller
     payout = selectors.payout_for_reseller(reseller=reseller, payout_id=payout_id)
     awaiting = payout.status == Payout.Status.AWAITING_BANK_DETAILS
@@ -105,26 +140,6 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
         messages.info(request, _("This payout needs no bank details now."))
         return redirect("payouts:list")
     current = selectors.current_bank_account(reseller=reseller)
-    if not request.user.is_company_admin:
-        # Others see that details are needed and whom to ask (issue 15).
-        if request.method == "POST":
-            messages.error(
-                request,
-                _(
-                    "Only a company admin can enter or confirm the company's bank "
-                    "details. Ask one of your company admins."
-                ),
-            )
-        return render(
-            request,
-            "payouts/bank_details_admins_only.html",
-            {
-                "payout": payout,
-                "awaiting": awaiting,
-                "admins": selectors.company_admins(reseller=reseller),
-            },
-            status=403 if request.method == "POST" else 200,
-        )
     currencies = payout.offer.payout_currencies_offered()
     initial = {
         "beneficiary_name": reseller.legal_name,

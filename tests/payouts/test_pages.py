@@ -267,3 +267,37 @@ def test_a_bank_refused_account_is_not_offered_for_confirmation(client, member, 
     html = client.get(bank_url(payout), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Confirm this account" not in html
     assert "The bank refused the account on file" in html
+
+
+# Issue 28: the bank-details invitation went to members who cannot act on it,
+# and a member who is not an admin was asked for their password first.
+
+
+def test_the_invitation_goes_to_company_admins_only(django_capture_on_commit_callbacks):
+    from cashback.models import OutboxMessage
+
+    claim = approved_claim()
+    colleague = UserFactory(reseller=claim.reseller, email="colleague@reseller.example")
+    payout = approve(claim)
+    notice = OutboxMessage.objects.get(dedup_key__contains=f"payout:{payout.pk}:")
+    assert claim.submitted_by.email in notice.recipients
+    assert colleague.email not in notice.recipients
+
+
+def test_members_are_told_an_admin_was_asked():
+    """The approval e-mail every member reads says the admins were asked."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("en"):
+        body = render_to_string("emails/claim_update_body.txt", {"kind": "approved"})
+    assert "We will ask you to submit or confirm" not in body
+    assert "We have asked your company admins" in body
+
+
+def test_a_member_who_is_not_an_admin_is_told_before_any_password(client, payout):
+    colleague = UserFactory(reseller=payout.reseller)
+    client.force_login(colleague)  # signed in long ago: no fresh password
+    response = client.get(bank_url(payout), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Only a company admin can enter or confirm" in response.content.decode()
