@@ -32,8 +32,7 @@ def test_no_epost_adress_in_the_portal_voice():
     wrong = [
         message.id
         for message in _catalogue()
-        if message.id
-        and any(re.search(r"\bepost", s, re.I) for s in _strings(message))
+        if message.id and any(re.search(r"\bepost", s, re.I) for s in _strings(message))
     ]
     assert wrong == []
 

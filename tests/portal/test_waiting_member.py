@@ -6,7 +6,6 @@ import pytest
 from django.urls import reverse
 
 from claims.models import Claim
-from payouts.models import Payout
 from tests.claims.factories import ClaimFactory
 from tests.payouts.factories import PayoutFactory
 from tests.resellers.factories import UserFactory
