@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from simple_history.models import HistoricalRecords
 
 from .models import SecurityEvent
-from .security import client_ip
+from .security import client_ip, second_factor_record_activation
 
 logger = logging.getLogger(__name__)
 Kind = SecurityEvent.Kind
@@ -103,6 +103,7 @@ def _mfa_added(sender, request, user, authenticator, **kwargs) -> None:
     security_event_record(
         kind=Kind.MFA_ADDED, request=request, user=user, type=authenticator.type
     )
+    second_factor_record_activation(request, user, authenticator)
 
 
 def _mfa_removed(sender, request, user, authenticator, **kwargs) -> None:

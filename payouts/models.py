@@ -1,5 +1,7 @@
 """Bank accounts, payouts, reminders, exchange rates and payment batches."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -129,6 +131,12 @@ class BankAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.beneficiary_name} ****{self.account_last4}"
+
+    @property
+    def can_be_confirmed(self) -> bool:
+        """Whether an admin may still confirm payouts to this account: not
+        once the bank refused it nor once the company froze it."""
+        return self.refused_at is None and self.frozen_at is None
 
     @property
     def masked_account(self) -> str:
@@ -470,6 +478,21 @@ class Payout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim.reference}: {self.amount} {self.currency}"
+
+    def expected_payment_by(self, today: dt.date) -> dt.date | None:
+        """The one home of the date a reseller is told to expect the money by:
+        the payment deadline (R15), never before the release date (R14);
+        None once paid, lapsed or cancelled, or when that date has passed
+        unpaid (the money then goes in the next payment run, no date to give).
+        """
+        if self.status in (
+            self.Status.PAID,
+            self.Status.FORFEITED,
+            self.Status.CANCELLED,
+        ):
+            return None
+        expected = max(self.release_date, self.payment_deadline)
+        return expected if expected >= today else None
 
     @property
     def failure_words(self) -> str:

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims import demo as claims_demo
-from claims.models import Claim, OpenAgreement
+from claims.models import Claim, ClaimEvent, OpenAgreement
 from offers import demo as offers_demo
 from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
 from payouts import demo as payouts_demo
@@ -331,4 +331,22 @@ def _approved_claim(
         decided_at=now,
     )
     claim.agreements.create(offer=offer, agreement_number=number)
+    # Its timeline as a filed and approved claim's reads (issue 28: the demo's
+    # approved claims showed an empty one).
+    ClaimEvent.objects.bulk_create(
+        [
+            ClaimEvent(
+                claim=claim,
+                kind=ClaimEvent.Kind.FILED,
+                to_status="submitted",
+                actor=user,
+            ),
+            ClaimEvent(
+                claim=claim,
+                kind=ClaimEvent.Kind.APPROVED,
+                from_status="submitted",
+                to_status=Claim.Status.APPROVED,
+            ),
+        ]
+    )
     return claim

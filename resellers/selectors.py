@@ -40,6 +40,16 @@ def reseller_members(*, reseller: Reseller) -> QuerySet[User]:
     )
 
 
+def members_waiting_for_approval(*, reseller: Reseller) -> QuerySet[User]:
+    """The company's active members no company admin has approved yet (R20),
+    oldest first: what the admins' overview asks them to look at."""
+    return (
+        User.objects.filter(reseller=reseller, is_active=True)
+        .exclude(approved_member_q())
+        .order_by("date_joined", "pk")
+    )
+
+
 def recipients_by_language(
     *,
     reseller_ids: Iterable[int],

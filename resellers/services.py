@@ -144,7 +144,8 @@ def reseller_member_join_pending(*, user: User) -> Reseller | None:
     """A colleague's address is verified: they join the company they chose.
 
     Only when the verified address is still on one of the company's domains;
-    otherwise the pending join is dropped.
+    otherwise the pending join is dropped. Before any address is verified it
+    waits, to be decided when one is.
     """
     with transaction.atomic():
         pending = (
@@ -156,13 +157,17 @@ def reseller_member_join_pending(*, user: User) -> Reseller | None:
         if pending is None:
             return None
         reseller = pending.reseller
-        pending.delete()
         verified_domains = {
             email_domain(address)
             for address in EmailAddress.objects.filter(
                 user=user, verified=True
             ).values_list("email", flat=True)
         }
+        if not verified_domains:
+            # Not checked yet (a Microsoft sign-up whose address Entra did not
+            # verify): the join waits for the portal's confirmation (issue 28).
+            return None
+        pending.delete()
         company_domains = set(reseller.domains.values_list("domain", flat=True))
         if user.reseller_id is not None or not verified_domains & company_domains:
             return None

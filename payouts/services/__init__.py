@@ -28,6 +28,7 @@ from .bank_details import (
     bank_account_submit,
     bank_accounts_reencrypt,
     payment_files_reencrypt,
+    payouts_a_new_account_takes,
 )
 from .bank_results import (
     bank_file_upload,
@@ -47,9 +48,11 @@ from .holds import (
     bank_account_verify,
     company_admin_objection,
     company_admin_objection_end_id,
+    cooling_off_estimate,
     on_company_admin_ended,
 )
 from .notifications import (
+    bank_details_due,
     bank_details_link,
     bank_details_link_payout_id,
     notice_dedup_keys,
@@ -85,6 +88,7 @@ __all__ = [
     "bank_account_submit",
     "bank_account_verify",
     "bank_accounts_reencrypt",
+    "bank_details_due",
     "bank_details_link",
     "bank_details_link_payout_id",
     "bank_file_upload",
@@ -96,6 +100,7 @@ __all__ = [
     "batch_release",
     "company_admin_objection",
     "company_admin_objection_end_id",
+    "cooling_off_estimate",
     "exchange_rate_add",
     "exchange_rate_change",
     "exchange_rate_confirm",
@@ -109,6 +114,7 @@ __all__ = [
     "payout_cancel",
     "payout_cycle_restart",
     "payout_open",
+    "payouts_a_new_account_takes",
     "payouts_schedule",
     "payouts_send_reminders",
     "transition_allowed",

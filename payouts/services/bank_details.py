@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -314,15 +314,26 @@ def bank_account_submit(
     return account
 
 
+def payouts_a_new_account_takes(*, reseller_id: int) -> QuerySet[Payout]:
+    """The company's payouts a new account applies to (`_siblings_move_to`),
+    so also those it holds until it may be paid: waiting for details, ready
+    or scheduled, not in a released batch. The bank-details page counts them
+    before an admin saves (issue 28)."""
+    return Payout.objects.filter(
+        Q(batch__isnull=True) | Q(batch__status=PaymentBatch.Status.DRAFT),
+        reseller_id=reseller_id,
+        status__in=[S.AWAITING_BANK_DETAILS, S.READY, S.SCHEDULED],
+    )
+
+
 def _siblings_move_to(account: BankAccount, user: User, *, skip: Payout | None) -> None:
     """New details apply to every open payout of the company not yet in a
     released batch: those waiting for details become ready on the account
     (when their offer pays in its currency), and those ready or scheduled in
     that currency are paid to it instead of the old one."""
     rows = (
-        Payout.objects.select_for_update(of=("self",))
-        .filter(reseller_id=account.reseller_id)
-        .filter(Q(batch__isnull=True) | Q(batch__status=PaymentBatch.Status.DRAFT))
+        payouts_a_new_account_takes(reseller_id=account.reseller_id)
+        .select_for_update(of=("self",))
         .select_related("claim", "reseller", "offer")
         .order_by("pk")
     )
@@ -374,7 +385,7 @@ def bank_account_confirm(
                 ),
                 code=PayoutError.Code.INVALID_BANK_DETAILS,
             ) from error
-        if account.refused_at is not None or account.frozen_at is not None:
+        if not account.can_be_confirmed:
             raise PayoutError(
                 _(
                     "The account on file cannot be paid any more: enter other "

@@ -110,7 +110,9 @@ def notice_dedup_keys(payout: Payout) -> list[str]:
 
 def notice_enqueue(payout: Payout, *, template: str = NOTICE_TEMPLATE) -> None:
     """Queue this cycle's bank-details notice (or the failed-payment one) to
-    the company's users, once per language (the outbox sends after commit).
+    the company's admins, the only ones who may give bank details (R20), once
+    per language (the outbox sends after commit). Members read on the claim
+    that the admins were asked.
 
     Not while the company has no active admin (issue 27): nobody could act on
     it, and its window would run out unseen. The notice goes out when an
@@ -133,9 +135,9 @@ def notice_enqueue(payout: Payout, *, template: str = NOTICE_TEMPLATE) -> None:
         max_reminders=payout.offer.max_reminders,
         time_zone=PROGRAM_TIME_ZONE,
     )
-    languages = recipients_by_language(reseller_ids=[payout.reseller_id])[
-        payout.reseller_id
-    ]
+    languages = recipients_by_language(
+        reseller_ids=[payout.reseller_id], admins_only=True
+    )[payout.reseller_id]
     for language, emails in languages.items():
         outbox_email_enqueue(
             dedup_key=notice_dedup_key(payout, language),

@@ -148,8 +148,13 @@ def _due_sweep(
             for days in {row.offer__reminder_interval_days for row in reminded}
         }
         _sweep_write(reminded, forfeited, due_at, now)
+        # A reminder asks for bank details: the admins only (R20); that the
+        # reward lapsed concerns everyone who may see the company's payouts.
         recipients = recipients_by_language(
             reseller_ids=[row.reseller_id for row in rows]
+        )
+        admins = recipients_by_language(
+            reseller_ids=[row.reseller_id for row in reminded], admins_only=True
         )
         emails = []
         for row in rows:
@@ -157,11 +162,13 @@ def _due_sweep(
             key = f"payout:{row.pk}:cycle:{row.cycle}"
             if sent < max_reminders:
                 template = "emails/payout_reminder"
+                to = admins
                 key = f"{key}:reminder:{sent + 1}"
                 number = sent + 1
                 due = due_at[row.offer__reminder_interval_days]
             else:
                 template = "emails/payout_forfeited"
+                to = recipients
                 key = f"{key}:forfeited"
                 number, due = sent, None
             context = payout_email_context(
@@ -175,7 +182,7 @@ def _due_sweep(
                 max_reminders=max_reminders,
                 due_at=due,
             )
-            for language, emails_of in recipients.get(row.reseller_id, {}).items():
+            for language, emails_of in to.get(row.reseller_id, {}).items():
                 emails.append(
                     {
                         "dedup_key": f"{key}:{language}",
