@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from cashback.admin import ReadOnlyAdmin
 from cashback.clock import program_today
 
 from .models import (
@@ -26,17 +27,6 @@ from .reconciliation import batches_reconciled
 
 UPLOAD_PERMISSION = "payouts.record_bank_result"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class BankFileUploadForm(forms.Form):
@@ -53,7 +43,7 @@ class BankFileUploadForm(forms.Form):
 
 
 @admin.register(InboundBankFile)
-class InboundBankFileAdmin(_ReadOnly):
+class InboundBankFileAdmin(ReadOnlyAdmin):
     """Each file found in the bank's inbound folder or uploaded: read, or
     refused and why."""
 
@@ -127,7 +117,7 @@ class InboundBankFileAdmin(_ReadOnly):
 
 
 @admin.register(OutboundBankFile)
-class OutboundBankFileAdmin(_ReadOnly):
+class OutboundBankFileAdmin(ReadOnlyAdmin):
     """Each batch's pain.001 as written to the bank's outbound folder."""
 
     list_display = ["written_at", "name", "batch"]
@@ -140,7 +130,7 @@ class OutboundBankFileAdmin(_ReadOnly):
 
 
 @admin.register(BankDiscrepancy)
-class BankDiscrepancyAdmin(_ReadOnly):
+class BankDiscrepancyAdmin(ReadOnlyAdmin):
     """What a bank file said that was not applied: for an operator to settle."""
 
     list_display = [
@@ -162,7 +152,7 @@ class BankDiscrepancyAdmin(_ReadOnly):
 
 
 @admin.register(BatchReconciliation)
-class BatchReconciliationAdmin(_ReadOnly):
+class BatchReconciliationAdmin(ReadOnlyAdmin):
     """Each released batch and the bank's answers: accepted, booked, rejected,
     returned, and not settled N business days after release."""
 

@@ -25,16 +25,13 @@ from resellers.identifiers import company_name_key
 from resellers.models import User
 from resellers.selectors import recipients_by_language
 
-from ..models import BankAccount, PaymentBatch, Payout
+from ..models import OPERATORS_GROUP, BankAccount, PaymentBatch, Payout
 from .errors import PayoutError
 from .transitions import S
 
 OBJECTION_SALT = "payouts.bank-account-objection"
 ANNOUNCE_TEMPLATE = "emails/bank_account_changed"
 FROZEN_TEMPLATE = "emails/bank_account_frozen"
-# The same group that receives the deadline summary (scheduling.OPERATORS_GROUP);
-# named here too so that this module does not import the scheduling one.
-OPERATORS_GROUP = "Operators"
 
 
 class Announcement:
@@ -89,8 +86,8 @@ def account_payment_refuse_if_blocked(payout: Payout, *, now: datetime) -> None:
     block = account_payment_block(payout.bank_account, now=now)
     if block is not None:
         raise PayoutError(
-            _("Payout %(id)s cannot be paid yet: %(reason)s.")
-            % {"id": payout.pk, "reason": block},
+            _("The payout of %(claim)s cannot be paid yet: %(reason)s.")
+            % {"claim": payout.claim.reference, "reason": block},
             code=PayoutError.Code.ACCOUNT_HELD,
         )
 
