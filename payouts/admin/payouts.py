@@ -21,6 +21,15 @@ from ..models import BatchChangeReason, Payout, PayoutEvent, Reminder
 from ..queue import DEADLINE_PAST, DEADLINE_SOON, SCHEDULED_STATUSES, deadline_q
 
 
+class CurrencyFilter(admin.AllValuesFieldListFilter):
+    """Each currency once, by its code; a payout whose currency is not chosen
+    yet (no bank details) has none, and an empty link names nothing."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.lookup_choices = [code for code in self.lookup_choices if code]
+
+
 class CancelForm(ReasonForm):
     """Why a payout is cancelled: a correction reason, told to the reseller."""
 
@@ -177,8 +186,8 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdmin):
     ]
     list_filter = [
         "status",
-        "currency",
-        "payout_currency",
+        ("currency", CurrencyFilter),
+        ("payout_currency", CurrencyFilter),
         DeadlineRiskFilter,
         ScheduledFilter,
         ForfeitedThisWeekFilter,

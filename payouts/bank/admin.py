@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -157,7 +158,7 @@ class BatchReconciliationAdmin(ReadOnlyAdmin):
     returned, and not settled N business days after release."""
 
     list_display = [
-        "message_id",
+        "batch",
         "currency",
         "status",
         "released_at",
@@ -182,6 +183,12 @@ class BatchReconciliationAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return batches_reconciled(today=program_today())
+
+    @admin.display(description=_("batch"), ordering="message_id")
+    def batch(self, obj):
+        """The row opens its batch: its payouts, who built and released it."""
+        url = reverse("admin:payouts_paymentbatch_change", args=[obj.pk])
+        return render_to_string("admin/link.html", {"url": url, "text": obj.message_id})
 
     @admin.display(description=_("payments"), ordering="payments")
     def payments(self, obj) -> int:
