@@ -22,7 +22,7 @@ from django.utils.translation import ngettext
 from cashback.admin import admin_action_run, admin_action_with_form
 from cashback.exports import ExportMixin
 
-from .. import corrections, services
+from .. import services
 from ..models import Claim, ClaimEvent, OpenAgreement, RewardAdjustment
 from .filters import AgeFilter, CountryFilter, WaitingFilter
 from .forms import AdjustRewardForm, RejectForm, RequestInvoiceForm, ReverseApprovalForm
@@ -407,7 +407,7 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
             queryset,
             form_class=ReverseApprovalForm,
             title=_("Reverse approvals: the claims go back to review"),
-            run=lambda form, claim: corrections.claim_approval_reverse(
+            run=lambda form, claim: services.claim_approval_reverse(
                 claim=claim,
                 actor=request.user,
                 to=Claim.Status.IN_REVIEW,
@@ -433,7 +433,7 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
             queryset,
             form_class=AdjustRewardForm,
             title=_("Adjust rewards"),
-            run=lambda form, claim: corrections.claim_reward_adjust(
+            run=lambda form, claim: services.claim_reward_adjust(
                 claim=claim,
                 actor=request.user,
                 amount=form.cleaned_data["amount"],
@@ -464,7 +464,7 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
             self,
             request,
             pending,
-            run=lambda adjustment: corrections.claim_reward_adjustment_confirm(
+            run=lambda adjustment: services.claim_reward_adjustment_confirm(
                 adjustment=adjustment, actor=request.user
             ),
             done=lambda count, names: (

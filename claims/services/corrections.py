@@ -3,7 +3,7 @@ reward (four eyes on a raise), and agreement numbers freed once a rejection
 is final.
 
 Each is one transaction on the locked claim with its ClaimEvent and the
-company's e-mail (`services._move`). Where the payout must follow, the
+company's e-mail (`transitions.claim_move`). Where the payout must follow, the
 payouts app does it on a domain signal sent inside the same transaction
 (claims imports nothing of payouts); its refusal, a PortalError, rolls the
 whole correction back and reaches the caller as a ClaimError.
@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cashback.errors import PortalError
+from cashback.reasons import reason_words_require
 from resellers.models import User
 
-from .models import (
+from ..models import (
     Claim,
     ClaimAgreement,
     ClaimEvent,
@@ -28,29 +29,21 @@ from .models import (
     RejectionReason,
     RewardAdjustment,
 )
-from .services import (
-    ClaimError,
-    _lock,
-    _move,
-    _notify,
-    _refuse,
-    _require_impartial,
-    _require_reviewer,
-)
-from .signals import claim_approval_reversed, claim_reward_adjusted
-
-S = Claim.Status
+from ..signals import claim_approval_reversed, claim_reward_adjusted
+from .access import require_impartial, require_reviewer
+from .errors import ClaimError
+from .notifications import claim_notify
+from .transitions import S, claim_lock, claim_move
 
 
 def _reason(reason_code: str, reason: str, codes) -> str:
-    reason = (reason or "").strip()
-    if reason_code not in codes:
-        raise _refuse(
-            _("Give the reason for the correction."), "reason_code", "reason_required"
-        )
-    if reason_code == "other" and not reason:
-        raise _refuse(_("Explain the reason for “Other”."), "reason", "reason_required")
-    return reason
+    return reason_words_require(
+        code=reason_code,
+        words=reason,
+        codes=codes,
+        error=ClaimError,
+        missing_code=_("Give the reason for the correction."),
+    )
 
 
 def _as_claim_error(error: PortalError) -> ClaimError:
@@ -75,7 +68,7 @@ def claim_approval_reverse(
     goes back to review (a correction reason) or to rejected (a rejection
     reason, with a new dispute window), the payout is cancelled, the company
     is told why. A payout in a released batch refuses it."""
-    _require_reviewer(actor)
+    require_reviewer(actor)
     if to == S.REJECTED:
         reason = _reason(reason_code, reason, RejectionReason.values)
     elif to == S.IN_REVIEW:
@@ -84,8 +77,8 @@ def claim_approval_reverse(
         raise ValueError(f"An approval is reversed to review or rejection, not {to}.")
     try:
         with transaction.atomic():
-            claim = _lock(claim, "reverse_approval")
-            _require_impartial(claim, actor)
+            claim = claim_lock(claim, "reverse_approval")
+            require_impartial(claim, actor)
             fields = ["reviewer"]
             claim.reviewer = actor
             if to == S.REJECTED:
@@ -98,7 +91,7 @@ def claim_approval_reverse(
                 claim.decision_reason_code = ""
                 claim.decision_reason = ""
                 fields += ["decided_at", "decision_reason_code", "decision_reason"]
-            _move(
+            claim_move(
                 claim,
                 to=to,
                 kind=ClaimEvent.Kind.APPROVAL_REVERSED,
@@ -135,10 +128,10 @@ def _amount(value) -> Decimal:
     except (InvalidOperation, ValueError):
         amount = None
     if amount is None or not amount.is_finite() or amount < 0:
-        raise _refuse(
+        raise ClaimError(
             _("Enter the corrected reward as an amount of 0 or more."),
-            "amount",
-            "invalid_amount",
+            field="amount",
+            code=ClaimError.Code.INVALID_AMOUNT,
         )
     return amount
 
@@ -155,21 +148,21 @@ def claim_reward_adjust(
     the computed reward and the limit) applies at once; a raise waits for a
     second reviewer (`claim_reward_adjustment_confirm`). An earlier adjustment
     still waiting is replaced."""
-    _require_reviewer(actor)
+    require_reviewer(actor)
     amount = _amount(amount)
     reason = _reason(reason_code, reason, CorrectionReason.values)
     try:
         with transaction.atomic():
-            claim = _lock(claim, "adjust_reward")
-            _require_impartial(claim, actor)
+            claim = claim_lock(claim, "adjust_reward")
+            require_impartial(claim, actor)
             if claim.reward_amount is None:
-                raise _refuse(
+                raise ClaimError(
                     _(
                         "%(reference)s has no computed reward yet: re-run the "
                         "validation first."
                     )
                     % {"reference": claim.reference},
-                    code="no_reward",
+                    code=ClaimError.Code.NO_REWARD,
                 )
             RewardAdjustment.objects.filter(
                 claim=claim, status=RewardAdjustment.Status.PENDING
@@ -210,23 +203,23 @@ def claim_reward_adjustment_confirm(
 ) -> RewardAdjustment:
     """A second reviewer confirms a raised reward (four eyes): never the one
     who proposed it."""
-    _require_reviewer(actor)
+    require_reviewer(actor)
     try:
         with transaction.atomic():
-            claim = _lock(adjustment.claim, "adjust_reward")
-            _require_impartial(claim, actor)
+            claim = claim_lock(adjustment.claim, "adjust_reward")
+            require_impartial(claim, actor)
             adjustment = RewardAdjustment.objects.select_for_update().get(
                 pk=adjustment.pk
             )
             if adjustment.status != RewardAdjustment.Status.PENDING:
-                raise _refuse(
+                raise ClaimError(
                     _("This adjustment is no longer waiting for a confirmation."),
-                    code="not_pending",
+                    code=ClaimError.Code.NOT_PENDING,
                 )
             if adjustment.requested_by_id == actor.pk:
-                raise _refuse(
+                raise ClaimError(
                     _("Four eyes: another reviewer must confirm your adjustment."),
-                    code="four_eyes",
+                    code=ClaimError.Code.FOUR_EYES,
                 )
             adjustment.confirmed_by = actor
             adjustment.confirmed_at = timezone.now()
@@ -255,7 +248,7 @@ def _apply(claim: Claim, adjustment: RewardAdjustment, actor: User) -> None:
         adjusted_amount=adjustment.amount,
     )
     event.save()
-    _notify(claim, event)
+    claim_notify(claim, event)
     if claim.status == S.APPROVED:
         claim_reward_adjusted.send(
             sender=Claim,
