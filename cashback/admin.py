@@ -1,13 +1,21 @@
+"""The kernel's admin: the outbox, the schedules, the security log, and the one
+way an admin action asks for a form and runs a service per selected row
+(`admin_action_with_form`, `admin_action_run`), which every app's actions use."""
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
 from allauth.account import admin as account_admin
 from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import OuterRef, Subquery
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import PeriodicTask
@@ -15,6 +23,135 @@ from django_celery_beat.models import PeriodicTask
 from .exports import ExportMixin
 from .jobs import JOBS, JobNotFound, job_is_known, job_run_now
 from .models import JobRun, OutboxMessage, SecurityEvent
+
+# The marker an action's own page posts with its form; "confirm" is what the
+# pages posted before they shared this helper.
+ACTION_FORM_SUBMITTED = ("apply", "confirm")
+NAMES_SHOWN = 20  # rows named in one message; the rest are counted
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows written only by services: viewable, never added, edited or deleted
+    by hand (actions call the services)."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+def names_text(names: Sequence[str]) -> str:
+    """ "CB-1, CB-2 and 3 more": what a message names, never a page of it."""
+    shown = ", ".join(names[:NAMES_SHOWN])
+    if len(names) <= NAMES_SHOWN:
+        return shown
+    return _("%(names)s and %(count)d more") % {
+        "names": shown,
+        "count": len(names) - NAMES_SHOWN,
+    }
+
+
+def admin_action_run(
+    modeladmin: admin.ModelAdmin,
+    request,
+    items: Iterable,
+    *,
+    run: Callable[[Any], Any],
+    done: Callable[[int, str], str] | None,
+    name: Callable[[Any], str] = str,
+) -> list:
+    """Call `run(item)` (a service) per item. A refusal (a ValidationError, the
+    base of every app's error) is an error message naming the item, and the
+    others go on; the items done are named in one success message,
+    `done(count, names)`. Returns what each successful `run` returned."""
+    results, names = [], []
+    for item in items:
+        try:
+            results.append(run(item))
+        except ValidationError as error:
+            modeladmin.message_user(
+                request, f"{name(item)}: {' '.join(error.messages)}", messages.ERROR
+            )
+        else:
+            names.append(name(item))
+    if names and done is not None:
+        modeladmin.message_user(
+            request, done(len(names), names_text(names)), messages.SUCCESS
+        )
+    return results
+
+
+def language_name(code: str) -> str:
+    """A language's name in the current language ("svenska" -> "Swedish")."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+def admin_action_with_form(
+    modeladmin: admin.ModelAdmin,
+    request,
+    queryset,
+    *,
+    form_class,
+    title: str,
+    run: Callable[[Any, Any], Any],
+    done: Callable[[int, str], str],
+    intro: str = "",
+    name: Callable[[Any], str] = str,
+    reader_language: Callable[[Any], str] | None = None,
+    submit: str = "",
+    form_kwargs: dict | None = None,
+    template: str = "admin/action_form.html",
+    context: dict | None = None,
+):
+    """An admin action that needs words first: its own page with `form_class`,
+    then `run(form, item)` per selected row through admin_action_run.
+
+    `reader_language(item)` names the language the row's reseller reads, shown
+    beside it so the person writing knows who reads their words. A page that
+    shows more (a batch's payouts) extends the template with `context`."""
+    bound = any(marker in request.POST for marker in ACTION_FORM_SUBMITTED)
+    form = form_class(request.POST if bound else None, **(form_kwargs or {}))
+    if bound and form.is_valid():
+        admin_action_run(
+            modeladmin,
+            request,
+            queryset,
+            run=lambda item: run(form, item),
+            done=done,
+            name=name,
+        )
+        return None
+    rows = [
+        (
+            item.pk,
+            name(item),
+            language_name(reader_language(item)) if reader_language else "",
+        )
+        for item in queryset
+    ]
+    return TemplateResponse(
+        request,
+        template,
+        {
+            **modeladmin.admin_site.each_context(request),
+            **(context or {}),
+            "title": title,
+            "intro": intro,
+            "form": form,
+            "rows": rows,
+            "action": request.POST.get("action", ""),
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            "submit": submit or _("Confirm"),
+            "opts": modeladmin.model._meta,
+        },
+    )
 
 
 @admin.register(OutboxMessage)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cashback import reasons
 from cashback.clock import program_day_start
 from cashback.models import StateChangeEvent
 from cashback.money import money
@@ -148,12 +149,8 @@ EVENT_REASONS = {
 
 def reason_in_words(code: str, text: str) -> str:
     """A decision's reason in the current language: the code's label, then the
-    reviewer's own words; "other" (and no code) shows only the words."""
-    text = (text or "").strip()
-    if not code or code == RejectionReason.OTHER or code not in EVENT_REASONS:
-        return text
-    label = str(EVENT_REASONS[code])
-    return f"{label}. {text}" if text else label
+    reviewer's own words (cashback.reasons)."""
+    return reasons.reason_in_words(code, text, EVENT_REASONS)
 
 
 class Claim(models.Model):
@@ -169,9 +166,14 @@ class Claim(models.Model):
 
     reference = models.CharField(_("reference"), max_length=20, unique=True)
     reseller = models.ForeignKey(
-        Reseller, on_delete=models.PROTECT, related_name="claims"
+        Reseller,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        verbose_name=_("reseller"),
     )
-    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="claims")
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="claims", verbose_name=_("offer")
+    )
     # Copied from the offer when filed: the "one claim per reseller" rule is a
     # database constraint on it.
     claim_mode = models.CharField(
@@ -181,8 +183,11 @@ class Claim(models.Model):
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         related_name="submitted_claims",
+        verbose_name=_("submitted by"),
     )
-    terms = models.ForeignKey(Terms, on_delete=models.PROTECT, related_name="claims")
+    terms = models.ForeignKey(
+        Terms, on_delete=models.PROTECT, related_name="claims", verbose_name=_("terms")
+    )
     terms_accepted_at = models.DateTimeField(_("terms accepted at"))
     terms_accepted_ip = models.GenericIPAddressField(
         _("terms accepted from IP"), null=True, blank=True
@@ -215,6 +220,7 @@ class Claim(models.Model):
         related_name="reviewed_claims",
         null=True,
         blank=True,
+        verbose_name=_("reviewer"),
     )
     decision_reason_code = models.CharField(
         _("decision reason"),
@@ -310,9 +316,14 @@ class ClaimAgreement(models.Model):
     """An agreement number a claim covers; once per offer for as long as it counts."""
 
     claim = models.ForeignKey(
-        Claim, on_delete=models.CASCADE, related_name="agreements"
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="agreements",
+        verbose_name=_("claim"),
     )
-    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="+")
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="+", verbose_name=_("offer")
+    )
     agreement_number = models.CharField(_("agreement number"), max_length=20)
     # False once the claim is withdrawn, so the number can be claimed again.
     is_active = models.BooleanField(default=True)
@@ -338,14 +349,25 @@ class ClaimAgreement(models.Model):
 class DuplicateAttempt(models.Model):
     """Another reseller tried to claim an agreement number already claimed (R7)."""
 
-    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="+")
+    offer = models.ForeignKey(
+        Offer, on_delete=models.CASCADE, related_name="+", verbose_name=_("offer")
+    )
     agreement_number = models.CharField(_("agreement number"), max_length=20)
-    reseller = models.ForeignKey(Reseller, on_delete=models.CASCADE, related_name="+")
+    reseller = models.ForeignKey(
+        Reseller, on_delete=models.CASCADE, related_name="+", verbose_name=_("reseller")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("user"),
     )
     existing_claim = models.ForeignKey(
-        Claim, on_delete=models.CASCADE, related_name="duplicate_attempts"
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="duplicate_attempts",
+        verbose_name=_("existing claim"),
     )
     attempted_at = models.DateTimeField(_("attempted at"), auto_now_add=True)
 
@@ -376,7 +398,9 @@ class ClaimEvent(StateChangeEvent):
         REWARD_ADJUSTED = "reward_adjusted", _("Reward adjusted")
         NUMBERS_FREED = "numbers_freed", _("Agreement numbers freed")
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="events")
+    claim = models.ForeignKey(
+        Claim, on_delete=models.CASCADE, related_name="events", verbose_name=_("claim")
+    )
     kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
     # A rejection's or correction's reason code; `message` then holds the
     # person's own words.
@@ -425,7 +449,10 @@ class RewardAdjustment(models.Model):
         SUPERSEDED = "superseded", _("Replaced by a later adjustment")
 
     claim = models.ForeignKey(
-        Claim, on_delete=models.CASCADE, related_name="reward_adjustments"
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="reward_adjustments",
+        verbose_name=_("claim"),
     )
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.PENDING
@@ -440,7 +467,10 @@ class RewardAdjustment(models.Model):
     )
     reason = models.TextField(_("explanation"), blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("proposed by"),
     )
     requested_at = models.DateTimeField(_("proposed at"), auto_now_add=True)
     confirmed_by = models.ForeignKey(
@@ -449,6 +479,7 @@ class RewardAdjustment(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        verbose_name=_("confirmed by"),
     )
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
 
@@ -475,7 +506,12 @@ class RewardAdjustment(models.Model):
 class InvoiceDocument(models.Model):
     """A customer-invoice copy a reseller uploaded when a reviewer asked (R9)."""
 
-    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="invoices")
+    claim = models.ForeignKey(
+        Claim,
+        on_delete=models.CASCADE,
+        related_name="invoices",
+        verbose_name=_("claim"),
+    )
     file = models.FileField(
         _("file"), upload_to=invoice_upload_to, storage=private_storage
     )
@@ -484,7 +520,10 @@ class InvoiceDocument(models.Model):
     size = models.PositiveIntegerField(_("size in bytes"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cashback.clock import program_today
+from cashback.money import money, percent
 from offers.eligibility import (
     CriterionOutcome,
     claim_window_outcome,
@@ -160,26 +161,23 @@ def _reward(
         left_out = [row.agreement_number for row in eligible if row not in counted]
         revenue = sum((row.revenue for row in counted), Decimal(0))
         amount = revenue * value / Decimal(100)
-        explanation = _("%(value)s %% of eligible revenue %(revenue)s %(currency)s") % {
-            "value": value.normalize(),
-            "revenue": revenue,
-            "currency": offer.reward_currency,
+        explanation = _("%(percent)s of eligible revenue %(revenue)s") % {
+            "percent": percent(value),
+            "revenue": money(revenue, offer.reward_currency),
         }
     elif offer.reward_basis == Offer.RewardBasis.AMOUNT_PER_SEAT:
         seats = sum(row.seats for row in eligible)
         amount = seats * value
-        explanation = _("%(seats)s eligible seats × %(value)s %(currency)s") % {
+        explanation = _("%(seats)s eligible seats × %(value)s") % {
             "seats": seats,
-            "value": value.normalize(),
-            "currency": offer.reward_currency,
+            "value": money(value, offer.reward_currency),
         }
     else:
         customers = len({row.customer_id for row in eligible if row.new_customer})
         amount = customers * value
-        explanation = _("%(count)s net new customers × %(value)s %(currency)s") % {
+        explanation = _("%(count)s net new customers × %(value)s") % {
             "count": customers,
-            "value": value.normalize(),
-            "currency": offer.reward_currency,
+            "value": money(value, offer.reward_currency),
         }
     return amount.quantize(CENT, rounding=ROUND_HALF_UP), left_out, explanation
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from cashback import reasons
 from cashback.models import StateChangeEvent
 from claims.models import Claim, CorrectionReason, seen_by_q
 from offers.models import Offer
@@ -35,7 +36,10 @@ class BankAccount(models.Model):
     """
 
     reseller = models.ForeignKey(
-        Reseller, on_delete=models.PROTECT, related_name="bank_accounts"
+        Reseller,
+        on_delete=models.PROTECT,
+        related_name="bank_accounts",
+        verbose_name=_("reseller"),
     )
     version = models.PositiveIntegerField(_("version"))
     is_current = models.BooleanField(_("current"), default=True)
@@ -56,7 +60,10 @@ class BankAccount(models.Model):
         _("same account as another reseller"), default=False, db_index=True
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Payment-redirection fraud (issue 15): a new account is paid only once
@@ -82,6 +89,7 @@ class BankAccount(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        verbose_name=_("verified by"),
     )
     verification_method = models.TextField(_("how it was verified"), blank=True)
     # "This was not us": nothing is paid to a frozen account.
@@ -102,6 +110,7 @@ class BankAccount(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        verbose_name=_("cleared by"),
     )
     shared_cleared_reason = models.TextField(_("why sharing is cleared"), blank=True)
 
@@ -239,6 +248,11 @@ class ExchangeRate(models.Model):
         )
 
 
+# The staff group of operators: they receive the deadline summary and the
+# alerts about held accounts and refused batches.
+OPERATORS_GROUP = "Operators"
+
+
 class BatchChangeReason(models.TextChoices):
     """Why an operator took a payout out of a draft batch or cancelled the batch:
     stored as the code, shown in the reader's language with the operator's words."""
@@ -255,12 +269,8 @@ class BatchChangeReason(models.TextChoices):
 
 def batch_reason_in_words(code: str, text: str) -> str:
     """A batch change's reason in the current language: the code's label, then
-    the operator's words; "other" (and no code) shows only the words."""
-    text = (text or "").strip()
-    if not code or code == BatchChangeReason.OTHER or code not in BatchChangeReason:
-        return text
-    label = str(BatchChangeReason(code).label)
-    return f"{label}. {text}" if text else label
+    the operator's words (cashback.reasons)."""
+    return reasons.reason_in_words(code, text, dict(BatchChangeReason.choices))
 
 
 class PaymentBatch(models.Model):
@@ -286,7 +296,10 @@ class PaymentBatch(models.Model):
     )
     message_id = models.CharField(_("message id"), max_length=35, unique=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     released_by = models.ForeignKey(
@@ -295,6 +308,7 @@ class PaymentBatch(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        verbose_name=_("released by"),
     )
     released_at = models.DateTimeField(_("released at"), null=True, blank=True)
     # Encrypted at rest (crypto.payment_file_encrypt): read payment_file_xml().
@@ -308,6 +322,7 @@ class PaymentBatch(models.Model):
         related_name="+",
         null=True,
         blank=True,
+        verbose_name=_("cancelled by"),
     )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     cancel_reason_code = models.CharField(
@@ -380,11 +395,18 @@ class Payout(models.Model):
         FORFEITED = "forfeited", _("Forfeited")
         CANCELLED = "cancelled", _("Cancelled")
 
-    claim = models.OneToOneField(Claim, on_delete=models.PROTECT, related_name="payout")
-    reseller = models.ForeignKey(
-        Reseller, on_delete=models.PROTECT, related_name="payouts"
+    claim = models.OneToOneField(
+        Claim, on_delete=models.PROTECT, related_name="payout", verbose_name=_("claim")
     )
-    offer = models.ForeignKey(Offer, on_delete=models.PROTECT, related_name="payouts")
+    reseller = models.ForeignKey(
+        Reseller,
+        on_delete=models.PROTECT,
+        related_name="payouts",
+        verbose_name=_("reseller"),
+    )
+    offer = models.ForeignKey(
+        Offer, on_delete=models.PROTECT, related_name="payouts", verbose_name=_("offer")
+    )
     status = models.CharField(
         _("status"),
         max_length=24,
@@ -416,6 +438,7 @@ class Payout(models.Model):
         null=True,
         blank=True,
         related_name="payouts",
+        verbose_name=_("bank account"),
     )
     cycle = models.PositiveIntegerField(_("bank-details cycle"), default=1)
     notified_at = models.DateTimeField(_("notice sent at"), null=True, blank=True)
@@ -431,6 +454,7 @@ class Payout(models.Model):
         null=True,
         blank=True,
         related_name="payouts",
+        verbose_name=_("batch"),
     )
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     payment_reference = models.CharField(
@@ -506,7 +530,10 @@ class Reminder(models.Model):
     """A bank-details reminder: one row per payout, cycle and number, sent once."""
 
     payout = models.ForeignKey(
-        Payout, on_delete=models.CASCADE, related_name="reminders"
+        Payout,
+        on_delete=models.CASCADE,
+        related_name="reminders",
+        verbose_name=_("payout"),
     )
     cycle = models.PositiveIntegerField(_("cycle"))
     number = models.PositiveIntegerField(_("number"))
@@ -549,7 +576,12 @@ class PayoutEvent(StateChangeEvent):
         BANK_CONFIRMED = "bank_confirmed", _("Confirmed by the bank again")
         BANK_DISAGREES = "bank_disagrees", _("Bank entry listed for operators")
 
-    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="events")
+    payout = models.ForeignKey(
+        Payout,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("payout"),
+    )
     kind = models.CharField(_("event"), max_length=24, choices=Kind.choices)
     # A correction's reason code; `message` then holds the person's own words.
     # A database default: the set-based moves insert events by INSERT ... SELECT.

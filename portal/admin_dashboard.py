@@ -70,6 +70,11 @@ class Bar:
     width: float = 0
     height: float = 0
 
+    @property
+    def middle(self) -> float:
+        """Where the bar's label is centred."""
+        return round(self.x + self.width / 2, 1)
+
 
 @dataclass
 class Chart:

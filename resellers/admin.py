@@ -3,16 +3,16 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.core.exceptions import ValidationError
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from cashback.admin import admin_action_with_form
 from cashback.security import client_ip
 from cashback.staff_enrolment import send_mfa_enrolment_link
 
 from .domain_policy import email_domain
+from .errors import ResellerError
 from .models import (
     EmailDomainRule,
     PendingMembership,
@@ -33,39 +33,10 @@ from .services import (
 )
 
 
-def _one_form_step(modeladmin, request, queryset, form_class, title, apply):
-    """An action's intermediate page: a form, then `apply(form, obj)` for each
-    selected row through its service; a refusal is shown, nothing half-done
-    for that row."""
-    form = form_class(request.POST if "confirm" in request.POST else None)
-    if form.is_bound and form.is_valid():
-        done = 0
-        for obj in queryset:
-            try:
-                apply(form, obj)
-                done += 1
-            except ValidationError as error:
-                modeladmin.message_user(
-                    request, f"{obj}: {' '.join(error.messages)}", messages.ERROR
-                )
-        if done:
-            modeladmin.message_user(
-                request, _("%(count)d changed.") % {"count": done}, messages.SUCCESS
-            )
-        return None
-    return TemplateResponse(
-        request,
-        "admin/resellers/action_form.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": title,
-            "form": form,
-            "objects": queryset,
-            "action": request.POST.get("action"),
-            "opts": modeladmin.model._meta,
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-        },
-    )
+def _changed(count: int, names: str) -> str:
+    return ngettext(
+        "Changed %(count)d row: %(names)s.", "Changed %(count)d rows: %(names)s.", count
+    ) % {"count": count, "names": names}
 
 
 class LegalNameForm(forms.Form):
@@ -152,7 +123,7 @@ class UserAdmin(DjangoUserAdmin):
                 company_admin_appoint(
                     user=user, actor=request.user, ip=client_ip(request)
                 )
-            except ValidationError as error:
+            except ResellerError as error:
                 self.message_user(
                     request, f"{user}: {' '.join(error.messages)}", messages.ERROR
                 )
@@ -174,13 +145,14 @@ class UserAdmin(DjangoUserAdmin):
         description=_("Set the company and admin role…"), permissions=["change"]
     )
     def set_membership(self, request, queryset):
-        return _one_form_step(
+        return admin_action_with_form(
             self,
             request,
             queryset,
-            MembershipForm,
-            _("Set the company and admin role"),
-            lambda form, user: user_membership_set(
+            form_class=MembershipForm,
+            title=_("Set the company and admin role"),
+            done=_changed,
+            run=lambda form, user: user_membership_set(
                 user=user,
                 actor=request.user,
                 reseller=form.cleaned_data["reseller"],
@@ -315,13 +287,14 @@ class ResellerAdmin(SimpleHistoryAdmin):
 
     @admin.action(description=_("Change the legal name…"), permissions=["change"])
     def change_legal_name(self, request, queryset):
-        return _one_form_step(
+        return admin_action_with_form(
             self,
             request,
             queryset,
-            LegalNameForm,
-            _("Change the legal name"),
-            lambda form, reseller: reseller_legal_name_change(
+            form_class=LegalNameForm,
+            title=_("Change the legal name"),
+            done=_changed,
+            run=lambda form, reseller: reseller_legal_name_change(
                 reseller=reseller,
                 actor=request.user,
                 legal_name=form.cleaned_data["legal_name"],
@@ -332,13 +305,14 @@ class ResellerAdmin(SimpleHistoryAdmin):
         description=_("Change the organisation number…"), permissions=["change"]
     )
     def change_org_number(self, request, queryset):
-        return _one_form_step(
+        return admin_action_with_form(
             self,
             request,
             queryset,
-            OrgNumberForm,
-            _("Change the organisation number"),
-            lambda form, reseller: reseller_org_number_change(
+            form_class=OrgNumberForm,
+            title=_("Change the organisation number"),
+            done=_changed,
+            run=lambda form, reseller: reseller_org_number_change(
                 reseller=reseller,
                 actor=request.user,
                 org_number=form.cleaned_data["org_number"],

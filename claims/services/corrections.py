@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cashback.errors import PortalError
+from cashback.reasons import reason_words_require
 from resellers.models import User
 
 from ..models import (
@@ -36,20 +37,13 @@ from .transitions import S, claim_lock, claim_move
 
 
 def _reason(reason_code: str, reason: str, codes) -> str:
-    reason = (reason or "").strip()
-    if reason_code not in codes:
-        raise ClaimError(
-            _("Give the reason for the correction."),
-            field="reason_code",
-            code=ClaimError.Code.REASON_REQUIRED,
-        )
-    if reason_code == "other" and not reason:
-        raise ClaimError(
-            _("Explain the reason for “Other”."),
-            field="reason",
-            code=ClaimError.Code.REASON_REQUIRED,
-        )
-    return reason
+    return reason_words_require(
+        code=reason_code,
+        words=reason,
+        codes=codes,
+        error=ClaimError,
+        missing_code=_("Give the reason for the correction."),
+    )
 
 
 def _as_claim_error(error: PortalError) -> ClaimError:

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cashback.reasons import reason_words_require
 from cashback.tasks_util import enqueue_after_commit
 from resellers.models import User
 
@@ -182,19 +183,14 @@ def claim_reject(
     """Reject with a reason code (RejectionReason) and the reviewer's own words;
     the reseller reads them in their language on the claim and in the e-mail."""
     require_reviewer(actor)
-    reason = (reason or "").strip()
-    if reason_code not in RejectionReason.values:
-        raise ClaimError(
-            _("Give the reason for the rejection."),
-            field="reason",
-            code=ClaimError.Code.REASON_REQUIRED,
-        )
-    if reason_code == RejectionReason.OTHER and not reason:
-        raise ClaimError(
-            _("Explain the reason for “Other”."),
-            field="reason",
-            code=ClaimError.Code.REASON_REQUIRED,
-        )
+    reason = reason_words_require(
+        code=reason_code,
+        words=reason,
+        codes=RejectionReason.values,
+        error=ClaimError,
+        code_field="reason",
+        missing_code=_("Give the reason for the rejection."),
+    )
     with transaction.atomic():
         claim = claim_lock(claim, "reject")
         _decide(

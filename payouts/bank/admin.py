@@ -10,10 +10,12 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from cashback.admin import ReadOnlyAdmin
 from cashback.clock import program_today
 
 from .models import (
@@ -26,17 +28,6 @@ from .reconciliation import batches_reconciled
 
 UPLOAD_PERMISSION = "payouts.record_bank_result"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-
-
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class BankFileUploadForm(forms.Form):
@@ -53,7 +44,7 @@ class BankFileUploadForm(forms.Form):
 
 
 @admin.register(InboundBankFile)
-class InboundBankFileAdmin(_ReadOnly):
+class InboundBankFileAdmin(ReadOnlyAdmin):
     """Each file found in the bank's inbound folder or uploaded: read, or
     refused and why."""
 
@@ -127,7 +118,7 @@ class InboundBankFileAdmin(_ReadOnly):
 
 
 @admin.register(OutboundBankFile)
-class OutboundBankFileAdmin(_ReadOnly):
+class OutboundBankFileAdmin(ReadOnlyAdmin):
     """Each batch's pain.001 as written to the bank's outbound folder."""
 
     list_display = ["written_at", "name", "batch"]
@@ -140,7 +131,7 @@ class OutboundBankFileAdmin(_ReadOnly):
 
 
 @admin.register(BankDiscrepancy)
-class BankDiscrepancyAdmin(_ReadOnly):
+class BankDiscrepancyAdmin(ReadOnlyAdmin):
     """What a bank file said that was not applied: for an operator to settle."""
 
     list_display = [
@@ -162,12 +153,12 @@ class BankDiscrepancyAdmin(_ReadOnly):
 
 
 @admin.register(BatchReconciliation)
-class BatchReconciliationAdmin(_ReadOnly):
+class BatchReconciliationAdmin(ReadOnlyAdmin):
     """Each released batch and the bank's answers: accepted, booked, rejected,
     returned, and not settled N business days after release."""
 
     list_display = [
-        "message_id",
+        "batch",
         "currency",
         "status",
         "released_at",
@@ -192,6 +183,12 @@ class BatchReconciliationAdmin(_ReadOnly):
 
     def get_queryset(self, request):
         return batches_reconciled(today=program_today())
+
+    @admin.display(description=_("batch"), ordering="message_id")
+    def batch(self, obj):
+        """The row opens its batch: its payouts, who built and released it."""
+        url = reverse("admin:payouts_paymentbatch_change", args=[obj.pk])
+        return render_to_string("admin/link.html", {"url": url, "text": obj.message_id})
 
     @admin.display(description=_("payments"), ordering="payments")
     def payments(self, obj) -> int:

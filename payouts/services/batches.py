@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cashback.clock import program_today
+from cashback.reasons import reason_words_require
 from cashback.tasks_util import enqueue_after_commit
 from resellers.models import User
 
@@ -48,22 +49,32 @@ def batch_create(
         locked = list(
             Payout.objects.select_for_update(of=("self",))
             .filter(pk__in=ids)
-            .select_related("bank_account__reseller")
+            .select_related("bank_account__reseller", "claim", "batch")
             .order_by("pk")
         )
         now = timezone.now()
         for payout in locked:
             if payout.status != S.SCHEDULED:
                 raise PayoutError(
-                    _("Payout %(id)s is not scheduled (%(status)s).")
-                    % {"id": payout.pk, "status": payout.get_status_display()},
+                    _(
+                        "Nothing was batched: the payout of %(claim)s is "
+                        "“%(status)s”; only scheduled payouts (release date "
+                        "reached) go into a batch."
+                    )
+                    % {
+                        "claim": payout.claim.reference,
+                        "status": payout.get_status_display(),
+                    },
                     code=PayoutError.Code.NOT_SCHEDULED,
                 )
             if payout.payout_currency != currency:
                 raise PayoutError(
-                    _("Payout %(id)s is paid in %(currency)s, not %(batch)s.")
+                    _(
+                        "Nothing was batched: the payout of %(claim)s is paid in "
+                        "%(currency)s, the batch in %(batch)s."
+                    )
                     % {
-                        "id": payout.pk,
+                        "claim": payout.claim.reference,
                         "currency": payout.payout_currency,
                         "batch": currency,
                     },
@@ -71,8 +82,14 @@ def batch_create(
                 )
             if payout.batch_id is not None:
                 raise PayoutError(
-                    _("Payout %(id)s is already in batch %(batch)s.")
-                    % {"id": payout.pk, "batch": payout.batch_id},
+                    _(
+                        "Nothing was batched: the payout of %(claim)s is already "
+                        "in batch %(batch)s."
+                    )
+                    % {
+                        "claim": payout.claim.reference,
+                        "batch": payout.batch.message_id,
+                    },
                     code=PayoutError.Code.ALREADY_IN_BATCH,
                 )
             account_payment_refuse_if_blocked(payout, now=now)
@@ -214,15 +231,14 @@ def batch_payments_record(*, batch: PaymentBatch, payouts: list[Payout]) -> None
 
 def _reason_check(reason_code: str, reason: str) -> str:
     """The reason in words for the events, or a refusal when none is given."""
-    if reason_code not in BatchChangeReason.values or (
-        reason_code == BatchChangeReason.OTHER and not reason.strip()
-    ):
-        raise PayoutError(
-            _('Choose a reason; with "other", explain it in words.'),
-            code=PayoutError.Code.REASON_REQUIRED,
-            field="reason",
-        )
-    return batch_reason_in_words(reason_code, reason)
+    words = reason_words_require(
+        code=reason_code,
+        words=reason,
+        codes=BatchChangeReason.values,
+        error=PayoutError,
+        code_field="reason",
+    )
+    return batch_reason_in_words(reason_code, words)
 
 
 def _draft_lock(batch_id: int) -> PaymentBatch:
@@ -257,7 +273,7 @@ def batch_payout_remove(
         ).get()
         if batch_id is None:
             raise PayoutError(
-                _("Payout %(id)s is in no batch.") % {"id": payout.pk},
+                _("The payout is in no batch."),
                 code=PayoutError.Code.NOT_IN_BATCH,
             )
         # Batch first, then payout: the order batch_release locks them in.
@@ -265,8 +281,8 @@ def batch_payout_remove(
         locked = Payout.objects.select_for_update(of=("self",)).get(pk=payout.pk)
         if locked.batch_id != batch.pk:
             raise PayoutError(
-                _("Payout %(id)s is no longer in batch %(batch)s.")
-                % {"id": payout.pk, "batch": batch.message_id},
+                _("The payout is no longer in batch %(batch)s.")
+                % {"batch": batch.message_id},
                 code=PayoutError.Code.NOT_IN_BATCH,
             )
         now = timezone.now()

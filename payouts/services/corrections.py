@@ -16,6 +16,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from cashback.outbox import outbox_email_enqueue
+from cashback.reasons import reason_words_require
 from claims.models import Claim, CorrectionReason, reason_in_words
 from resellers.models import User
 from resellers.selectors import recipients_by_language
@@ -81,20 +82,13 @@ def _leave_draft_batch(payout: Payout) -> None:
 
 
 def _reason_check(reason_code: str, reason: str) -> str:
-    reason = (reason or "").strip()
-    if reason_code not in CorrectionReason.values:
-        raise PayoutError(
-            _("Give the reason for the correction."),
-            code=PayoutError.Code.REASON_REQUIRED,
-            field="reason_code",
-        )
-    if reason_code == CorrectionReason.OTHER and not reason:
-        raise PayoutError(
-            _("Explain the reason for “Other”."),
-            code=PayoutError.Code.REASON_REQUIRED,
-            field="reason",
-        )
-    return reason
+    return reason_words_require(
+        code=reason_code,
+        words=reason,
+        codes=CorrectionReason.values,
+        error=PayoutError,
+        missing_code=_("Give the reason for the correction."),
+    )
 
 
 def _cancel(

@@ -27,7 +27,7 @@ from resellers.models import CompanyAdminEnd, Reseller, User
 from resellers.selectors import bank_notice_recipients_by_language
 from resellers.services import company_admin_restore
 
-from ..models import BankAccount, PaymentBatch, Payout
+from ..models import OPERATORS_GROUP, BankAccount, PaymentBatch, Payout
 from .errors import PayoutError
 from .opening import payout_cycle_restart
 from .transitions import S
@@ -39,9 +39,6 @@ SHARED_TEMPLATE = "emails/bank_account_shared"
 ADMIN_ENDED_TEMPLATE = "emails/company_admin_removed"
 # The payload of an objection link about a removed or demoted admin.
 END_PREFIX = "end-"
-# The same group that receives the deadline summary (scheduling.OPERATORS_GROUP);
-# named here too so that this module does not import the scheduling one.
-OPERATORS_GROUP = "Operators"
 
 
 class Announcement:
@@ -105,8 +102,8 @@ def account_payment_refuse_if_blocked(payout: Payout, *, now: datetime) -> None:
     block = account_payment_block(payout.bank_account, now=now)
     if block is not None:
         raise PayoutError(
-            _("Payout %(id)s cannot be paid yet: %(reason)s.")
-            % {"id": payout.pk, "reason": block},
+            _("The payout of %(claim)s cannot be paid yet: %(reason)s.")
+            % {"claim": payout.claim.reference, "reason": block},
             code=PayoutError.Code.ACCOUNT_HELD,
         )
 

@@ -12,12 +12,10 @@ from cashback.clock import program_today
 from cashback.outbox import outbox_email_enqueue
 from resellers.models import User
 
-from ..models import Payout, PayoutEvent
+from ..models import OPERATORS_GROUP, Payout, PayoutEvent
 from ..selectors import payouts_at_deadline_risk
 from .reminders import Progress
 from .transitions import S, SetStep, locked_batches, payouts_move_set
-
-OPERATORS_GROUP = "Operators"
 
 
 def payouts_schedule(

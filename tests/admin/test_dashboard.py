@@ -218,7 +218,7 @@ def test_the_admin_index_shows_the_dashboard_with_svg_and_links(program, admin_c
     assert "Claims waiting for review" in html
     assert "?waiting=gt7" in html
     assert "?deadline=past" in html
-    assert '<svg role="img"' in html and "<rect" in html
+    assert '<svg role="group"' in html and "<rect" in html
     assert "style=" not in html.split('id="dashboard-title"')[1].split("</section>")[0]
 
 

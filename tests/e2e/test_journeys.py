@@ -391,6 +391,7 @@ def test_operators_batch_release_and_pay_and_the_reseller_sees_it_paid(
     # The second operator, at another desk: the reseller's fixture browser.
     staff_log_in(page, second)
     admin_action(page, "/admin/payouts/paymentbatch/", batch.pk, "release")
+    click(page, "#content form [type=submit]")  # the release's own page
     screenshot(page, "journey4-02-batch-released")
     page.check(f"input[name=_selected_action][value='{batch.pk}']")
     page.select_option("select[name=action]", "download_file")

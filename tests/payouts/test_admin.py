@@ -67,7 +67,14 @@ def test_batch_actions_in_admin_keep_four_eyes(client):
     batch.refresh_from_db()
     assert batch.status == PaymentBatch.Status.DRAFT
     operator_client(client)
+    # Release asks first on its own page, then releases once confirmed.
     client.post(batches_url, {"action": "release", "_selected_action": [batch.pk]})
+    batch.refresh_from_db()
+    assert batch.status == PaymentBatch.Status.DRAFT
+    client.post(
+        batches_url,
+        {"action": "release", "_selected_action": [batch.pk], "apply": "1"},
+    )
     batch.refresh_from_db()
     assert batch.status == PaymentBatch.Status.RELEASED
     download = client.post(

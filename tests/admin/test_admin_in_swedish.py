@@ -1,0 +1,109 @@
+"""The admin staff use all day, read in Swedish (issue 28): every column header,
+field label and filter title is a Swedish entry of the message catalogues
+(ours and Django's), never an English msgid or a label Django made up from a
+field's name."""
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import trans_real
+
+from claims.models import Claim
+from payouts.models import BankAccount, PaymentBatch, Payout
+from resellers.models import Reseller
+from tests.resellers.factories import StaffUserFactory
+
+pytestmark = pytest.mark.django_db
+
+# Words that read the same in both languages, or are names and codes.
+SAME_IN_BOTH = {"iban", "bic", "ip", "e-post", "status", "mri", "id"}
+
+
+def swedish_words() -> set[str]:
+    catalog = trans_real.translation("sv")._catalog
+    return {str(text).strip().lower() for _key, text in catalog.items() if text}
+
+
+def texts(html: str, pattern: str) -> list[str]:
+    found = []
+    for raw in re.findall(pattern, html, flags=re.S):
+        text = re.sub(r"<select.*?</select>", "", raw, flags=re.S)
+        text = re.sub(r"<[^>]+>", "", text)
+        text = re.sub(r"\s+", " ", text).strip().rstrip(":").strip()
+        if text:
+            found.append(text)
+    return found
+
+
+def labels_of(html: str) -> list[str]:
+    """Column headers, field labels, fieldset and filter titles."""
+    return [
+        *texts(html, r'<th scope="col"[^>]*>.*?<div class="text">(.*?)</div>'),
+        *texts(html, r"<label[^>]*>(.*?)</label>"),
+        *texts(html, r'<fieldset class="module[^"]*">\s*<h2[^>]*>(.*?)</h2>'),
+        *texts(html, r'<details data-filter-title="([^"]*)"'),
+    ]
+
+
+def staff_pages() -> list[str]:
+    claim = Claim.objects.exclude(validation_report={}).order_by("pk").first()
+    payout = Payout.objects.order_by("pk").first()
+    batch = PaymentBatch.objects.order_by("pk").first()
+    account = BankAccount.objects.order_by("pk").first()
+    reseller = Reseller.objects.order_by("pk").first()
+    pages = [
+        reverse("admin:claims_claim_changelist"),
+        reverse("admin:claims_claim_change", args=[claim.pk]),
+        reverse("admin:payouts_payout_changelist"),
+        reverse("admin:payouts_payout_change", args=[payout.pk]),
+        reverse("admin:payouts_bankaccount_changelist"),
+        reverse("admin:payouts_bankaccount_change", args=[account.pk]),
+        reverse("admin:payouts_paymentbatch_changelist"),
+        reverse("admin:resellers_reseller_changelist"),
+        reverse("admin:resellers_reseller_change", args=[reseller.pk]),
+        reverse("admin:offers_offer_changelist"),
+    ]
+    if batch is not None:
+        pages.append(reverse("admin:payouts_paymentbatch_change", args=[batch.pk]))
+    return pages
+
+
+def test_the_admin_staff_use_reads_swedish_in_swedish(client):
+    call_command("seed_demo", verbosity=0)
+    client.force_login(StaffUserFactory(is_superuser=True))
+    client.cookies["cashback_language"] = "sv"
+    with translation.override("sv"):
+        swedish = swedish_words()
+    english = []
+    for url in staff_pages():
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="sv")
+        assert response.status_code == 200, url
+        for label in labels_of(response.content.decode()):
+            if label.lower() not in swedish and label.lower() not in SAME_IN_BOTH:
+                english.append(f"{url}: {label}")
+    assert not english, "\n".join(sorted(set(english)))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 28, left open: the validation report is stored as text in the "
+    "program's language when validation runs; reading it in the reviewer's "
+    "language needs the checks stored as codes and values (claims/validation.py)",
+)
+def test_the_validation_report_reads_in_the_reviewers_language(client):
+    call_command("seed_demo", verbosity=0)
+    client.force_login(StaffUserFactory(is_superuser=True))
+    claim = Claim.objects.exclude(validation_report={}).order_by("pk").first()
+    labels = [check["label"] for check in claim.validation_report["checks"]]
+    client.cookies["cashback_language"] = "sv"
+    html = client.get(
+        reverse("admin:claims_claim_change", args=[claim.pk]),
+        HTTP_ACCEPT_LANGUAGE="sv",
+    ).content.decode()
+    with translation.override("sv"):
+        swedish = swedish_words()
+    english = [label for label in labels if label.lower() not in swedish]
+    assert not english or all(label not in html for label in english), english
