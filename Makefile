@@ -9,13 +9,14 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint bench loadgen worker beat messages makemessages install migrate demo demo-reset clean browser
+.PHONY: help run test lint release bench loadgen worker beat messages makemessages install migrate demo demo-reset clean browser
 
 help:
 	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:8000"
 	@echo "make test   install and run the whole test suite"
 	@echo "make lint   ruff, formatting, layers, migrations and the production deploy check"
 	@echo "make bench  the performance benchmark"
+	@echo "make release  the release step: migrate (under a lock), static files, deploy check"
 	@echo "make demo-reset  delete the local demo database and load the demo afresh"
 
 # The virtual environment, made with the first Python >= 3.12 found.
@@ -66,6 +67,12 @@ makemessages: $(STAMP)
 migrate: install
 	@mkdir -p var
 	$(MANAGE) migrate --no-input -v0
+	$(MANAGE) createcachetable
+
+# The release step of a deployment on several machines (docs/operations.md):
+# run once before web nodes and workers start; they never migrate themselves.
+release: install
+	$(MANAGE) release
 
 # Creates only what is missing: a demo someone has used is kept as it is.
 demo: migrate
@@ -95,6 +102,7 @@ lint: install
 	  FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  BANK_ACCOUNT_FINGERPRINT_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))') \
 	  DEFAULT_FROM_EMAIL='Cash Back <cashback@vendor.test>' \
+	  TRUSTED_PROXY_COUNT=1 ALLOW_LOCAL_FILE_STORAGE=true \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
 # SCALE=small (default, a few minutes) or SCALE=full (the figures in docs/performance.md).

@@ -68,6 +68,9 @@ def redis_url_from_env() -> str:
 
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# True only in cashback.settings.production: what must never happen there
+# (the demo's accounts, local file storage by accident) checks this.
+IS_PRODUCTION = False
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
     default="django-insecure-local-only-do-not-use-in-production-0123456789",
@@ -166,23 +169,31 @@ DATABASES = {"default": database_from_env(f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 
 REDIS_URL = redis_url_from_env()
+# The cache table in PostgreSQL that the Redis cache falls back to while Redis
+# is down (cashback/cache.py: log-in rate limits keep working); created by
+# the release step (manage.py createcachetable).
+FALLBACK_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "cashback_cache_fallback",
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "cashback.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
-                # Pages keep working while Redis is down; /readyz reports it.
-                "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
             },
-        }
+        },
+        "fallback": FALLBACK_CACHE,
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     DJANGO_REDIS_LOGGER = "cashback.cache"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "fallback": FALLBACK_CACHE,
+    }
 
 # Accounts ----------------------------------------------------------------------
 
@@ -330,7 +341,7 @@ USE_TZ = True
 # Static and media files ----------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", bootstrap_wrapper.get_bootstrap_dir()),
