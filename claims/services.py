@@ -9,6 +9,7 @@ and send the reseller's users an e-mail through the outbox; a refusal raises
 
 import datetime as dt
 import hashlib
+import logging
 from collections.abc import Iterable
 
 from django.conf import settings
@@ -50,6 +51,7 @@ from .signals import claim_approved
 from .uploads import invoice_file_check
 from .validation import claim_report
 
+logger = logging.getLogger(__name__)
 S = Claim.Status
 
 # Which states each action starts from. Reviewer actions on a claim nobody has
@@ -606,7 +608,10 @@ def claim_upload_invoice(
     """Store the asked-for invoice copy; the claim goes back to review.
 
     The file is checked by its content before anything is written and stored
-    under a generated name in private storage.
+    under a generated name in private storage, before the claim's row is
+    locked: no database lock is held while the file travels to S3 (R27). A
+    storage that does not answer within its timeouts is a message to try
+    again, and nothing is recorded.
     """
     _require_member(claim, user)
     content_type, problem = invoice_file_check(upload)
@@ -616,19 +621,35 @@ def claim_upload_invoice(
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    document = None
+    if claim.status not in TRANSITIONS["upload_invoice"]:
+        with transaction.atomic():
+            _lock(claim, "upload_invoice")  # refuses, with the reason
+    document = InvoiceDocument(
+        claim=claim,
+        original_name=(upload.name or "invoice")[-255:],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=user,
+    )
+    try:
+        document.file.save("invoice", upload, save=False)
+    except Exception as error:  # botocore's and the file system's errors alike
+        logger.warning(
+            "Invoice copy for %s not stored: %s", claim.reference, type(error).__name__
+        )
+        raise _refuse(
+            _(
+                "The file could not be stored just now: the storage did not "
+                "answer. Nothing was saved; please try again in a few minutes."
+            ),
+            "file",
+            "storage_unavailable",
+        ) from error
     try:
         with transaction.atomic():
             claim = _lock(claim, "upload_invoice")
-            document = InvoiceDocument(
-                claim=claim,
-                original_name=(upload.name or "invoice")[-255:],
-                content_type=content_type,
-                size=upload.size,
-                sha256=digest.hexdigest(),
-                uploaded_by=user,
-            )
-            document.file.save("invoice", upload, save=False)
+            document.claim = claim
             document.save()
             _move(
                 claim,
@@ -642,7 +663,7 @@ def claim_upload_invoice(
             enqueue_after_commit(claim_validate_task, claim.pk)
     except Exception:
         # Nothing in the database points at the file any more.
-        if document is not None and document.file.name:
+        if document.file.name:
             document.file.storage.delete(document.file.name)
         raise
     return document

@@ -433,6 +433,10 @@ if BANK_SFTP_HOST:
             "key_filename": env.str("BANK_SFTP_KEY_PATH"),
             "allow_agent": False,
             "look_for_keys": False,
+            # A bank host that stops answering fails the job in seconds.
+            "timeout": env.float("BANK_SFTP_TIMEOUT_SECONDS", default=10),
+            "banner_timeout": env.float("BANK_SFTP_TIMEOUT_SECONDS", default=10),
+            "auth_timeout": env.float("BANK_SFTP_TIMEOUT_SECONDS", default=10),
         },
         # The bank's host key: any other is refused (payouts/bank/sftp.py).
         "known_host_file": env.str("BANK_SFTP_KNOWN_HOSTS"),
