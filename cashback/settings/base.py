@@ -118,6 +118,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id on every log line, and the access log (issue 32).
+    "cashback.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -544,13 +546,31 @@ SESSION_ABSOLUTE_LIFETIME_SECONDS = env.int(
     "SESSION_ABSOLUTE_LIFETIME_SECONDS", default=12 * 60 * 60
 )
 
+# One line per event. LOG_FORMAT=json (production's default): JSON with a UTC
+# timestamp, the level, the logger, the request id and the event's fields
+# (route, status, duration_ms, user_id for the access log); a traceback is a
+# field of its line. "plain" for a person reading a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    "filters": {
+        "request_id": {"()": "cashback.request_log.RequestIdFilter"},
+        "redact_path": {"()": "cashback.request_log.RedactRequestPathFilter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+        },
+        "json": {"()": "cashback.request_log.JsonLogFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact_path"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -9,6 +9,9 @@ from .base import DATABASES, STORAGES, env, is_example_address
 
 DEBUG = False
 IS_PRODUCTION = True
+LOGGING["handlers"]["console"]["formatter"] = env.str(  # noqa: F405
+    "LOG_FORMAT", default="json"
+)
 try:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 except ImproperlyConfigured:
