@@ -514,7 +514,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 }
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One scheduler at a time with failover (cashback/scheduler.py): beats on
+# several machines share a lease in Redis; the holder sends, the others wait
+# and take over within BEAT_LEASE_SECONDS. Last run times are written after
+# every send so the next holder never sends a tick again.
+CELERY_BEAT_SCHEDULER = "cashback.scheduler:LeasedDatabaseScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
+BEAT_LEASE_SECONDS = env.int("BEAT_LEASE_SECONDS", default=30)
+BEAT_LEASE_KEY = env.str("BEAT_LEASE_KEY", default="cashback:beat:lease")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
