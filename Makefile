@@ -9,7 +9,7 @@ MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help run test lint release bench loadgen worker beat messages makemessages install migrate demo demo-reset clean browser
+.PHONY: help run test lint release cluster bench loadgen worker beat messages makemessages install migrate demo demo-reset clean browser
 
 help:
 	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:8000"
@@ -73,6 +73,12 @@ migrate: install
 # run once before web nodes and workers start; they never migrate themselves.
 release: install
 	$(MANAGE) release
+
+# Several machines on one: the release step, two gunicorn nodes, a worker, two
+# beats, an S3 server (moto) and an SFTP server (asyncssh), on a database
+# "cashback_cluster" (dropped and made afresh) of DATABASE_URL's PostgreSQL.
+cluster: install
+	$(PY) -m tests.cluster.cluster
 
 # Creates only what is missing: a demo someone has used is kept as it is.
 demo: migrate
