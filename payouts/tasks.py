@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from . import services
+from .services import bank_results, batches, reminders, scheduling
 
 logger = logging.getLogger(__name__)
 
@@ -12,20 +12,20 @@ logger = logging.getLogger(__name__)
 @shared_task(name="payouts.send_reminders")
 def send_reminders() -> dict:
     """Start notice windows, send due reminders, forfeit what has lapsed (R11)."""
-    result = services.payouts_send_reminders()
+    result = reminders.payouts_send_reminders()
     return vars(result)
 
 
 @shared_task(name="payouts.schedule_payouts")
 def schedule_payouts() -> int:
     """Move ready payouts whose release date has come to scheduled (R14)."""
-    return services.payouts_schedule()
+    return scheduling.payouts_schedule()
 
 
 @shared_task(name="payouts.deadline_summary")
 def deadline_summary() -> int:
     """E-mail operators the payouts near or past their payment deadline (R16)."""
-    return services.operators_deadline_summary_send()
+    return scheduling.operators_deadline_summary_send()
 
 
 @shared_task(name="payouts.read_bank_files")
@@ -37,7 +37,7 @@ def read_bank_files() -> dict:
 
     sent = batch_files_send_unsent()
     try:
-        results = services.bank_files_read()
+        results = bank_results.bank_files_read()
     except BankConnectionError as error:
         # Reported in one line and tried again at the next run (issue 32).
         logger.error("Bank files not read: %s", error)
@@ -45,7 +45,7 @@ def read_bank_files() -> dict:
     return {"sent": sent, **inbound_summary(results)}
 
 
-@shared_task(name="payouts.send_batch_file")
+@shared_task(name=batches.SEND_FILE_TASK)
 def send_batch_file(batch_id: int) -> bool:
     """Put a released batch's pain.001 in the bank's outbound folder, once."""
     from .bank.connection import BankConnectionError, batch_file_send
