@@ -2,6 +2,7 @@
 the demo's accounts never reach production."""
 
 import os
+import re
 import subprocess
 import sys
 import uuid
@@ -89,11 +90,10 @@ def test_web_start_never_migrates_nor_loads_the_demo():
     production service calls seed_demo."""
     compose = (ROOT / "docker-compose.yml").read_text()
     shared, services = compose.split("\nservices:\n", 1)
-    blocks = {
-        block.split(":", 1)[0].strip(): block
-        for block in services.split("\n  ")
-        if block and not block.startswith(" ")
-    }
+    # Each service: its "  name:" line and the more-indented lines under it.
+    parts = re.split(r"^  ([a-z]+):\n", services, flags=re.MULTILINE)
+    blocks = dict(zip(parts[1::2], parts[2::2], strict=True))
+    assert {"release", "web", "worker", "beat"} <= set(blocks)
     assert "seed_demo" not in compose
     assert "migrate" not in blocks["web"]
     assert "manage.py release" in blocks["release"]
