@@ -49,7 +49,12 @@ def test_two_releases_at_once_on_a_fresh_database_both_succeed(
     environment = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DJANGO_SETTINGS_MODULE", "PYTEST_XDIST_WORKER"}
+        if key
+        not in {
+            "DJANGO_SETTINGS_MODULE",
+            "PYTEST_XDIST_WORKER",
+            "DJANGO_ALLOW_ASYNC_UNSAFE",
+        }
     }
     releases = [
         subprocess.Popen(

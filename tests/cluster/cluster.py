@@ -28,6 +28,7 @@ from tests.services import RedisServer, SftpServer, free_port
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 BUCKET = "cashback-cluster"
+INHERITED_NOT = {"PYTEST_XDIST_WORKER", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 
 def wait_until_answering(url: str, timeout: float = 90) -> None:
@@ -62,7 +63,9 @@ class Cluster:
     def environment(self) -> dict[str, str]:
         sftp = self.sftp.storage_options()
         return {
-            **{k: v for k, v in os.environ.items() if k != "PYTEST_XDIST_WORKER"},
+            # Not what the test process set for itself (the browser tests allow
+            # async-unsafe calls, which the deploy check refuses).
+            **{k: v for k, v in os.environ.items() if k not in INHERITED_NOT},
             "DJANGO_SETTINGS_MODULE": "cashback.settings.local",
             "DJANGO_DEBUG": "false",
             "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
