@@ -448,7 +448,7 @@ class SftpServer:
                 "key_filename": str(self.client_key),
                 "allow_agent": False,
                 "look_for_keys": False,
-                "timeout": 5,
+                "timeout": 20,
             },
             "known_host_file": str(self.known_hosts),
             "root_path": root_path,

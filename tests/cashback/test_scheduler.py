@@ -134,4 +134,10 @@ def test_a_job_already_running_is_skipped_not_run_twice(transactional_db):
             ["cashback-job:payouts.schedule_payouts"],
         )
         assert schedule_payouts.apply().get() == {"skipped": "already running"}
+        # The scheduled run ends (unlock now: a closed connection's backend
+        # may release its locks a moment later).
+        running.execute(
+            "SELECT pg_advisory_unlock(hashtextextended(%s, 0))",
+            ["cashback-job:payouts.schedule_payouts"],
+        )
     assert schedule_payouts.apply().get() == 0
