@@ -133,6 +133,11 @@ class SecurityEvent(models.Model):
             "payment_file_downloaded",
             _("Payment file downloaded"),
         )
+        DATA_EXPORT_DOWNLOADED = (
+            "data_export_downloaded",
+            _("Copy of personal data downloaded"),
+        )
+        ACCOUNT_CLOSED = "account_closed", _("Account closed")
         PERMISSIONS_CHANGED = "permissions_changed", _("Permissions changed")
         GROUPS_CHANGED = "groups_changed", _("Groups changed")
 

@@ -32,6 +32,7 @@ urlpatterns = [
     path("", include("offers.urls")),
     path("", include("claims.urls")),
     path("", include("payouts.urls")),
+    path("", include("portal.privacy.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "claims",
     "payouts",
     "portal",
+    "portal.privacy",
 ]
 
 MIDDLEWARE = [
@@ -416,6 +417,18 @@ BANK_ACCOUNT_COOLING_OFF_DAYS = env.int("BANK_ACCOUNT_COOLING_OFF_DAYS", default
 BANK_ACCOUNT_OBJECTION_MAX_AGE_DAYS = env.int(
     "BANK_ACCOUNT_OBJECTION_MAX_AGE_DAYS", default=30
 )
+# Personal data (R26, portal/privacy/): how long each kind is kept. Accounting
+# records (invoice copies, ledger uploads, bank files) until the end of this
+# many years after the financial year of the payment (Bokföringslagen 7 kap.
+# 2 §); an account whose address was never verified this many days; expired
+# sessions and security-log rows; a person's copy of their data.
+PRIVACY_ACCOUNTING_YEARS = env.int("PRIVACY_ACCOUNTING_YEARS", default=7)
+PRIVACY_UNVERIFIED_ACCOUNT_DAYS = env.int("PRIVACY_UNVERIFIED_ACCOUNT_DAYS", default=30)
+PRIVACY_SESSION_RETENTION_DAYS = env.int("PRIVACY_SESSION_RETENTION_DAYS", default=30)
+PRIVACY_SECURITY_LOG_RETENTION_DAYS = env.int(
+    "PRIVACY_SECURITY_LOG_RETENTION_DAYS", default=730
+)
+PRIVACY_EXPORT_VALID_DAYS = env.int("PRIVACY_EXPORT_VALID_DAYS", default=7)
 PAYOUT_DEBTOR_NAME = env.str("PAYOUT_DEBTOR_NAME", default="Vendor Nordic AB")
 PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="SE4550000000058398257466")
 PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="ESSESESS")

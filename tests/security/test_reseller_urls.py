@@ -15,12 +15,14 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from claims.models import Claim, InvoiceDocument
 from payouts.services import bank_details_link
+from portal.privacy.export import data_export_build
+from portal.privacy.models import DataExport
 from tests.claims.factories import ClaimFactory
 from tests.payouts.conftest import sign_in_fresh
 from tests.payouts.factories import PayoutFactory
 from tests.resellers.factories import ResellerFactory, UserFactory
 
-RESELLER_NAMESPACES = ("resellers", "offers", "claims", "payouts")
+RESELLER_NAMESPACES = ("resellers", "offers", "claims", "payouts", "privacy")
 
 # Offers are the program's catalogue: every signed-in reseller may read them.
 SHARED = {"offers:detail", "claims:file"}
@@ -51,6 +53,7 @@ class World:
     invoice: InvoiceDocument
     payout: object
     colleague: object
+    export: object
 
 
 @pytest.fixture
@@ -78,7 +81,9 @@ def world(db, settings, tmp_path) -> World:
     )
     # The other company's admin: the most a reseller user can be.
     outsider = UserFactory(reseller=ResellerFactory(), is_company_admin=True)
-    return World(owner, outsider, claim, invoice, payout, colleague)
+    export = DataExport.objects.create(user=owner, token="e" * 64)
+    export = data_export_build(export_id=export.pk)
+    return World(owner, outsider, claim, invoice, payout, colleague, export)
 
 
 # name -> (method, path builder, what the owner gets)
@@ -93,6 +98,8 @@ CASES = {
     "resellers:member_remove": ("post", lambda w: [w.colleague.pk], {302}),
     "resellers:member_make_admin": ("post", lambda w: [w.colleague.pk], {302}),
     "resellers:member_approve": ("post", lambda w: [w.colleague.pk], {302}),
+    # A person's copy of their data: theirs alone, not even their company's.
+    "privacy:export_download": ("get", lambda w: [w.export.token], {200}),
 }
 
 
