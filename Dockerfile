@@ -22,7 +22,8 @@ RUN pip install .
 COPY . .
 RUN python manage.py compilemessages --ignore=.venv -v0 \
     && DJANGO_SECRET_KEY=build-only-$(python -c 'import secrets; print(secrets.token_hex(32))') \
-       DJANGO_ALLOWED_HOSTS=build python manage.py collectstatic --no-input -v0 \
+       DJANGO_ALLOWED_HOSTS=build ALLOW_LOCAL_FILE_STORAGE=true \
+       TRUST_X_FORWARDED_PROTO=false python manage.py collectstatic --no-input -v0 \
     && mkdir -p /app/var/media /app/var/private && chown -R cashback /app/var
 
 USER cashback

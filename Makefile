@@ -12,13 +12,14 @@ PYTEST_ARGS ?=
 # (PORTAL_URL, unless set) follow it.
 PORT ?= 8000
 
-.PHONY: help run test lint bench loadgen worker beat messages makemessages install migrate demo demo-reset clean browser
+.PHONY: help run test lint release cluster bench loadgen worker beat messages makemessages install migrate demo demo-reset clean browser
 
 help:
 	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:$(PORT) (PORT=8001 for another port)"
 	@echo "make test   install and run the whole test suite"
 	@echo "make lint   ruff, formatting, layers, migrations and the production deploy check"
 	@echo "make bench  the performance benchmark"
+	@echo "make release  the release step: migrate (under a lock), static files, deploy check"
 	@echo "make demo-reset  delete the local demo database and load the demo afresh"
 
 # The virtual environment, made with the first Python >= 3.12 found.
@@ -69,6 +70,18 @@ makemessages: $(STAMP)
 migrate: install
 	@mkdir -p var
 	$(MANAGE) migrate --no-input -v0
+	$(MANAGE) createcachetable
+
+# The release step of a deployment on several machines (docs/operations.md):
+# run once before web nodes and workers start; they never migrate themselves.
+release: install
+	$(MANAGE) release
+
+# Several machines on one: the release step, two gunicorn nodes, a worker, two
+# beats, an S3 server (moto) and an SFTP server (asyncssh), on a database
+# "cashback_cluster" (dropped and made afresh) of DATABASE_URL's PostgreSQL.
+cluster: install
+	$(PY) -m tests.cluster.cluster
 
 # Creates only what is missing: a demo someone has used is kept as it is.
 demo: migrate
@@ -99,6 +112,7 @@ lint: install
 	  FIELD_ENCRYPTION_KEYS=$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	  BANK_ACCOUNT_FINGERPRINT_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(32))') \
 	  DEFAULT_FROM_EMAIL='Cash Back <cashback@vendor.test>' \
+	  TRUSTED_PROXY_COUNT=1 ALLOW_LOCAL_FILE_STORAGE=true \
 	  $(MANAGE) check --deploy --fail-level WARNING
 
 # SCALE=small (default, a few minutes) or SCALE=full (the figures in docs/performance.md).

@@ -63,6 +63,9 @@ def environment(static_root: str) -> None:
         BANK_ACCOUNT_FINGERPRINT_KEY=secrets.token_urlsafe(32),
         DEFAULT_FROM_EMAIL="Cash Back <cashback@vendor.test>",
         DJANGO_SECURE_SSL_REDIRECT="false",
+        # One machine, no proxy (issue 32's production start-up checks).
+        ALLOW_LOCAL_FILE_STORAGE="true",
+        TRUST_X_FORWARDED_PROTO="false",
         BENCH_STATIC_ROOT=static_root,
     )
 

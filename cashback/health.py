@@ -1,11 +1,25 @@
-"""Liveness and readiness: /healthz touches nothing, /readyz checks every service."""
+"""Liveness and readiness: /healthz touches nothing, /readyz checks every service.
+
+/readyz reports each dependency (database, cache, broker, storage, bank folder)
+with how long it took to answer, and answers 503 only for what this node cannot
+serve without: the database (REQUIRED), or a drain under way (the node was told
+to stop: a load balancer must stop sending it requests before its workers go).
+Redis (cache and broker), the file storage and the bank's folder being down
+makes the node "degraded" with 200: log-ins and most pages still work (the
+cache falls back to the database, e-mail waits in the outbox, an upload says
+"try again later"), and every node shares those services, so taking all nodes
+out of the load balancer at once would turn a partial outage into a full one.
+"""
 
 import logging
+import os
+import time
 from collections.abc import Callable
 from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -24,8 +38,8 @@ def check_database() -> None:
 
 def check_cache() -> None:
     backend = settings.CACHES["default"]["BACKEND"]
-    if backend.startswith("django_redis"):
-        # The cache swallows Redis errors so pages keep working; ask Redis itself.
+    if backend.startswith(("django_redis", "cashback.cache")):
+        # The cache hides Redis errors so pages keep working; ask Redis itself.
         from django_redis import get_redis_connection
 
         get_redis_connection("default").ping()
@@ -42,6 +56,33 @@ def check_broker() -> None:
         broker.ensure_connection(max_retries=1, interval_start=0, timeout=1)
 
 
+def check_storage() -> None:
+    """The private file storage (invoice copies) answers: on S3 a HEAD request,
+    bounded by the storage timeouts (cashback/storage.py)."""
+    storages["private"].exists("readyz-probe")
+
+
+def check_bank_folder() -> None:
+    """The bank's inbound folder answers (an SFTP log-in when it is remote); a
+    local folder is created with its first file, so it is always ready."""
+    storage = storages["bank_inbound"]
+    if isinstance(storage, FileSystemStorage):
+        return
+    storage.listdir("")
+
+
+# What this node cannot serve without: /readyz is 503 when one is down.
+REQUIRED = ("database",)
+DRAIN_FILE_ENV = "CASHBACK_DRAIN_FILE"
+
+
+def node_is_draining() -> bool:
+    """gunicorn (gunicorn.conf.py) creates this node's drain file on SIGTERM and
+    keeps serving for a while, so the load balancer sees 503 and moves away."""
+    path = os.environ.get(DRAIN_FILE_ENV, "")
+    return bool(path) and os.path.exists(path)
+
+
 def readiness_checks() -> dict[str, Callable[[], None] | None]:
     """Each service by name; None where it is not configured."""
     uses_broker = settings.CELERY_BROKER_URL != "memory://"
@@ -49,15 +90,22 @@ def readiness_checks() -> dict[str, Callable[[], None] | None]:
         "database": check_database,
         "cache": check_cache,
         "broker": check_broker if uses_broker else None,
+        "storage": check_storage,
+        "bank_folder": check_bank_folder,
     }
 
 
-def run_readiness_checks() -> dict[str, str]:
+def run_readiness_checks(
+    latencies: dict[str, float] | None = None,
+) -> dict[str, str]:
+    """Each service's state; `latencies` (when given) gets each one's
+    milliseconds."""
     results: dict[str, str] = {}
     for name, check in readiness_checks().items():
         if check is None:
             results[name] = "not configured"
             continue
+        started = time.perf_counter()
         try:
             check()
         except Exception as error:
@@ -68,6 +116,9 @@ def run_readiness_checks() -> dict[str, str]:
             results[name] = "down"
         else:
             results[name] = "ok"
+        finally:
+            if latencies is not None:
+                latencies[name] = round((time.perf_counter() - started) * 1000, 1)
     return results
 
 
@@ -114,8 +165,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready when the database, the cache and (when configured) the broker answer."""
-    results = run_readiness_checks()
-    down = sorted(name for name, state in results.items() if state.startswith("down"))
-    body = {"status": "unavailable" if down else "ok", "down": down, "checks": results}
-    return JsonResponse(body, status=503 if down else 200)
+    """503 while draining or when a REQUIRED service is down; "degraded" (200)
+    when another one is; every check's state and milliseconds in the body."""
+    if node_is_draining():
+        return JsonResponse(
+            {"status": "draining", "down": [], "checks": {}}, status=503
+        )
+    latencies: dict[str, float] = {}
+    results = run_readiness_checks(latencies)
+    down = sorted(name for name, state in results.items() if state == "down")
+    unavailable = any(name in REQUIRED for name in down)
+    status = "unavailable" if unavailable else ("degraded" if down else "ok")
+    body = {
+        "status": status,
+        "down": down,
+        "required": list(REQUIRED),
+        "checks": results,
+        "latency_ms": latencies,
+    }
+    return JsonResponse(body, status=503 if unavailable else 200)

@@ -10,8 +10,11 @@ schedule's name, which its TaskResult rows do not carry.
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from celery import signals
+from celery import Task, signals
+from django.db import connection
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -149,3 +152,40 @@ JOBS = {
 def job_is_known(task_name: str) -> bool:
     """Whether a schedule may name this task."""
     return task_name in JOBS
+
+
+@contextmanager
+def job_lock(task_name: str) -> Iterator[bool]:
+    """A PostgreSQL advisory lock per job, held while it runs: yields whether
+    it was taken. A session lock, so a worker that dies releases it with its
+    connection; nothing on SQLite (one machine, one worker)."""
+    if connection.vendor != "postgresql":
+        yield True
+        return
+    key = f"cashback-job:{task_name}"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(hashtextextended(%s, 0))", [key])
+        taken = cursor.fetchone()[0]
+    try:
+        yield taken
+    finally:
+        if taken:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(hashtextextended(%s, 0))", [key]
+                )
+
+
+class JobTask(Task):
+    """Every task's base (cashback/celery.py). A scheduled job (JOBS) runs only
+    while it holds its job_lock: a manual "run now" and a scheduled run, or two
+    workers, never overlap; the one that finds the job running skips it."""
+
+    def __call__(self, *args, **kwargs):
+        if not job_is_known(self.name):
+            return super().__call__(*args, **kwargs)
+        with job_lock(self.name) as taken:
+            if not taken:
+                logger.warning("Job %s is already running: this run skipped", self.name)
+                return {"skipped": "already running"}
+            return super().__call__(*args, **kwargs)

@@ -11,6 +11,8 @@ process and worker sees them already.
 
 from collections.abc import Mapping
 
+from botocore.config import Config
+
 PRIVATE_LOCAL = {"BACKEND": "claims.models.PrivateStorage"}
 DEFAULT_LOCAL = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 
@@ -22,11 +24,17 @@ def object_storage_settings(environ: Mapping[str, str]) -> dict[str, dict]:
     non-AWS service (MinIO, Ceph, a cloud's S3 API), AWS_S3_REGION_NAME, and
     the credentials in AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (or the
     machine's role, as boto3 finds it). Local folders otherwise.
+
+    Every S3 call gives up after STORAGE_CONNECT_TIMEOUT_SECONDS to connect
+    and STORAGE_READ_TIMEOUT_SECONDS without an answer, tried once more at
+    most (STORAGE_ATTEMPTS): a hanging S3 fails an upload in seconds with a
+    "try again" message instead of holding the request for minutes.
     """
     bucket = environ.get("AWS_STORAGE_BUCKET_NAME", "").strip()
     if not bucket:
         return {"default": DEFAULT_LOCAL, "private": PRIVATE_LOCAL}
     common = {
+        "client_config": storage_client_config(environ),
         "bucket_name": bucket,
         "default_acl": "private",
         "file_overwrite": False,
@@ -46,3 +54,22 @@ def object_storage_settings(environ: Mapping[str, str]) -> dict[str, dict]:
         "default": {"BACKEND": backend, "OPTIONS": {**common, "location": "media"}},
         "private": {"BACKEND": backend, "OPTIONS": {**common, "location": "private"}},
     }
+
+
+def storage_client_config(environ: Mapping[str, str]) -> Config:
+    """boto3's timeouts and retries for the S3 storages."""
+    return Config(
+        connect_timeout=float(environ.get("STORAGE_CONNECT_TIMEOUT_SECONDS", "3")),
+        read_timeout=float(environ.get("STORAGE_READ_TIMEOUT_SECONDS", "5")),
+        retries={
+            "mode": "standard",
+            "total_max_attempts": int(environ.get("STORAGE_ATTEMPTS", "2")),
+        },
+        signature_version="s3v4",
+    )
+
+
+def uses_local_storage(storages_setting: Mapping[str, Mapping]) -> bool:
+    """Whether uploads land on this machine's disk, where other nodes cannot
+    read them."""
+    return storages_setting["private"]["BACKEND"] == PRIVATE_LOCAL["BACKEND"]

@@ -37,6 +37,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# A branded page in the reader's language with the reference in the log.
+handler500 = "cashback.error_pages.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

@@ -1,8 +1,12 @@
 """Periodic payout jobs: thin, they call the services (schedules live in beat)."""
 
+import logging
+
 from celery import shared_task
 
 from .services import bank_results, batches, reminders, scheduling
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="payouts.send_reminders")
@@ -28,11 +32,17 @@ def deadline_summary() -> int:
 def read_bank_files() -> dict:
     """Send released batches not yet in the outbound folder (a lost enqueue),
     then read and apply each new file in the bank's inbound folder once (R22)."""
-    from .bank.connection import batch_files_send_unsent
+    from .bank.connection import BankConnectionError, batch_files_send_unsent
     from .bank.inbound import inbound_summary
 
     sent = batch_files_send_unsent()
-    return {"sent": sent, **inbound_summary(bank_results.bank_files_read())}
+    try:
+        results = bank_results.bank_files_read()
+    except BankConnectionError as error:
+        # Reported in one line and tried again at the next run (issue 32).
+        logger.error("Bank files not read: %s", error)
+        return {"sent": sent, "error": str(error)}
+    return {"sent": sent, **inbound_summary(results)}
 
 
 @shared_task(name=batches.SEND_FILE_TASK)

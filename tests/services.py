@@ -388,3 +388,73 @@ class MockBank:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class SftpServer:
+    """A real SFTP server process (tests/sftp_server.py, asyncssh) on a free
+    port, serving `root`, with its own host key and one client key."""
+
+    def __init__(self, root: Path) -> None:
+        import asyncssh
+
+        self.root = root
+        self.port = free_port()
+        keys = root.parent / f"sftp-keys-{self.port}"
+        keys.mkdir()
+        self.host_key = keys / "host_key"
+        self.client_key = keys / "client_key"
+        for path in (self.host_key, self.client_key):
+            key = asyncssh.generate_private_key("ssh-ed25519")
+            key.write_private_key(str(path), format_name="openssh")
+            key.write_public_key(f"{path}.pub")
+        self.known_hosts = keys / "known_hosts"
+        public = asyncssh.read_public_key(f"{self.host_key}.pub")
+        self.known_hosts.write_text(
+            f"[127.0.0.1]:{self.port} {public.export_public_key().decode()}"
+        )
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 20) -> None:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.sftp_server",
+                "--port",
+                str(self.port),
+                "--root",
+                str(self.root),
+                "--host-key",
+                str(self.host_key),
+                "--client-key",
+                f"{self.client_key}.pub",
+            ],
+            cwd=Path(__file__).resolve().parent.parent,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if line.strip() != "ready":
+            raise RuntimeError(f"the SFTP server did not start: {line!r}")
+
+    def storage_options(self, root_path: str = "") -> dict:
+        """The OPTIONS of a BankSFTPStorage pointed at this server."""
+        return {
+            "host": "127.0.0.1",
+            "params": {
+                "port": self.port,
+                "username": "vendor",
+                "key_filename": str(self.client_key),
+                "allow_agent": False,
+                "look_for_keys": False,
+                "timeout": 20,
+            },
+            "known_host_file": str(self.known_hosts),
+            "root_path": root_path,
+        }
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)

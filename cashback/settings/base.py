@@ -68,6 +68,9 @@ def redis_url_from_env() -> str:
 
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
+# True only in cashback.settings.production: what must never happen there
+# (the demo's accounts, local file storage by accident) checks this.
+IS_PRODUCTION = False
 SECRET_KEY = env.str(
     "DJANGO_SECRET_KEY",
     default="django-insecure-local-only-do-not-use-in-production-0123456789",
@@ -117,6 +120,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id on every log line, and the access log (issue 32).
+    "cashback.request_log.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -168,23 +173,31 @@ DATABASES = {"default": database_from_env(f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 
 REDIS_URL = redis_url_from_env()
+# The cache table in PostgreSQL that the Redis cache falls back to while Redis
+# is down (cashback/cache.py: log-in rate limits keep working); created by
+# the release step (manage.py createcachetable).
+FALLBACK_CACHE = {
+    "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+    "LOCATION": "cashback_cache_fallback",
+}
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            "BACKEND": "cashback.cache.FailSoftRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
-                # Pages keep working while Redis is down; /readyz reports it.
-                "IGNORE_EXCEPTIONS": True,
                 "SOCKET_CONNECT_TIMEOUT": 0.5,
                 "SOCKET_TIMEOUT": 0.5,
             },
-        }
+        },
+        "fallback": FALLBACK_CACHE,
     }
-    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     DJANGO_REDIS_LOGGER = "cashback.cache"
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "fallback": FALLBACK_CACHE,
+    }
 
 # Accounts ----------------------------------------------------------------------
 
@@ -332,7 +345,7 @@ USE_TZ = True
 # Static and media files ----------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [
     BASE_DIR / "static",
     ("vendor/bootstrap", bootstrap_wrapper.get_bootstrap_dir()),
@@ -453,6 +466,10 @@ if BANK_SFTP_HOST:
             "key_filename": env.str("BANK_SFTP_KEY_PATH"),
             "allow_agent": False,
             "look_for_keys": False,
+            # A bank host that stops answering fails the job in seconds.
+            "timeout": env.float("BANK_SFTP_TIMEOUT_SECONDS", default=10),
+            "banner_timeout": env.float("BANK_SFTP_TIMEOUT_SECONDS", default=10),
+            "auth_timeout": env.float("BANK_SFTP_TIMEOUT_SECONDS", default=10),
         },
         # The bank's host key: any other is refused (payouts/bank/sftp.py).
         "known_host_file": env.str("BANK_SFTP_KNOWN_HOSTS"),
@@ -528,7 +545,14 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
 }
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# One scheduler at a time with failover (cashback/scheduler.py): beats on
+# several machines share a lease in Redis; the holder sends, the others wait
+# and take over within BEAT_LEASE_SECONDS. Last run times are written after
+# every send so the next holder never sends a tick again.
+CELERY_BEAT_SCHEDULER = "cashback.scheduler:LeasedDatabaseScheduler"
+CELERY_BEAT_SYNC_EVERY = 1
+BEAT_LEASE_SECONDS = env.int("BEAT_LEASE_SECONDS", default=30)
+BEAT_LEASE_KEY = env.str("BEAT_LEASE_KEY", default="cashback:beat:lease")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
@@ -560,13 +584,31 @@ SESSION_ABSOLUTE_LIFETIME_SECONDS = env.int(
     "SESSION_ABSOLUTE_LIFETIME_SECONDS", default=12 * 60 * 60
 )
 
+# One line per event. LOG_FORMAT=json (production's default): JSON with a UTC
+# timestamp, the level, the logger, the request id and the event's fields
+# (route, status, duration_ms, user_id for the access log); a traceback is a
+# field of its line. "plain" for a person reading a terminal.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    "filters": {
+        "request_id": {"()": "cashback.request_log.RequestIdFilter"},
+        "redact_path": {"()": "cashback.request_log.RedactRequestPathFilter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+        },
+        "json": {"()": "cashback.request_log.JsonLogFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id", "redact_path"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -2,10 +2,16 @@
 
 from django.core.exceptions import ImproperlyConfigured
 
+from cashback.storage import uses_local_storage
+
 from .base import *  # noqa: F403
-from .base import DATABASES, env, is_example_address
+from .base import DATABASES, STORAGES, env, is_example_address
 
 DEBUG = False
+IS_PRODUCTION = True
+LOGGING["handlers"]["console"]["formatter"] = env.str(  # noqa: F405
+    "LOG_FORMAT", default="json"
+)
 try:
     SECRET_KEY = env.str("DJANGO_SECRET_KEY")
 except ImproperlyConfigured:
@@ -55,7 +61,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     }
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
@@ -67,8 +72,38 @@ LANGUAGE_COOKIE_SECURE = True
 SESSION_COOKIE_NAME = "__Secure-sessionid"
 CSRF_COOKIE_NAME = "__Secure-csrftoken"
 
+# Several machines (R27): a node without the bucket variables would keep
+# invoice copies on its own disk, where no other node finds them. One machine
+# (docker compose on a laptop) says so explicitly.
+if uses_local_storage(STORAGES) and not env.bool(
+    "ALLOW_LOCAL_FILE_STORAGE", default=False
+):
+    raise ImproperlyConfigured(
+        "AWS_STORAGE_BUCKET_NAME is not set, so uploads would be stored on this "
+        "machine's disk where other machines cannot read them. Set the bucket "
+        "(docs/operations.md), or ALLOW_LOCAL_FILE_STORAGE=true for a single "
+        "machine."
+    )
+
+# Behind a proxy (R27, issue 27): X-Forwarded-Proto is trusted, so the proxy
+# is ours; then the client's address must come from the right hop of
+# X-Forwarded-For, or rate limits and the security log see the proxy.
+TRUST_X_FORWARDED_PROTO = env.bool("TRUST_X_FORWARDED_PROTO", default=True)
+if TRUST_X_FORWARDED_PROTO:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if not (
+        env.int("TRUSTED_PROXY_COUNT", default=0)
+        or env.str("TRUSTED_CLIENT_IP_HEADER", default="")
+    ):
+        raise ImproperlyConfigured(
+            "TRUSTED_PROXY_COUNT is not set: production trusts X-Forwarded-Proto "
+            "from a proxy, so it must know how many proxies append to "
+            "X-Forwarded-For (or set TRUSTED_CLIENT_IP_HEADER). Without a proxy, "
+            "set TRUST_X_FORWARDED_PROTO=false."
+        )
+
 STORAGES = {
-    **STORAGES,  # noqa: F405  (admin/storage: local or S3 uploads, from base)
+    **STORAGES,
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },

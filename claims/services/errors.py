@@ -15,6 +15,7 @@ class ClaimError(PortalError):
         FORBIDDEN = "forbidden"
         MESSAGE_REQUIRED = "message_required"
         INVALID_FILE = "invalid_file"
+        STORAGE_UNAVAILABLE = "storage_unavailable"
         OWN_COMPANY = "own_company"
         OWN_REJECTION = "own_rejection"
         NO_REWARD = "no_reward"

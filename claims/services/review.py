@@ -4,6 +4,7 @@ Each is one transaction on the locked claim (`transitions`)."""
 
 import datetime as dt
 import hashlib
+import logging
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -26,8 +27,10 @@ from ..uploads import invoice_file_check
 from .access import require_impartial, require_member, require_reviewer
 from .corrections import claim_numbers_free
 from .errors import ClaimError
-from .transitions import S, claim_lock, claim_move
+from .transitions import TRANSITIONS, S, claim_lock, claim_move
 from .validating import VALIDATE_TASK
+
+logger = logging.getLogger(__name__)
 
 
 def claim_can_dispute(claim: Claim, now: dt.datetime | None = None) -> bool:
@@ -95,7 +98,10 @@ def claim_upload_invoice(
     """Store the asked-for invoice copy; the claim goes back to review.
 
     The file is checked by its content before anything is written and stored
-    under a generated name in private storage.
+    under a generated name in private storage, before the claim's row is
+    locked: no database lock is held while the file travels to S3 (R27). A
+    storage that does not answer within its timeouts is a message to try
+    again, and nothing is recorded.
     """
     require_member(claim, user)
     content_type, problem = invoice_file_check(upload)
@@ -105,19 +111,35 @@ def claim_upload_invoice(
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    document = None
+    if claim.status not in TRANSITIONS["upload_invoice"]:
+        with transaction.atomic():
+            claim_lock(claim, "upload_invoice")  # refuses, with the reason
+    document = InvoiceDocument(
+        claim=claim,
+        original_name=(upload.name or "invoice")[-255:],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=user,
+    )
+    try:
+        document.file.save("invoice", upload, save=False)
+    except Exception as error:  # botocore's and the file system's errors alike
+        logger.warning(
+            "Invoice copy for %s not stored: %s", claim.reference, type(error).__name__
+        )
+        raise ClaimError(
+            _(
+                "The file could not be stored just now: the storage did not "
+                "answer. Nothing was saved; please try again in a few minutes."
+            ),
+            field="file",
+            code=ClaimError.Code.STORAGE_UNAVAILABLE,
+        ) from error
     try:
         with transaction.atomic():
             claim = claim_lock(claim, "upload_invoice")
-            document = InvoiceDocument(
-                claim=claim,
-                original_name=(upload.name or "invoice")[-255:],
-                content_type=content_type,
-                size=upload.size,
-                sha256=digest.hexdigest(),
-                uploaded_by=user,
-            )
-            document.file.save("invoice", upload, save=False)
+            document.claim = claim
             document.save()
             claim_move(
                 claim,
@@ -129,7 +151,7 @@ def claim_upload_invoice(
             enqueue_after_commit(VALIDATE_TASK, claim.pk)
     except Exception:
         # Nothing in the database points at the file any more.
-        if document is not None and document.file.name:
+        if document.file.name:
             document.file.storage.delete(document.file.name)
         raise
     return document

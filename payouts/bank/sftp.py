@@ -7,7 +7,10 @@ BANK_SFTP_KNOWN_HOSTS, and any other key is refused.
 """
 
 import paramiko
+from django.utils.translation import gettext as _
 from storages.backends.sftpstorage import SFTPStorage
+
+from .connection import BankConnectionError
 
 
 class BankSFTPStorage(SFTPStorage):
@@ -22,5 +25,22 @@ class BankSFTPStorage(SFTPStorage):
         self._ssh = paramiko.SSHClient()
         self._ssh.load_host_keys(self.known_host_file)
         self._ssh.set_missing_host_key_policy(paramiko.RejectPolicy())
-        self._ssh.connect(self.host, **self.params)
+        try:
+            self._ssh.connect(self.host, **self.params)
+        except paramiko.BadHostKeyException:
+            # Someone else may be answering for the bank: a reported refusal
+            # that operators act on, not a traceback in the job's log.
+            raise BankConnectionError(
+                _(
+                    "The bank's SFTP host %(host)s presented a host key other than "
+                    "the one in BANK_SFTP_KNOWN_HOSTS: connection refused. Check "
+                    "with the bank before changing the known key."
+                )
+                % {"host": self.host}
+            ) from None
+        except (paramiko.SSHException, OSError) as error:
+            raise BankConnectionError(
+                _("The bank's SFTP host %(host)s refused the connection: %(error)s")
+                % {"host": self.host, "error": error}
+            ) from None
         self._sftp = self._ssh.open_sftp()

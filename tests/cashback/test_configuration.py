@@ -16,6 +16,8 @@ PRODUCTION_ENV = {
     "FIELD_ENCRYPTION_KEYS": "bG9jYWwtb25seS1rZXktbmV2ZXItcHJvZHVjdGlvbiE=",
     "BANK_ACCOUNT_FINGERPRINT_KEY": "a-fingerprint-key-from-the-environment",
     "DEFAULT_FROM_EMAIL": "Cash Back <cashback@vendor.test>",
+    "TRUSTED_PROXY_COUNT": "1",
+    "ALLOW_LOCAL_FILE_STORAGE": "true",
 }
 
 
@@ -29,6 +31,8 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
             "DJANGO_SECRET_KEY",
             "DJANGO_SETTINGS_MODULE",
             "DJANGO_ALLOW_ASYNC_UNSAFE",
+            "TRUST_X_FORWARDED_PROTO",
+            "AWS_STORAGE_BUCKET_NAME",
             *PRODUCTION_ENV,
         }
     }
@@ -117,3 +121,46 @@ def test_production_refuses_an_example_sender_in_one_clear_line(sender):
     assert result.stderr.strip().startswith(
         f"Configuration error: DEFAULT_FROM_EMAIL {sender!r} is an example address"
     )
+
+
+def test_production_behind_a_proxy_needs_the_trusted_proxy_count():
+    """X-Forwarded-Proto trusted but no proxy count: rate limits and the security
+    log would see the proxy's address, so start-up stops and names the setting."""
+    env = {key: value for key, value in PRODUCTION_ENV.items()}
+    env.pop("TRUSTED_PROXY_COUNT")
+    result = run_manage(
+        "check", DJANGO_SETTINGS_MODULE="cashback.settings.production", **env
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith(
+        "Configuration error: TRUSTED_PROXY_COUNT is not set"
+    )
+    without_proxy = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="cashback.settings.production",
+        TRUST_X_FORWARDED_PROTO="false",
+        **env,
+    )
+    assert without_proxy.returncode == 0, without_proxy.stderr
+
+
+def test_production_refuses_local_file_storage_unless_allowed():
+    """A node without the bucket variables would keep uploads on its own disk."""
+    env = {key: value for key, value in PRODUCTION_ENV.items()}
+    env.pop("ALLOW_LOCAL_FILE_STORAGE")
+    result = run_manage(
+        "check", DJANGO_SETTINGS_MODULE="cashback.settings.production", **env
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().startswith(
+        "Configuration error: AWS_STORAGE_BUCKET_NAME is not set"
+    )
+    with_bucket = run_manage(
+        "check",
+        DJANGO_SETTINGS_MODULE="cashback.settings.production",
+        AWS_STORAGE_BUCKET_NAME="cashback-uploads",
+        **env,
+    )
+    assert with_bucket.returncode == 0, with_bucket.stderr

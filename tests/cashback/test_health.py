@@ -48,15 +48,45 @@ def test_readyz_checks_the_real_broker(client):
     assert body["checks"]["broker"] == "ok"
 
 
-def test_readyz_names_redis_when_it_is_down(client, settings):
-    """503 with a JSON body that names the cache and the broker."""
+def test_readyz_names_redis_when_it_is_down_and_stays_in_service(client, settings):
+    """Redis is shared by every node: its outage makes each one "degraded" (200)
+    so a load balancer keeps them all; the body names the cache and broker."""
     dead_redis_settings(settings)
     response = client.get("/readyz")
     body = response.json()
-    assert response.status_code == 503
-    assert body["status"] == "unavailable"
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
     assert body["down"] == ["broker", "cache"]
     assert body["checks"]["database"] == "ok"
+    assert body["required"] == ["database"]
+
+
+def test_readyz_reports_every_dependency_with_its_latency(client):
+    body = client.get("/readyz").json()
+    assert set(body["checks"]) == {
+        "database",
+        "cache",
+        "broker",
+        "storage",
+        "bank_folder",
+    }
+    assert body["checks"]["storage"] == "ok"
+    assert body["checks"]["bank_folder"] == "ok"
+    configured = {n for n, state in body["checks"].items() if state != "not configured"}
+    assert set(body["latency_ms"]) == configured
+    assert all(value >= 0 for value in body["latency_ms"].values())
+
+
+def test_readyz_answers_503_while_the_node_drains(client, tmp_path, monkeypatch):
+    """gunicorn creates the node's drain file on SIGTERM (gunicorn.conf.py)."""
+    drain_file = tmp_path / "drain"
+    monkeypatch.setenv("CASHBACK_DRAIN_FILE", str(drain_file))
+    assert client.get("/readyz").status_code == 200
+    drain_file.touch()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "draining"
+    assert client.get("/healthz").status_code == 200
 
 
 def test_pages_keep_working_while_redis_is_down(client, settings):

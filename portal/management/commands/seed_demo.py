@@ -50,6 +50,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, reset: bool = False, interactive: bool = True, **options):
+        if settings.IS_PRODUCTION:
+            # The demo's staff accounts share the password printed in the
+            # README: they must never exist where real money moves.
+            raise CommandError(
+                "seed_demo refuses to run under production settings "
+                f"({settings.SETTINGS_MODULE}): it creates staff accounts whose "
+                "password is public. Nothing was changed."
+            )
         if reset:
             self._reset(interactive=interactive)
         # The demo's own notices are marked sent without going anywhere: they
