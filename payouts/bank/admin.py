@@ -1,8 +1,10 @@
 """The bank files in admin: what was sent, what arrived and why a file was
-refused, an upload form for a file received by other means, the entries not
-applied, and the operators' reconciliation of released batches.
+refused, an upload form for a file received by other means and the action a
+second operator confirms it with, the entries not applied, and the operators'
+reconciliation of released batches.
 
-The rows are written by the release, the inbound job and the upload only.
+The rows are written by the release, the inbound job, the upload and its
+confirmation only.
 """
 
 from django import forms
@@ -25,6 +27,7 @@ from .models import (
 from .reconciliation import batches_reconciled
 
 UPLOAD_PERMISSION = "payouts.record_bank_result"
+CONFIRM_PERMISSION = "payouts.confirm_bank_file"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 
 
@@ -65,7 +68,10 @@ class InboundBankFileAdmin(_ReadOnly):
         "original_message_id",
         "status",
         "reason",
+        "uploaded_by",
+        "confirmed_by",
     ]
+    list_select_related = ["uploaded_by", "confirmed_by"]
     list_filter = ["status", "message_type"]
     search_fields = ["=message_id", "=original_message_id", "name"]
     ordering = ["-received_at", "-pk"]
@@ -73,6 +79,64 @@ class InboundBankFileAdmin(_ReadOnly):
     fields = list_display
     readonly_fields = fields
     change_list_template = "admin/payouts/inboundbankfile/change_list.html"
+    actions = ["confirm_files"]
+
+    def has_confirm_bank_file_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(CONFIRM_PERMISSION)
+
+    @admin.action(
+        description=_("Confirm and apply the selected uploaded files (second operator)"),
+        permissions=["confirm_bank_file"],
+    )
+    def confirm_files(self, request: HttpRequest, queryset) -> None:
+        """Four eyes on a file uploaded by hand: another operator applies it."""
+        from payouts.services import PayoutError, bank_file_confirm
+
+        for file in queryset.order_by("received_at", "pk"):
+            try:
+                result = bank_file_confirm(file=file, operator=request.user)
+            except PayoutError as error:
+                self.message_user(request, f"{file.name}: {error}", messages.ERROR)
+                continue
+            self._report(request, result)
+
+    def _report(self, request: HttpRequest, result) -> None:
+        if result.status == InboundBankFile.Status.READ:
+            self.message_user(
+                request,
+                _("%(name)s read: %(type)s %(id)s applied.")
+                % {
+                    "name": result.name,
+                    "type": result.message_type,
+                    "id": result.message_id,
+                },
+                messages.SUCCESS,
+            )
+        elif result.status == InboundBankFile.Status.AWAITING:
+            self.message_user(
+                request,
+                _(
+                    "%(name)s kept: %(type)s %(id)s is applied when a second "
+                    "operator confirms it."
+                )
+                % {
+                    "name": result.name,
+                    "type": result.message_type,
+                    "id": result.message_id,
+                },
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                _("%(name)s refused, nothing applied: %(code)s: %(reason)s")
+                % {
+                    "name": result.name,
+                    "code": result.code,
+                    "reason": result.reason,
+                },
+                messages.ERROR,
+            )
 
     def get_urls(self):
         upload = self.admin_site.admin_view(self.upload_view)
@@ -82,7 +146,7 @@ class InboundBankFileAdmin(_ReadOnly):
         ]
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
-        """Read a file received by other means through the same reader."""
+        """Keep a file received by other means for a second operator to confirm."""
         from payouts.services import bank_file_upload
 
         if not request.user.has_perm(UPLOAD_PERMISSION):
@@ -90,29 +154,10 @@ class InboundBankFileAdmin(_ReadOnly):
         form = BankFileUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            result = bank_file_upload(name=upload.name, content=upload.read())
-            if result.status == InboundBankFile.Status.READ:
-                self.message_user(
-                    request,
-                    _("%(name)s read: %(type)s %(id)s applied.")
-                    % {
-                        "name": result.name,
-                        "type": result.message_type,
-                        "id": result.message_id,
-                    },
-                    messages.SUCCESS,
-                )
-            else:
-                self.message_user(
-                    request,
-                    _("%(name)s refused, nothing applied: %(code)s: %(reason)s")
-                    % {
-                        "name": result.name,
-                        "code": result.code,
-                        "reason": result.reason,
-                    },
-                    messages.ERROR,
-                )
+            result = bank_file_upload(
+                name=upload.name, content=upload.read(), operator=request.user
+            )
+            self._report(request, result)
             return redirect(reverse("admin:payouts_inboundbankfile_changelist"))
         return TemplateResponse(
             request,

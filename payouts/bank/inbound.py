@@ -88,6 +88,7 @@ class InboundResult:
     message_type: str = ""
     code: str = ""
     reason: str = ""
+    file_id: int | None = None  # the InboundBankFile row
 
 
 def inbound_summary(results: list[InboundResult]) -> dict:
@@ -151,20 +152,24 @@ def bank_content_read(
     content: bytes,
     apply: Apply = apply_record_only,
     finish_earlier_move: bool = False,
+    awaiting: InboundBankFile | None = None,
 ) -> InboundResult:
     """Read one file's content and apply it, in one transaction; record the outcome.
 
-    The same path serves the inbound folder and a file an operator uploads.
-    A refused file is recorded with its reason and changes nothing else.
-    `finish_earlier_move` (the folder job): a file of this name whose message
-    was read already is the same file, left behind when the process stopped
-    between the commit and the move; it is reported read, not refused.
+    The same path serves the inbound folder and an uploaded file once a second
+    operator confirmed it: `awaiting` is then the upload's row, locked by the
+    caller in its transaction, which becomes read or refused instead of a new
+    row being written. A refused file is recorded with its reason and changes
+    nothing else. `finish_earlier_move` (the folder job): a file of this name
+    whose message was read already is the same file, left behind when the
+    process stopped between the commit and the move; it is reported read, not
+    refused.
     """
     name = name[:MAX_NAME]
     try:
         message = bank_message_read(content)
     except BankFileError as error:
-        return _refuse(name, None, error)
+        return _refuse(name, None, error, awaiting)
     try:
         with transaction.atomic():
             earlier = (
@@ -180,7 +185,8 @@ def bank_content_read(
                 return _result(earlier)
             if earlier is not None:
                 raise _already_read(earlier)
-            record = InboundBankFile.objects.create(
+            record = _record(
+                awaiting,
                 name=name,
                 message_id=message.message_id,
                 message_type=message.message_type,
@@ -189,13 +195,50 @@ def bank_content_read(
             )
             apply(bank_message_match(message=message, file=record))
     except BankFileError as error:
-        return _refuse(name, message, error)
+        return _refuse(name, message, error, awaiting)
     except IntegrityError:
         # Another run read the same message id under another name meanwhile.
         earlier = InboundBankFile.objects.filter(
             message_id=message.message_id, status=InboundBankFile.Status.READ
         ).first()
-        return _refuse(name, message, _already_read(earlier))
+        return _refuse(name, message, _already_read(earlier), awaiting)
+    return _result(record)
+
+
+def bank_upload_record(
+    *, name: str, content: bytes, content_encrypted: str, uploaded_by
+) -> InboundResult:
+    """Record a file an operator uploaded, to wait for a second operator.
+
+    A file that cannot be read, or whose message was read already, is refused
+    at once (recorded with its uploader); any other is kept encrypted and
+    changes nothing until it is confirmed (`bank_content_read(awaiting=...)`).
+    """
+    name = name[:MAX_NAME]
+    message = None
+    try:
+        message = bank_message_read(content)
+        earlier = InboundBankFile.objects.filter(
+            message_id=message.message_id, status=InboundBankFile.Status.READ
+        ).first()
+        if earlier is not None:
+            raise _already_read(earlier)
+    except BankFileError as error:
+        record = _record(
+            None,
+            **_refusal_fields(name, message, error),
+            uploaded_by=uploaded_by,
+        )
+        return _result(record, code=error.code, reason=error.reason)
+    record = InboundBankFile.objects.create(
+        name=name,
+        message_id=message.message_id,
+        message_type=message.message_type,
+        original_message_id=message.original_message_id,
+        status=InboundBankFile.Status.AWAITING,
+        content_encrypted=content_encrypted,
+        uploaded_by=uploaded_by,
+    )
     return _result(record)
 
 
@@ -262,17 +305,36 @@ def _already_read(earlier: InboundBankFile | None) -> BankFileError:
     )
 
 
-def _refuse(
+def _refusal_fields(
     name: str, message: BankMessage | None, error: BankFileError
+) -> dict:
+    return {
+        "name": name,
+        "message_id": (message.message_id if message else "")[:35],
+        "message_type": message.message_type if message else "",
+        "original_message_id": (message.original_message_id if message else "")[:35],
+        "status": InboundBankFile.Status.FAILED,
+        "reason": f"{error.code}: {error.reason}",
+    }
+
+
+def _record(awaiting: InboundBankFile | None, **fields) -> InboundBankFile:
+    """A new row, or the awaiting upload's row brought up to date."""
+    if awaiting is None:
+        return InboundBankFile.objects.create(**fields)
+    for field_name, value in fields.items():
+        setattr(awaiting, field_name, value)
+    awaiting.save(update_fields=list(fields))
+    return awaiting
+
+
+def _refuse(
+    name: str,
+    message: BankMessage | None,
+    error: BankFileError,
+    awaiting: InboundBankFile | None = None,
 ) -> InboundResult:
-    record = InboundBankFile.objects.create(
-        name=name,
-        message_id=(message.message_id if message else "")[:35],
-        message_type=message.message_type if message else "",
-        original_message_id=(message.original_message_id if message else "")[:35],
-        status=InboundBankFile.Status.FAILED,
-        reason=f"{error.code}: {error.reason}",
-    )
+    record = _record(awaiting, **_refusal_fields(name, message, error))
     return _result(record, code=error.code, reason=error.reason)
 
 
@@ -284,6 +346,7 @@ def _result(record: InboundBankFile, code: str = "", reason: str = "") -> Inboun
         message_type=record.message_type,
         code=code,
         reason=reason,
+        file_id=record.pk,
     )
 
 

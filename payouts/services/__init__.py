@@ -29,6 +29,7 @@ from .bank_details import (
     payment_files_reencrypt,
 )
 from .bank_results import (
+    bank_file_confirm,
     bank_file_upload,
     bank_files_read,
     bank_message_apply,
@@ -82,6 +83,7 @@ __all__ = [
     "bank_accounts_reencrypt",
     "bank_details_link",
     "bank_details_link_payout_id",
+    "bank_file_confirm",
     "bank_file_upload",
     "bank_files_read",
     "bank_message_apply",

@@ -29,6 +29,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,6 +42,7 @@ from ..bank.inbound import (
     InboundContext,
     InboundResult,
     bank_content_read,
+    bank_upload_record,
     inbound_files_read,
 )
 from ..bank.messages import (
@@ -52,8 +54,9 @@ from ..bank.messages import (
     BankFileError,
 )
 from ..bank.messages import BankPayment as Payment
-from ..bank.models import BankDiscrepancy, BatchPayment
+from ..bank.models import BankDiscrepancy, BatchPayment, InboundBankFile
 from ..bank.reason_codes import Side, is_duplicate, reason_lookup
+from ..crypto import bank_file_decrypt, bank_file_encrypt
 from ..models import PaymentBatch, Payout, PayoutEvent
 from .errors import PayoutError
 from .holds import bank_account_refuse
@@ -66,6 +69,7 @@ logger = logging.getLogger(__name__)
 A = BatchPayment.Answer
 K = PayoutEvent.Kind
 ALERT_TEMPLATE = "emails/bank_alert"
+CONFIRM_BANK_FILE_PERMISSION = "payouts.confirm_bank_file"
 
 
 # Entry points ----------------------------------------------------------------
@@ -76,10 +80,50 @@ def bank_files_read() -> list[InboundResult]:
     return inbound_files_read(apply=bank_message_apply)
 
 
-def bank_file_upload(*, name: str, content: bytes) -> InboundResult:
-    """A bank file an operator received by other means: the same reader and
-    the same effects as the inbound folder (refused files are recorded too)."""
-    return bank_content_read(name=name, content=content, apply=bank_message_apply)
+def bank_file_upload(*, name: str, content: bytes, operator: User) -> InboundResult:
+    """A bank file an operator received by other means: recorded with its
+    uploader and kept encrypted, waiting for a second operator
+    (`bank_file_confirm`); a file that cannot be read, or was read already, is
+    refused at once. Nothing is applied yet."""
+    with transaction.atomic():
+        result = bank_upload_record(
+            name=name,
+            content=content,
+            content_encrypted=bank_file_encrypt(content),
+            uploaded_by=operator,
+        )
+    return result
+
+
+def bank_file_confirm(*, file: InboundBankFile, operator: User) -> InboundResult:
+    """A second operator confirms an uploaded bank file (four eyes): never the
+    operator who uploaded it. Then it is read and applied exactly as a file of
+    the bank's inbound folder is, or refused with its reason."""
+    if not operator.has_perm(CONFIRM_BANK_FILE_PERMISSION):
+        raise PayoutError(
+            _("You may not confirm bank files."), code=PayoutError.Code.NOT_PERMITTED
+        )
+    with transaction.atomic():
+        locked = InboundBankFile.objects.select_for_update().filter(pk=file.pk).first()
+        if locked is None or locked.status != InboundBankFile.Status.AWAITING:
+            raise PayoutError(
+                _("The file %(name)s is not waiting for a second operator.")
+                % {"name": file.name},
+                code=PayoutError.Code.BANK_FILE_NOT_AWAITING,
+            )
+        if locked.uploaded_by_id == operator.pk:
+            raise PayoutError(
+                _("Four eyes: another operator must confirm the file you uploaded."),
+                code=PayoutError.Code.FOUR_EYES,
+            )
+        locked.confirmed_by, locked.confirmed_at = operator, timezone.now()
+        locked.save(update_fields=["confirmed_by", "confirmed_at"])
+        return bank_content_read(
+            name=locked.name,
+            content=bank_file_decrypt(locked.content_encrypted),
+            apply=bank_message_apply,
+            awaiting=locked,
+        )
 
 
 # Releasing: the lines of the file, and sending it ------------------------------
