@@ -23,6 +23,7 @@ from .models import (
     BatchReconciliation,
     InboundBankFile,
     OutboundBankFile,
+    ReturnedPayout,
 )
 from .reconciliation import batches_reconciled
 
@@ -85,7 +86,9 @@ class InboundBankFileAdmin(_ReadOnly):
         return request.user.has_perm(CONFIRM_PERMISSION)
 
     @admin.action(
-        description=_("Confirm and apply the selected uploaded files (second operator)"),
+        description=_(
+            "Confirm and apply the selected uploaded files (second operator)"
+        ),
         permissions=["confirm_bank_file"],
     )
     def confirm_files(self, request: HttpRequest, queryset) -> None:
@@ -265,3 +268,108 @@ class BatchReconciliationAdmin(_ReadOnly):
     @admin.display(description=_("not settled in time"), ordering="overdue")
     def overdue(self, obj) -> int:
         return obj.overdue
+
+
+@admin.register(ReturnedPayout)
+class ReturnedPayoutAdmin(_ReadOnly):
+    """Payments the bank returned to an account the company still has on file:
+    the company is not asked for bank details again until an operator decides
+    to refuse the account, or pays it again (issue 27)."""
+
+    list_display = [
+        "claim",
+        "reseller",
+        "payout_amount",
+        "payout_currency",
+        "failure_code",
+        "failure_reason",
+        "updated_at",
+    ]
+    list_select_related = ["claim", "reseller"]
+    ordering = ["updated_at", "pk"]
+    show_full_result_count = False
+    fields = list_display
+    readonly_fields = fields
+    list_display_links = None
+    actions = ["pay_again", "refuse_accounts"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).returned_awaiting_decision()
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("payouts.view_payout")
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.has_perm("payouts.view_payout")
+
+    def has_record_bank_result_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(UPLOAD_PERMISSION)
+
+    def _decide(self, request, queryset, *, action, title, call):
+        """Ask why, then call the service for each selected payout."""
+        from payouts.admin import AccountReasonForm
+        from payouts.services import PayoutError
+
+        form = AccountReasonForm(
+            request.POST if "apply" in request.POST else None, label=_("Why")
+        )
+        if form.is_valid():
+            for payout in queryset:
+                try:
+                    call(payout, form.cleaned_data["reason"])
+                except PayoutError as error:
+                    self.message_user(request, f"{payout}: {error}", messages.ERROR)
+                else:
+                    self.message_user(
+                        request, _("%(payout)s: done.") % {"payout": payout}
+                    )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/payouts/account_reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "form": form,
+                "accounts": queryset.select_related("reseller"),
+                "action": action,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(
+        description=_("Pay the selected payments again to the same account (say why)"),
+        permissions=["record_bank_result"],
+    )
+    def pay_again(self, request: HttpRequest, queryset):
+        from payouts.services import payout_return_resend
+
+        return self._decide(
+            request,
+            queryset,
+            action="pay_again",
+            title=_("Pay returned payments again"),
+            call=lambda payout, reason: payout_return_resend(
+                payout=payout, operator=request.user, reason=reason
+            ),
+        )
+
+    @admin.action(
+        description=_(
+            "Refuse the selected payments' accounts and ask the companies (say why)"
+        ),
+        permissions=["record_bank_result"],
+    )
+    def refuse_accounts(self, request: HttpRequest, queryset):
+        from payouts.services import payout_return_account_refuse
+
+        return self._decide(
+            request,
+            queryset,
+            action="refuse_accounts",
+            title=_("Refuse the accounts of returned payments"),
+            call=lambda payout, reason: payout_return_account_refuse(
+                payout=payout, operator=request.user, reason=reason
+            ),
+        )

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.files.storage import Storage
 from django.db import IntegrityError, connection, transaction
 
@@ -37,6 +38,7 @@ from .connection import inbound_storage, storage_move, storage_write_whole
 from .messages import (
     CAMT053,
     CAMT054,
+    PACS004,
     BankFileError,
     BankMessage,
     BankPayment,
@@ -247,13 +249,20 @@ def bank_message_match(
 ) -> InboundContext:
     """Find and lock the batches and payouts a message is about.
 
-    A status report or a return names the pain.001 it answers: it must be one
-    of ours, and each payment it names must be in that batch. Statements and
-    notifications list every movement on the account, so entries that are not
-    ours are kept aside as `unmatched`, not refused.
+    A status report names the pain.001 it answers: it must be one of ours,
+    and each payment it names must be in that batch, or the file is refused.
+    A statement or notification must be about the vendor's paying account
+    (PAYOUT_DEBTOR_IBAN), or the file is refused; it lists every movement on
+    the account, so entries that are not ours are kept aside as `unmatched`.
+    A return (pacs.004) counts only for a payment it names with both the
+    batch's message id and its end-to-end id; any other is `unmatched`, for
+    the discrepancy list, never a payout changed (issue 27).
     """
     context = InboundContext(file=file, message=message)
     listing = message.kind in {CAMT053, CAMT054}
+    if listing:
+        _paying_account_check(message)
+    setting_aside = listing or message.kind == PACS004
     names = message.original_message_ids
     context.batches = {
         batch.message_id: batch
@@ -263,7 +272,7 @@ def bank_message_match(
         .order_by("pk")
     }
     unknown = sorted(names - context.batches.keys())
-    if unknown and not listing:
+    if unknown and not setting_aside:
         raise BankFileError(
             "unknown_batch",
             f"The file answers payment file {', '.join(unknown)}, "
@@ -279,13 +288,18 @@ def bank_message_match(
     by_reference = {payout.claim.reference: payout for payout in candidates}
     for payment in message.payments:
         payout = by_reference.get(payment.end_to_end_id)
-        in_named_batch = payout is not None and (
-            not payment.original_message_id
-            or payout.batch.message_id == payment.original_message_id
+        names_batch = bool(payment.original_message_id) or message.kind != PACS004
+        in_named_batch = (
+            payout is not None
+            and names_batch
+            and (
+                not payment.original_message_id
+                or payout.batch.message_id == payment.original_message_id
+            )
         )
         if in_named_batch:
             context.payouts[payment.end_to_end_id] = payout
-        elif listing:
+        elif setting_aside:
             context.unmatched.append(payment)
         else:
             raise BankFileError(
@@ -294,6 +308,20 @@ def bank_message_match(
                 f"payment file {payment.original_message_id or '?'}.",
             )
     return context
+
+
+def _paying_account_check(message: BankMessage) -> None:
+    """A statement or notification of another account is not the bank's word
+    on our payments: refused whole."""
+    paying = settings.PAYOUT_DEBTOR_IBAN.replace(" ", "").upper()
+    others = sorted(message.accounts - {paying})
+    if others or not message.accounts:
+        raise BankFileError(
+            "not_our_account",
+            "The file is about account "
+            f"{', '.join(a or '(none named)' for a in others) or '(none named)'}, "
+            f"not the paying account {paying}.",
+        )
 
 
 def _already_read(earlier: InboundBankFile | None) -> BankFileError:

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from payouts.models import PaymentBatch
+from payouts.models import PaymentBatch, Payout
 
 
 class OutboundBankFile(models.Model):
@@ -93,7 +93,7 @@ class InboundBankFile(models.Model):
                 fields=["message_id"],
                 condition=Q(status="read"),
                 name="inbound_bank_file_read_once",
-            )
+            ),
         ]
         indexes = [models.Index(fields=["message_id"], name="inbound_bank_msg_idx")]
 
@@ -189,3 +189,13 @@ class BatchReconciliation(PaymentBatch):
         proxy = True
         verbose_name = _("bank reconciliation")
         verbose_name_plural = _("bank reconciliation")
+
+
+class ReturnedPayout(Payout):
+    """Payouts the bank returned to an account still on file, waiting for an
+    operator to pay them again or refuse the account (admin's view, issue 27)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("returned payment waiting for a decision")
+        verbose_name_plural = _("returned payments waiting for a decision")

@@ -34,6 +34,9 @@ from .bank_results import (
     bank_files_read,
     bank_message_apply,
     payout_cycle_restart,
+    payout_return_account_refuse,
+    payout_return_awaits_operator,
+    payout_return_resend,
 )
 from .batches import batch_cancel, batch_create, batch_payout_remove, batch_release
 from .corrections import payout_cancel
@@ -103,6 +106,9 @@ __all__ = [
     "payout_cancel",
     "payout_cycle_restart",
     "payout_open",
+    "payout_return_account_refuse",
+    "payout_return_awaits_operator",
+    "payout_return_resend",
     "payouts_schedule",
     "payouts_send_reminders",
     "transition_allowed",

@@ -35,3 +35,4 @@ class PayoutError(PortalError):
         INVALID_RATE = "invalid_rate"
         NOT_PERMITTED = "not_permitted"
         BANK_FILE_NOT_AWAITING = "bank_file_not_awaiting"
+        NOT_AWAITING_DECISION = "not_awaiting_decision"

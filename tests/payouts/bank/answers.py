@@ -7,12 +7,12 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
+from django.contrib.auth.models import Group
+
 from payouts.bank import answers
 from payouts.bank.inbound import InboundResult
 from payouts.bank.models import InboundBankFile
 from payouts.models import PaymentBatch, Payout
-from django.contrib.auth.models import Group
-
 from payouts.services import bank_file_confirm, bank_file_upload
 from tests.resellers.factories import StaffUserFactory
 

@@ -105,9 +105,11 @@ def test_staff_without_the_permission_cannot_confirm_and_operators_have_it():
     with pytest.raises(PayoutError) as refused:
         bank_file_confirm(file=waiting, operator=StaffUserFactory())
     assert refused.value.code == PayoutError.Code.NOT_PERMITTED
-    assert Group.objects.get(name="Operators").permissions.filter(
-        codename="confirm_bank_file"
-    ).exists()
+    assert (
+        Group.objects.get(name="Operators")
+        .permissions.filter(codename="confirm_bank_file")
+        .exists()
+    )
     assert Permission.objects.filter(codename="confirm_bank_file").count() == 1
 
 
