@@ -19,6 +19,10 @@ For every file at the top of the inbound folder, in name order:
 6. after the commit, move the file to `processed/` (read) or `failed/` (refused,
    with a `<name>.reason.txt` beside it).
 
+A file larger than MAX_FILE_BYTES is refused before it is read; a file whose
+name is already in `processed/` is the bank delivering it again and is refused
+as `already_read` (recorded, moved to `failed/`), like a copy under a new name.
+
 The wiring of messages to payout transitions is an `apply` function; the
 default, `apply_record_only`, records the file and changes no payout.
 """
@@ -38,6 +42,7 @@ from .connection import inbound_storage, storage_move, storage_write_whole
 from .messages import (
     CAMT053,
     CAMT054,
+    MAX_FILE_BYTES,
     PACS004,
     BankFileError,
     BankMessage,
@@ -130,11 +135,28 @@ def inbound_file_read(
     with _name_lock(name) as acquired:
         if not acquired or not storage.exists(name):
             return None
-        with storage.open(name, "rb") as handle:
-            content = handle.read()
-        result = bank_content_read(
-            name=name, content=content, apply=apply, finish_earlier_move=True
-        )
+        if storage.size(name) > MAX_FILE_BYTES:
+            # Refused before a byte of it is read into memory.
+            result = _refuse(
+                name[:MAX_NAME],
+                None,
+                BankFileError(
+                    "too_large",
+                    f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.",
+                ),
+            )
+        else:
+            with storage.open(name, "rb") as handle:
+                content = handle.read(MAX_FILE_BYTES + 1)
+            # A file of this name already in processed/ was read and moved: this
+            # is the bank delivering it again, refused as a renamed copy is.
+            # Without one, the move after an earlier read was interrupted.
+            result = bank_content_read(
+                name=name,
+                content=content,
+                apply=apply,
+                finish_earlier_move=not storage.exists(f"{PROCESSED}/{name}"),
+            )
         folder = PROCESSED if result.status == InboundBankFile.Status.READ else FAILED
         target = _free_name(storage, f"{folder}/{name}")
         storage_move(storage, name, target)
