@@ -85,11 +85,13 @@ def csv_stream(headers: list[str], rows: Iterable[tuple]) -> Iterator[str]:
 
 def _xlsx_value(value):
     """A value as openpyxl writes it: local naive moments, text without the
-    characters XML cannot carry (a cell with one would break the file)."""
+    characters XML cannot carry (a cell with one would break the file) and
+    neutralised as in CSV (openpyxl stores text starting with "=" as a
+    formula, issue 27)."""
     if isinstance(value, dt.datetime):
         return _cell(value)
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 
@@ -112,7 +114,7 @@ def xlsx_stream(
     with tempfile.TemporaryFile() as handle:
         book = Workbook(write_only=True)
         sheet = book.create_sheet(title=_sheet_title(title))
-        sheet.append(headers)
+        sheet.append([_xlsx_value(str(header)) for header in headers])
         for row in rows:
             sheet.append([_xlsx_value(value) for value in row])
         book.save(handle)
