@@ -27,6 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from .models import SecurityEvent
+from .security_log import security_event_record
+
 CHUNK_SIZE = 2000
 FILE_BLOCK = 64 * 1024
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -177,6 +180,13 @@ class ExportMixin:
                 content_type=XLSX_TYPE,
             )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
+        security_event_record(
+            kind=SecurityEvent.Kind.EXPORTED,
+            request=request,
+            list=f"{self.opts.app_label}.{self.opts.model_name}",
+            format=file_format,
+            filters=request.GET.urlencode(),
+        )
         return response
 
     def changelist_view(self, request, extra_context=None):

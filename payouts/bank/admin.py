@@ -17,6 +17,8 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from cashback.clock import program_today
+from cashback.models import SecurityEvent
+from cashback.security_log import security_event_record
 
 from .models import (
     BankDiscrepancy,
@@ -41,6 +43,20 @@ class _ReadOnly(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+def _log(kind: str, request: HttpRequest, result) -> None:
+    """One security-log row per bank file uploaded or confirmed: who, from
+    where, which file and what became of it."""
+    security_event_record(
+        kind=kind,
+        request=request,
+        file=result.name,
+        file_id=result.file_id,
+        message_id=result.message_id,
+        message_type=result.message_type,
+        status=result.status,
+    )
 
 
 class BankFileUploadForm(forms.Form):
@@ -101,6 +117,7 @@ class InboundBankFileAdmin(_ReadOnly):
             except PayoutError as error:
                 self.message_user(request, f"{file.name}: {error}", messages.ERROR)
                 continue
+            _log(SecurityEvent.Kind.BANK_FILE_CONFIRMED, request, result)
             self._report(request, result)
 
     def _report(self, request: HttpRequest, result) -> None:
@@ -160,6 +177,7 @@ class InboundBankFileAdmin(_ReadOnly):
             result = bank_file_upload(
                 name=upload.name, content=upload.read(), operator=request.user
             )
+            _log(SecurityEvent.Kind.BANK_FILE_UPLOADED, request, result)
             self._report(request, result)
             return redirect(reverse("admin:payouts_inboundbankfile_changelist"))
         return TemplateResponse(

@@ -216,7 +216,8 @@ def mark_paid() -> bool:
     payout = Payout.objects.filter(status="in_batch").order_by("pk").first()
     if payout is None:
         return False
-    demo_bank_answer(payout, paid=True, operators=_demo_operators())  # the bank's pain.002 and camt.054
+    # the bank's pain.002 and camt.054
+    demo_bank_answer(payout, paid=True, operators=_demo_operators())
     return True
 
 
@@ -224,7 +225,8 @@ def mark_failed() -> bool:
     payout = Payout.objects.filter(status="in_batch").order_by("-pk").first()
     if payout is None:
         return False
-    demo_bank_answer(payout, paid=False, operators=_demo_operators())  # the bank's pain.002 refusal
+    # the bank's pain.002 refusal
+    demo_bank_answer(payout, paid=False, operators=_demo_operators())
     return True
 
 
