@@ -100,7 +100,6 @@ class UserAdmin(DjangoUserAdmin):
         "member_approved_at",
         "member_approved_by",
     ]
-    actions = ["set_membership"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
@@ -135,7 +134,8 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),
     )
-    actions = [send_mfa_enrolment_link]
+    # Once declared twice, the second list hid set_membership (issue 27).
+    actions = [send_mfa_enrolment_link, "set_membership"]
 
     @admin.action(
         description=_("Set the company and admin role…"), permissions=["change"]
