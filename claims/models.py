@@ -335,7 +335,7 @@ class Claim(models.Model):
         _("reward"), max_digits=14, decimal_places=2, null=True, blank=True
     )
     reward_currency = models.CharField(_("reward currency"), max_length=3, blank=True)
-    # A reviewer's correction of the computed reward (claims.corrections); the
+    # A reviewer's correction of the computed reward (claims.services.corrections); the
     # payout pays this when it is set (`reward_to_pay`).
     adjusted_reward_amount = models.DecimalField(
         _("adjusted reward"), max_digits=14, decimal_places=2, null=True, blank=True

@@ -5,45 +5,39 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
+from . import ledger_import
 from .models import AgreementImport, Claim
+from .services import corrections, validating
 
 
-@shared_task(name="claims.validate")
+@shared_task(name=validating.VALIDATE_TASK)
 def claim_validate_task(claim_id: int) -> str:
-    from .services import claim_validate
-
     if not Claim.objects.filter(pk=claim_id).exists():
         return "missing"
-    return claim_validate(claim_id=claim_id).validation_outcome
+    return validating.claim_validate(claim_id=claim_id).validation_outcome
 
 
 @shared_task(name="claims.validate_pending")
 def claims_validate_pending() -> int:
     """Validate claims whose task was lost (broker down when they were filed)."""
-    from .services import claim_validate
-
     # Claims filed in the last minutes still have their own task on the way.
     cutoff = timezone.now() - timedelta(minutes=2)
     pending = Claim.objects.filter(
         validation_outcome=Claim.ValidationOutcome.PENDING, created_at__lte=cutoff
     ).values_list("pk", flat=True)[:500]
     for claim_id in pending:
-        claim_validate(claim_id=claim_id)
+        validating.claim_validate(claim_id=claim_id)
     return len(pending)
 
 
 @shared_task(name="claims.import_agreements", soft_time_limit=900, time_limit=960)
 def agreement_import_task(import_id: int) -> str:
-    from .ledger_import import agreement_import_run
-
     if not AgreementImport.objects.filter(pk=import_id).exists():
         return "missing"
-    return agreement_import_run(import_id=import_id).status
+    return ledger_import.agreement_import_run(import_id=import_id).status
 
 
 @shared_task(name="claims.free_final_rejections")
 def claims_free_final_rejections_task() -> int:
     """Free the numbers of rejections whose dispute window closed unused."""
-    from .corrections import claims_free_final_rejections
-
-    return claims_free_final_rejections()
+    return corrections.claims_free_final_rejections()

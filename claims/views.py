@@ -56,7 +56,9 @@ def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
         offer=offer,
         reseller=reseller,
         memberships=list(reseller.memberships.all()),
-        existing_claim_reference=services._existing_reference(reseller, offer),
+        existing_claim_reference=services.claim_existing_reference(
+            reseller=reseller, offer=offer
+        ),
     )
     if terms is not None:
         form.initial["terms_version"] = terms.version

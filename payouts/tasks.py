@@ -2,26 +2,26 @@
 
 from celery import shared_task
 
-from . import services
+from .services import bank_results, batches, reminders, scheduling
 
 
 @shared_task(name="payouts.send_reminders")
 def send_reminders() -> dict:
     """Start notice windows, send due reminders, forfeit what has lapsed (R11)."""
-    result = services.payouts_send_reminders()
+    result = reminders.payouts_send_reminders()
     return vars(result)
 
 
 @shared_task(name="payouts.schedule_payouts")
 def schedule_payouts() -> int:
     """Move ready payouts whose release date has come to scheduled (R14)."""
-    return services.payouts_schedule()
+    return scheduling.payouts_schedule()
 
 
 @shared_task(name="payouts.deadline_summary")
 def deadline_summary() -> int:
     """E-mail operators the payouts near or past their payment deadline (R16)."""
-    return services.operators_deadline_summary_send()
+    return scheduling.operators_deadline_summary_send()
 
 
 @shared_task(name="payouts.read_bank_files")
@@ -32,10 +32,10 @@ def read_bank_files() -> dict:
     from .bank.inbound import inbound_summary
 
     sent = batch_files_send_unsent()
-    return {"sent": sent, **inbound_summary(services.bank_files_read())}
+    return {"sent": sent, **inbound_summary(bank_results.bank_files_read())}
 
 
-@shared_task(name="payouts.send_batch_file")
+@shared_task(name=batches.SEND_FILE_TASK)
 def send_batch_file(batch_id: int) -> bool:
     """Put a released batch's pain.001 in the bank's outbound folder, once."""
     from .bank.connection import BankConnectionError, batch_file_send

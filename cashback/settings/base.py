@@ -386,7 +386,7 @@ COMPANY_MEMBERS_NEED_APPROVAL = env.bool("COMPANY_MEMBERS_NEED_APPROVAL", defaul
 LEDGER_IMPORT_BULK_ROWS = env.int("LEDGER_IMPORT_BULK_ROWS", default=100_000)
 PAYOUT_LINK_MAX_AGE_DAYS = env.int("PAYOUT_LINK_MAX_AGE_DAYS", default=30)
 # A reward adjustment above this amount (in the claim's reward currency), or
-# above the computed reward, waits for a second reviewer (claims.corrections).
+# above the computed reward, waits for a second reviewer (claims.services.corrections).
 REWARD_ADJUSTMENT_CONFIRM_ABOVE = env.str(
     "REWARD_ADJUSTMENT_CONFIRM_ABOVE", default="10000"
 )

@@ -1,14 +1,15 @@
 """Every write on payouts, one module per concern (R3, R11-R16):
 
-- `transitions`: the state machine (`TRANSITIONS`, `_lock`, `_move`), the
-  set-based `_move_set` and the keyset loop `locked_batches`;
-- `opening`: the payout of an approved claim;
+- `transitions`: the state machine (`TRANSITIONS`, `payout_lock`, `payout_move`), the
+  set-based `payouts_move_set` and the keyset loop `locked_batches`;
+- `opening`: the payout of an approved claim, and a new bank-details cycle;
 - `bank_details`: account versions, confirmation, conversion, key rotation;
 - `reminders`: notice windows, reminders and forfeiture;
 - `scheduling`: release dates and the operators' deadline summary;
-- `batches`: payment batches and their pain.001 file;
+- `batches`: payment batches, their pain.001 file and the lines of a
+  released batch;
 - `bank_results`: what the bank's messages do (accepted, paid, refused,
-  returned, a new cycle), the lines of a released batch, the inbound job;
+  returned), the inbound job;
 - `corrections`: cancelling a payout, and the payout's side of a claim's
   reversed approval or adjusted reward (on the claims app's signals);
 - `rates`: exchange rates, their second operator and their lock once used;
@@ -33,7 +34,6 @@ from .bank_results import (
     bank_file_upload,
     bank_files_read,
     bank_message_apply,
-    payout_cycle_restart,
     payout_return_account_refuse,
     payout_return_awaits_operator,
     payout_return_resend,
@@ -54,7 +54,7 @@ from .notifications import (
     bank_details_link_payout_id,
     notice_dedup_keys,
 )
-from .opening import on_claim_approved, payout_open
+from .opening import on_claim_approved, payout_cycle_restart, payout_open
 from .rates import (
     exchange_rate_add,
     exchange_rate_change,

@@ -24,7 +24,7 @@ from ..crypto import (
 from ..models import BankAccount, ExchangeRate, PaymentBatch, Payout, PayoutEvent
 from .errors import PayoutError
 from .holds import Announcement, bank_account_announce
-from .transitions import S, _lock, _move, locked_batches
+from .transitions import S, locked_batches, payout_lock, payout_move
 
 logger = logging.getLogger(__name__)
 
@@ -127,7 +127,7 @@ def _convert(
 
 def _lock_awaiting(payout: Payout, reseller: Reseller) -> Payout:
     """The company's payout, locked, when it may still take bank details."""
-    return _lock(
+    return payout_lock(
         payout,
         to=S.READY,
         reseller=reseller,
@@ -148,7 +148,7 @@ def _payout_make_ready(
     )
     payout.bank_account = account
     payout.payout_currency = account.currency
-    _move(
+    payout_move(
         payout,
         to=S.READY,
         kind=kind,

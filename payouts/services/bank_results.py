@@ -35,7 +35,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cashback.outbox import outbox_email_enqueue
-from cashback.tasks_util import enqueue_after_commit
 from resellers.models import User
 
 from ..bank.inbound import (
@@ -60,9 +59,9 @@ from ..crypto import bank_file_decrypt, bank_file_encrypt
 from ..models import PaymentBatch, Payout, PayoutEvent
 from .errors import PayoutError
 from .holds import bank_account_refuse
-from .notifications import FAILED_TEMPLATE
+from .opening import payout_cycle_restart
 from .scheduling import OPERATORS_GROUP
-from .transitions import S, _lock, _move
+from .transitions import S, payout_lock, payout_move
 
 logger = logging.getLogger(__name__)
 
@@ -124,28 +123,6 @@ def bank_file_confirm(*, file: InboundBankFile, operator: User) -> InboundResult
             apply=bank_message_apply,
             awaiting=locked,
         )
-
-
-# Releasing: the lines of the file, and sending it ------------------------------
-
-
-def batch_payments_record(*, batch: PaymentBatch, payouts: list[Payout]) -> None:
-    """The payments of a batch being released, one line each, in the caller's
-    transaction; and the file to the bank's outbound folder after commit."""
-    BatchPayment.objects.bulk_create(
-        BatchPayment(
-            batch=batch,
-            payout=payout,
-            end_to_end_id=payout.claim.reference,
-            amount=payout.payout_amount,
-            currency=payout.payout_currency,
-        )
-        for payout in payouts
-    )
-    from ..tasks import send_batch_file
-
-    # A broker outage loses nothing: the inbound job sends unsent batches.
-    enqueue_after_commit(send_batch_file, batch.pk)
 
 
 # Applying one message ----------------------------------------------------------
@@ -317,7 +294,7 @@ def _rejection_apply(
     _answer(line, A.REJECTED, code)
     if reason.side == Side.VENDOR:
         payout.batch = None
-        _move(
+        payout_move(
             payout,
             to=S.SCHEDULED,
             kind=K.BANK_REJECTED,
@@ -357,7 +334,7 @@ def _fail(
     account changes nothing more."""
     payout.failure_reason = stated
     payout.failure_code = code[:35]
-    _move(
+    payout_move(
         payout,
         to=S.FAILED,
         kind=kind,
@@ -372,32 +349,6 @@ def _fail(
             reason=stated,
             code=code,
         )
-
-
-def payout_cycle_restart(*, payout: Payout, actor: User | None) -> Payout:
-    """failed -> awaiting bank details: a new cycle of notice and reminders,
-    out of its batch. `payout` is locked by the caller, in its transaction."""
-    payout.cycle += 1
-    payout.reminders_sent = 0
-    payout.notified_at = None
-    payout.bank_details_due_at = None
-    payout.batch = None
-    _move(
-        payout,
-        to=S.AWAITING_BANK_DETAILS,
-        kind=K.OPENED,
-        actor=actor,
-        message=_("New bank-details cycle %(cycle)s") % {"cycle": payout.cycle},
-        fields=[
-            "cycle",
-            "reminders_sent",
-            "notified_at",
-            "bank_details_due_at",
-            "batch",
-        ],
-        notice=FAILED_TEMPLATE,
-    )
-    return payout
 
 
 def _batch_reject(batch: PaymentBatch, code: str) -> None:
@@ -500,7 +451,7 @@ def _booking_apply(
     payout.paid_at = timezone.make_aware(dt.datetime.combine(booked_on, dt.time()))
     payout.payment_reference = (payment.bank_reference or payout.claim.reference)[:35]
     _answer(_line(payout, payout.batch_id), A.BOOKED)
-    _move(
+    payout_move(
         payout,
         to=S.PAID,
         kind=K.PAID,
@@ -624,7 +575,7 @@ def _return_apply(
     if payout_return_awaits_operator(payout):
         payout.failure_reason = f"{stated}; account {masked} still on file"
         payout.failure_code = code[:35]
-        _move(
+        payout_move(
             payout,
             to=S.FAILED,
             kind=K.BANK_RETURNED,
@@ -667,7 +618,7 @@ def payout_return_awaits_operator(payout: Payout) -> bool:
 
 
 def _returned_lock(payout: Payout, to: str) -> Payout:
-    locked = _lock(payout, to=to)
+    locked = payout_lock(payout, to=to)
     waiting = Payout.objects.returned_awaiting_decision().filter(pk=locked.pk)
     if not waiting.exists():
         raise PayoutError(
@@ -686,7 +637,7 @@ def payout_return_resend(*, payout: Payout, operator: User, reason: str) -> Payo
     with transaction.atomic():
         locked = _returned_lock(payout, S.READY)
         locked.batch = None
-        _move(
+        payout_move(
             locked,
             to=S.READY,
             kind=K.RETURN_DECIDED,

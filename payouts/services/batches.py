@@ -1,6 +1,6 @@
 """Payment batches: built by one operator, released by another (four eyes)
 as a validated pain.001 file, sent to the bank's outbound folder after commit
-(bank_results), closed when the bank has settled every payout."""
+(`batch_payments_record`), closed when the bank has settled every payout."""
 
 import secrets
 from collections.abc import Iterable, Sequence
@@ -12,8 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cashback.clock import program_today
+from cashback.tasks_util import enqueue_after_commit
 from resellers.models import User
 
+from ..bank.models import BatchPayment
 from ..crypto import account_number_decrypt, payment_file_encrypt
 from ..models import (
     BatchChangeReason,
@@ -23,10 +25,13 @@ from ..models import (
     batch_reason_in_words,
 )
 from ..pain001 import CreditTransfer, pain001_build
-from .bank_results import batch_payments_record
 from .errors import PayoutError
 from .holds import account_payment_refuse_if_blocked
-from .transitions import S, SetStep, _move_set
+from .transitions import S, SetStep, payouts_move_set
+
+# The task that puts a released batch's file in the bank's outbound folder
+# (payouts/tasks.py registers it under this name).
+SEND_FILE_TASK = "payouts.send_batch_file"
 
 
 def batch_create(
@@ -150,7 +155,7 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
                 "total_amount",
             ]
         )
-        _move_set(
+        payouts_move_set(
             Payout.objects.filter(pk__in=[p.pk for p in payouts]),
             steps=[
                 SetStep(
@@ -165,6 +170,26 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
         )
         batch_payments_record(batch=locked, payouts=payouts)
     return locked
+
+
+# Releasing: the lines of the file, and sending it ------------------------------
+
+
+def batch_payments_record(*, batch: PaymentBatch, payouts: list[Payout]) -> None:
+    """The payments of a batch being released, one line each, in the caller's
+    transaction; and the file to the bank's outbound folder after commit."""
+    BatchPayment.objects.bulk_create(
+        BatchPayment(
+            batch=batch,
+            payout=payout,
+            end_to_end_id=payout.claim.reference,
+            amount=payout.payout_amount,
+            currency=payout.payout_currency,
+        )
+        for payout in payouts
+    )
+    # A broker outage loses nothing: the inbound job sends unsent batches.
+    enqueue_after_commit(SEND_FILE_TASK, batch.pk)
 
 
 # Corrections of a draft batch (R21) -------------------------------------------
@@ -228,7 +253,7 @@ def batch_payout_remove(
                 code=PayoutError.Code.NOT_IN_BATCH,
             )
         now = timezone.now()
-        _move_set(
+        payouts_move_set(
             Payout.objects.filter(pk=locked.pk),
             steps=[SetStep(kind=PayoutEvent.Kind.UNBATCHED, to=S.SCHEDULED)],
             now=now,
@@ -257,7 +282,7 @@ def batch_cancel(
         )
         now = timezone.now()
         if payouts:
-            _move_set(
+            payouts_move_set(
                 Payout.objects.filter(pk__in=[p.pk for p in payouts]),
                 steps=[SetStep(kind=PayoutEvent.Kind.UNBATCHED, to=S.SCHEDULED)],
                 now=now,

@@ -23,7 +23,7 @@ from resellers.selectors import recipients_by_language
 from ..models import PaymentBatch, Payout, PayoutEvent
 from .errors import PayoutError
 from .notifications import payout_email_context, payouts_list_link
-from .transitions import S, _move, _refuse_transition
+from .transitions import S, payout_move, transition_refuse
 
 CANCELLED_TEMPLATE = "emails/payout_cancelled"
 
@@ -101,9 +101,9 @@ def _cancel(
     payout: Payout, *, actor: User | None, reason_code: str, reason: str
 ) -> PayoutEvent:
     _require_changeable(payout)
-    _refuse_transition(payout.status, S.CANCELLED, None)
+    transition_refuse(payout.status, S.CANCELLED, None)
     _leave_draft_batch(payout)
-    return _move(
+    return payout_move(
         payout,
         to=S.CANCELLED,
         kind=PayoutEvent.Kind.CANCELLED,

@@ -27,6 +27,7 @@ from resellers.selectors import recipients_by_language
 
 from ..models import BankAccount, PaymentBatch, Payout
 from .errors import PayoutError
+from .opening import payout_cycle_restart
 from .transitions import S
 
 OBJECTION_SALT = "payouts.bank-account-objection"
@@ -262,8 +263,6 @@ def bank_account_refuse(
         )
         # Their notice says the bank refused the account, as a failed
         # payment's does: one way to start a new bank-details cycle.
-        from .bank_results import payout_cycle_restart
-
         for payout in siblings:
             if payout.batch_id is not None:
                 PaymentBatch.objects.filter(pk=payout.batch_id).update(

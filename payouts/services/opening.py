@@ -1,4 +1,6 @@
-"""Opening the payout of an approved claim (R11, R14)."""
+"""Opening the payout of an approved claim (R11, R14), and a new bank-details
+cycle for a payout the bank refused or returned, or whose account it refused
+(R13)."""
 
 from datetime import date, timedelta
 
@@ -7,11 +9,12 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from claims.models import Claim, ClaimAgreement, OpenAgreement
+from resellers.models import User
 
 from ..models import Payout, PayoutEvent
 from .errors import PayoutError
-from .notifications import NOTICE_TEMPLATE, notice_enqueue
-from .transitions import _lock, _move
+from .notifications import FAILED_TEMPLATE, NOTICE_TEMPLATE, notice_enqueue
+from .transitions import S, payout_lock, payout_move
 
 
 def _release_date(claim: Claim) -> date:
@@ -74,7 +77,7 @@ def payout_open(*, claim: Claim) -> Payout:
 def _reopen(payout: Payout, claim: Claim) -> Payout:
     """A claim approved again after its approval was reversed: its cancelled
     payout opens a new bank-details cycle for the amount now approved."""
-    payout = _lock(payout, to=Payout.Status.AWAITING_BANK_DETAILS)
+    payout = payout_lock(payout, to=Payout.Status.AWAITING_BANK_DETAILS)
     payout.amount = claim.reward_to_pay
     payout.currency = claim.reward_currency or claim.offer.reward_currency
     payout.cycle += 1
@@ -87,7 +90,7 @@ def _reopen(payout: Payout, claim: Claim) -> Payout:
     payout.notified_at = None
     payout.bank_details_due_at = None
     payout.reminders_sent = 0
-    _move(
+    payout_move(
         payout,
         to=Payout.Status.AWAITING_BANK_DETAILS,
         kind=PayoutEvent.Kind.OPENED,
@@ -106,6 +109,32 @@ def _reopen(payout: Payout, claim: Claim) -> Payout:
             "reminders_sent",
         ],
         notice=NOTICE_TEMPLATE,
+    )
+    return payout
+
+
+def payout_cycle_restart(*, payout: Payout, actor: User | None) -> Payout:
+    """failed -> awaiting bank details: a new cycle of notice and reminders,
+    out of its batch. `payout` is locked by the caller, in its transaction."""
+    payout.cycle += 1
+    payout.reminders_sent = 0
+    payout.notified_at = None
+    payout.bank_details_due_at = None
+    payout.batch = None
+    payout_move(
+        payout,
+        to=S.AWAITING_BANK_DETAILS,
+        kind=PayoutEvent.Kind.OPENED,
+        actor=actor,
+        message=_("New bank-details cycle %(cycle)s") % {"cycle": payout.cycle},
+        fields=[
+            "cycle",
+            "reminders_sent",
+            "notified_at",
+            "bank_details_due_at",
+            "batch",
+        ],
+        notice=FAILED_TEMPLATE,
     )
     return payout
 

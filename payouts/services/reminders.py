@@ -23,7 +23,13 @@ from .notifications import (
     payout_email_context,
     payouts_list_link,
 )
-from .transitions import S, SetStep, _insert_select, _move_set, locked_batches
+from .transitions import (
+    S,
+    SetStep,
+    locked_batches,
+    payouts_move_set,
+    rows_insert_select,
+)
 
 # A command's progress bar: told how many payouts each batch handled.
 Progress = Callable[[int], None] | None
@@ -191,7 +197,7 @@ def _sweep_write(
     is_forfeited = Q(pk__in=[row.pk for row in forfeited])
     batch = Payout.objects.filter(pk__in=ids)
     if reminded:
-        _insert_select(
+        rows_insert_select(
             Reminder,
             batch.exclude(is_forfeited),
             payout=F("pk"),
@@ -204,7 +210,7 @@ def _sweep_write(
     offers_by_interval: dict[int, set[int]] = defaultdict(set)
     for row in reminded:
         offers_by_interval[row.offer__reminder_interval_days].add(row.offer_id)
-    _move_set(
+    payouts_move_set(
         batch,
         steps=[
             SetStep(

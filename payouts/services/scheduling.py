@@ -15,7 +15,7 @@ from resellers.models import User
 from ..models import Payout, PayoutEvent
 from ..selectors import payouts_at_deadline_risk
 from .reminders import Progress
-from .transitions import S, SetStep, _move_set, locked_batches
+from .transitions import S, SetStep, locked_batches, payouts_move_set
 
 OPERATORS_GROUP = "Operators"
 
@@ -42,7 +42,7 @@ def payouts_schedule(
             progress(len(rows))
         if dry_run:
             continue
-        _move_set(
+        payouts_move_set(
             Payout.objects.filter(pk__in=[row.pk for row in rows]),
             steps=[
                 SetStep(

@@ -1,10 +1,10 @@
 """The payout state machine: which moves are allowed, and the only two ways a
 payout's status is written.
 
-A single payout moves through `_lock` then `_move` (the row lock, the check
+A single payout moves through `payout_lock` then `payout_move` (the row lock, the check
 against `TRANSITIONS`, the status, its PayoutEvent and the e-mail to the
 company, in the caller's transaction). Many payouts at once (the reminder
-sweep, scheduling, a released batch) move through `_move_set`, which writes
+sweep, scheduling, a released batch) move through `payouts_move_set`, which writes
 one event per row and the new states in two statements. `locked_batches` is
 the keyset loop the set-based jobs walk their rows with.
 """
@@ -17,6 +17,7 @@ from django.db import connection, models, transaction
 from django.db.models import Case, Expression, F, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
+from cashback.transitions import status_move
 from resellers.models import Reseller, User
 
 from ..models import Payout, PayoutEvent
@@ -52,7 +53,7 @@ def transition_allowed(from_status: str, to: str) -> bool:
     return to in TRANSITIONS[from_status]
 
 
-def _refuse_transition(from_status: str, to: str, refusal: str | None) -> None:
+def transition_refuse(from_status: str, to: str, refusal: str | None) -> None:
     if transition_allowed(from_status, to):
         return
     raise PayoutError(
@@ -63,7 +64,7 @@ def _refuse_transition(from_status: str, to: str, refusal: str | None) -> None:
     )
 
 
-def _lock(
+def payout_lock(
     payout: Payout,
     *,
     to: str,
@@ -93,11 +94,11 @@ def _lock(
         return locked
     if callable(refusal):
         refusal = refusal(locked)
-    _refuse_transition(locked.status, to, refusal)
+    transition_refuse(locked.status, to, refusal)
     return locked
 
 
-def _move(
+def payout_move(
     payout: Payout,
     *,
     to: str,
@@ -113,15 +114,14 @@ def _move(
     caller), the event (with `event_fields`, e.g. the bank's reason code), and
     with `notice` that e-mail template to the company through the outbox
     (delivered after commit)."""
-    from_status = payout.status
-    _refuse_transition(from_status, to, None)
-    payout.status = to
-    payout.save(update_fields=["status", "updated_at", *fields])
-    event = PayoutEvent.objects.create(
+    transition_refuse(payout.status, to, None)
+    event = status_move(
+        payout,
+        to=to,
+        event_model=PayoutEvent,
+        fields=fields,
         payout=payout,
         kind=kind,
-        from_status=from_status,
-        to_status=to,
         actor=actor,
         message=message,
         reason_code=reason_code,
@@ -163,7 +163,7 @@ def _by_step(steps: Sequence[SetStep], attribute: str) -> Expression:
     )
 
 
-def _move_set(
+def payouts_move_set(
     rows: QuerySet[Payout],
     *,
     steps: Sequence[SetStep],
@@ -183,12 +183,12 @@ def _move_set(
         raise ValueError("Only the last step may match every other row.")
     for step in steps:
         if step.from_status:
-            _refuse_transition(step.from_status, step.to, None)
+            transition_refuse(step.from_status, step.to, None)
     moment = Value(now, output_field=models.DateTimeField())
     columns = {}
     if actor is not None:
         columns["actor"] = Value(actor.pk, output_field=models.IntegerField())
-    _insert_select(
+    rows_insert_select(
         PayoutEvent,
         rows,
         payout=F("pk"),
@@ -212,7 +212,7 @@ def _move_set(
     rows.update(status=status, updated_at=now, **changes)
 
 
-def _insert_select(model: type[models.Model], rows: QuerySet, **columns) -> None:
+def rows_insert_select(model: type[models.Model], rows: QuerySet, **columns) -> None:
     """INSERT INTO the model's table one row per row of `rows`, each column
     (a field name) computed by its expression: the database builds the rows,
     no model instances and no parameters per row (bench, issue 9)."""

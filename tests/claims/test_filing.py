@@ -248,18 +248,18 @@ def test_constraint_violation_becomes_a_clear_refusal(
 ):
     """If a row slips past the checks (a race), the unique constraint's error is
     turned into the same refusal, not a 500, and nothing is stored."""
-    from claims import services
+    from claims.services import filing
 
     first = file(reseller, offer, user, numbers="87000001")
-    real = services._taken_numbers
+    real = filing._taken_numbers
     calls = []
 
     def blind_first_time(**kwargs):
         calls.append(1)
         return [] if len(calls) == 1 else real(**kwargs)
 
-    monkeypatch.setattr(services, "_taken_numbers", blind_first_time)
-    monkeypatch.setattr(services, "_existing_reference", lambda *args: None)
+    monkeypatch.setattr(filing, "_taken_numbers", blind_first_time)
+    monkeypatch.setattr(filing, "claim_existing_reference", lambda **kwargs: None)
     with pytest.raises(ClaimError) as refused:
         other_user = UserFactory()
         file(other_user.reseller, offer, other_user, numbers="87000001")

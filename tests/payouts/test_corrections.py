@@ -11,12 +11,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from cashback.models import OutboxMessage
-from claims.corrections import (
-    claim_approval_reverse,
-    claim_reward_adjust,
-    claim_reward_adjustment_confirm,
-    claims_free_final_rejections,
-)
 from claims.models import (
     Claim,
     ClaimAgreement,
@@ -27,9 +21,13 @@ from claims.models import (
 from claims.presentation import timeline
 from claims.services import (
     ClaimError,
+    claim_approval_reverse,
     claim_approve,
     claim_dispute,
     claim_reject,
+    claim_reward_adjust,
+    claim_reward_adjustment_confirm,
+    claims_free_final_rejections,
 )
 from payouts.models import PaymentBatch, Payout, PayoutEvent
 from payouts.services import (

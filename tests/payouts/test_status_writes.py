@@ -8,12 +8,15 @@ from tests.conftest import ROOT
 
 # Where each model's status may be written.
 PAYOUT_WRITERS = "payouts/services/"
-CLAIM_WRITERS = "claims/services.py"
+CLAIM_WRITERS = "claims/services/transitions.py"
+# The write both state machines share; only their transitions modules call it.
+KERNEL_WRITER = "cashback/transitions.py"
+TRANSITIONS_MODULES = {"payouts/services/transitions.py", CLAIM_WRITERS}
 # Other models' own state, written by their own app's job modules.
 OTHER_MODELS = {
     "claims/ledger_import.py": "AgreementImport",
-    # A reward adjustment's own state; the claim moves through services._move.
-    "claims/corrections.py": "RewardAdjustment",
+    # A reward adjustment's own state; the claim moves through claim_move.
+    "claims/services/corrections.py": "RewardAdjustment",
 }
 
 
@@ -76,7 +79,7 @@ def _mentions(path: Path, names: set[str]) -> bool:
 
 def test_the_scanner_finds_the_services_own_writes():
     """The scan is not blind: it sees `_move`'s writes in both services."""
-    for relative in ("payouts/services/transitions.py", CLAIM_WRITERS):
+    for relative in ("payouts/services/transitions.py", KERNEL_WRITER):
         tree = ast.parse((ROOT / relative).read_text())
         assert status_writes(tree), relative
     sample = ast.parse(
@@ -89,11 +92,15 @@ def test_the_scanner_finds_the_services_own_writes():
 
 
 def test_no_module_outside_the_services_writes_a_payout_or_claim_status():
-    """Outside payouts/services/ and claims/services.py, a module that writes
-    a status at all works on neither payouts nor claims."""
+    """Outside payouts/services/, claims/services/transitions.py and the
+    kernel's status_move, a module that writes a status at all works on
+    neither payouts nor claims."""
     offenders = []
     for relative, path in _modules():
-        if relative.startswith(PAYOUT_WRITERS) or relative == CLAIM_WRITERS:
+        if relative.startswith(PAYOUT_WRITERS) or relative in {
+            CLAIM_WRITERS,
+            KERNEL_WRITER,
+        }:
             continue
         lines = status_writes(ast.parse(path.read_text()))
         if not lines:
@@ -105,3 +112,14 @@ def test_no_module_outside_the_services_writes_a_payout_or_claim_status():
         if in_payouts_or_claims or _mentions(path, {"Payout", "Claim"}):
             offenders.append(f"{relative}:{lines}")
     assert offenders == []
+
+
+def test_only_the_transitions_modules_call_the_kernels_status_write():
+    """`cashback.transitions.status_move` writes any model's status: only the
+    claims and payouts transitions modules call it, after checking the move."""
+    callers = [
+        relative
+        for relative, path in _modules()
+        if relative != KERNEL_WRITER and "status_move(" in path.read_text()
+    ]
+    assert sorted(callers) == sorted(TRANSITIONS_MODULES)

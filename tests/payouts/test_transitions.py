@@ -1,5 +1,5 @@
-"""The payout state machine: the transition table, `_move` for one payout,
-`_move_set` for many, the keyset loop, and the failed state (DESIGN.md
+"""The payout state machine: the transition table, `payout_move` for one payout,
+`payouts_move_set` for many, the keyset loop, and the failed state (DESIGN.md
 "Payout states")."""
 
 import datetime as dt
@@ -20,7 +20,12 @@ from payouts.services import (
     payouts_schedule,
     transition_allowed,
 )
-from payouts.services.transitions import SetStep, _move, _move_set, locked_batches
+from payouts.services.transitions import (
+    SetStep,
+    locked_batches,
+    payout_move,
+    payouts_move_set,
+)
 from portal.steppers import payout_steps
 from tests.payouts.bank.answers import report
 from tests.payouts.conftest import approve
@@ -55,12 +60,12 @@ def test_every_state_is_in_the_table_and_can_be_stored():
     ],
 )
 def test_move_refuses_a_transition_the_table_does_not_allow(start, to):
-    """`_move` checks the table: an illegal move raises a coded PayoutError and
+    """`payout_move` checks the table: an illegal move raises a coded PayoutError and
     writes neither the status nor an event."""
     payout = PayoutFactory(status=start)
     assert not transition_allowed(start, to)
     with pytest.raises(PayoutError) as caught:
-        _move(payout, to=to, kind=PayoutEvent.Kind.PAID)
+        payout_move(payout, to=to, kind=PayoutEvent.Kind.PAID)
     assert caught.value.code == PayoutError.Code.TRANSITION_NOT_ALLOWED
     payout.refresh_from_db()
     assert payout.status == start
@@ -70,7 +75,7 @@ def test_move_refuses_a_transition_the_table_does_not_allow(start, to):
 def test_move_writes_status_and_event_for_an_allowed_transition():
     """The positive side: an allowed move stores the state and one event."""
     payout = PayoutFactory(status=S.READY)
-    event = _move(payout, to=S.SCHEDULED, kind=PayoutEvent.Kind.SCHEDULED)
+    event = payout_move(payout, to=S.SCHEDULED, kind=PayoutEvent.Kind.SCHEDULED)
     payout.refresh_from_db()
     assert payout.status == S.SCHEDULED
     assert (event.from_status, event.to_status) == (S.READY, S.SCHEDULED)
@@ -151,7 +156,7 @@ def test_move_set_writes_each_step_its_own_event_and_state(operators):
     stay = PayoutFactory(status=S.AWAITING_BANK_DETAILS)
     rows = Payout.objects.filter(pk__in=[p.pk for p in (*moved, stay)])
 
-    _move_set(
+    payouts_move_set(
         rows,
         steps=[
             SetStep(
@@ -186,7 +191,7 @@ def test_move_set_refuses_a_step_the_table_does_not_allow():
     """A set-based write is held to the same table; nothing is written."""
     payout = PayoutFactory(status=S.READY)
     with pytest.raises(PayoutError):
-        _move_set(
+        payouts_move_set(
             Payout.objects.filter(pk=payout.pk),
             steps=[SetStep(kind=PayoutEvent.Kind.PAID, from_status=S.READY, to=S.PAID)],
             now=timezone.now(),

@@ -7,9 +7,8 @@ import threading
 
 import pytest
 
-from claims.corrections import claim_approval_reverse
 from claims.models import Claim
-from claims.services import ClaimError
+from claims.services import ClaimError, claim_approval_reverse
 from payouts.models import PaymentBatch, Payout
 from payouts.services import PayoutError, batch_create, batch_release, payout_cancel
 from tests.payouts.test_batches import scheduled_payout

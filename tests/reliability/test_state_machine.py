@@ -22,8 +22,8 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from claims import corrections
 from claims import services as claims
+from claims import services as corrections
 from claims.models import Claim, ClaimEvent, RewardAdjustment
 from offers.models import Offer
 from payouts import models as payouts_models

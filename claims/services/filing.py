@@ -1,0 +1,409 @@
+"""Filing a claim (R6-R8): checked whole, then stored whole, or refused; its
+reference and the company's "claim received" e-mail."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from cashback.clock import program_today
+from cashback.outbox import outbox_email_render, outbox_emails_store_many
+from cashback.tasks_util import enqueue_after_commit
+from offers.eligibility import offer_eligibility
+from offers.models import Offer
+from resellers.access import has_verified_email
+from resellers.models import Reseller, User
+from resellers.selectors import recipients_by_language
+
+from ..models import (
+    Claim,
+    ClaimAgreement,
+    ClaimEvent,
+    ClaimReferenceCounter,
+    DuplicateAttempt,
+)
+from ..numbers import MAX_NUMBERS_PER_CLAIM, agreement_numbers_parse
+from ..numbers import agreement_numbers_split as _split
+from .errors import ClaimError
+from .validating import VALIDATE_TASK
+
+S = Claim.Status
+
+
+class _Refused(Exception):
+    def __init__(self, errors: dict, duplicates: list[ClaimAgreement]) -> None:
+        self.errors = errors
+        self.duplicates = duplicates
+
+
+def _add(errors: dict, field: str, message, code: str = "refused") -> None:
+    errors.setdefault(field, []).append(ValidationError(message, code=code))
+
+
+def _taken_numbers(
+    *, reseller: Reseller, offer: Offer, numbers: list[str], errors: dict
+) -> list[ClaimAgreement]:
+    """Numbers already claimed on the offer; returns other companies' claims."""
+    duplicates = []
+    taken = (
+        ClaimAgreement.objects.filter(
+            offer=offer, agreement_number__in=numbers, is_active=True
+        )
+        .select_related("claim")
+        .order_by("agreement_number")
+    )
+    for claimed in taken:
+        if claimed.claim.reseller_id == reseller.pk:
+            _add(
+                errors,
+                "agreement_numbers",
+                _("%(number)s is already claimed in %(reference)s.")
+                % {
+                    "number": claimed.agreement_number,
+                    "reference": claimed.claim.reference,
+                },
+                ClaimError.Code.ALREADY_CLAIMED,
+            )
+        else:
+            # Neutral on purpose: another company's claim is not disclosed.
+            _add(
+                errors,
+                "agreement_numbers",
+                _(
+                    "%(number)s cannot be claimed on this offer. If you sold it, "
+                    "write to support with the invoice."
+                )
+                % {"number": claimed.agreement_number},
+                ClaimError.Code.CLAIMED_BY_OTHER,
+            )
+            duplicates.append(claimed)
+    return duplicates
+
+
+def claim_existing_reference(*, reseller: Reseller, offer: Offer) -> str | None:
+    """The reference of the claim the company already holds on a one-claim
+    offer that still counts (R7), or None."""
+    if offer.claim_mode != Offer.ClaimMode.ONE_PER_RESELLER:
+        return None
+    # The claim's own mode too, so the planner reads the one row of the
+    # partial unique index `claim_one_per_reseller_and_offer`: on the offer
+    # index it fetched every claim of the offer, 275 rows a filing right after
+    # a deadline burst, before autovacuum had analyzed the new rows (make bench).
+    return (
+        Claim.objects.filter(
+            reseller=reseller, offer=offer, claim_mode=Offer.ClaimMode.ONE_PER_RESELLER
+        )
+        .counting()
+        .order_by("created_at")
+        .values_list("reference", flat=True)
+        .first()
+    )
+
+
+def claim_reference_next(*, year: int) -> str:
+    """`CB-<year>-<6 digits>`: the year of filing and the next number.
+
+    On PostgreSQL the number comes from a sequence (migration 0013), which
+    takes no lock, so filings never wait on each other for it; numbers go on
+    across years and a rolled-back filing leaves a gap. SQLite (`make run`)
+    counts per year in a row that stays locked until the filing commits.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT nextval('claims_claim_reference_seq')")
+            [number] = cursor.fetchone()
+        return f"CB-{year}-{number:06d}"
+    ClaimReferenceCounter.objects.get_or_create(year=year)
+    ClaimReferenceCounter.objects.filter(year=year).update(
+        last_number=F("last_number") + 1
+    )
+    number = ClaimReferenceCounter.objects.values_list("last_number", flat=True).get(
+        year=year
+    )
+    return f"CB-{year}-{number:06d}"
+
+
+def claim_file(
+    *,
+    reseller: Reseller,
+    offer: Offer,
+    user: User,
+    agreement_numbers: Iterable[str] | str,
+    accepted_terms: bool,
+    ip: str | None,
+    terms_version: int | None = None,
+) -> Claim:
+    """File a claim (R6-R8): checked whole, then stored whole, or refused.
+
+    No lock is shared by the filers of an offer (issue 20: on a deadline day
+    they went one at a time): the database's unique constraints keep "one
+    claim per company" (one-claim mode) and "each number once per offer"
+    true, so of two racing filings the second's insert waits for the first
+    and fails if it committed, and is refused with what the winner holds.
+    The reference and the e-mails are made before the transaction opens.
+    """
+    entries = (
+        _split(agreement_numbers)
+        if isinstance(agreement_numbers, str)
+        else list(agreement_numbers)
+    )
+    numbers, bad = agreement_numbers_parse(entries)
+    errors: dict[str, list[ValidationError]] = {}
+    for message in bad:
+        _add(errors, "agreement_numbers", message, ClaimError.Code.INVALID_NUMBER)
+    if not entries:
+        _add(
+            errors,
+            "agreement_numbers",
+            _("Enter the Open agreement number of at least one sale."),
+            ClaimError.Code.REQUIRED,
+        )
+    if len(numbers) > MAX_NUMBERS_PER_CLAIM:
+        _add(
+            errors,
+            "agreement_numbers",
+            _("At most %(count)s agreement numbers fit in one claim.")
+            % {"count": MAX_NUMBERS_PER_CLAIM},
+            ClaimError.Code.TOO_MANY,
+        )
+    if not accepted_terms:
+        _add(
+            errors,
+            "accepted_terms",
+            _("Read the terms and tick the box to accept them."),
+            ClaimError.Code.TERMS_NOT_ACCEPTED,
+        )
+    if user.reseller_id != reseller.pk or not has_verified_email(user):
+        _add(
+            errors,
+            NON_FIELD_ERRORS,
+            _("Only a verified user of the company can file its claims."),
+            ClaimError.Code.UNVERIFIED,
+        )
+    if errors:
+        raise ClaimError(errors)
+
+    now = timezone.now()
+    reference = _reference_draw(now)
+    emails = _filed_emails(
+        reseller=reseller, offer=offer, reference=reference, user=user
+    )
+    try:
+        with transaction.atomic():
+            claim = _claim_file_store(
+                reseller=reseller,
+                offer=offer,
+                user=user,
+                numbers=numbers,
+                ip=ip,
+                terms_version=terms_version,
+                reference=reference,
+                now=now,
+                emails=emails,
+            )
+    except _Refused as refused:
+        _duplicates_record(
+            reseller=reseller, offer=offer, user=user, duplicates=refused.duplicates
+        )
+        raise ClaimError(refused.errors) from None
+    except IntegrityError:
+        # A filing that raced this one committed first (the constraints made
+        # this insert wait for it), so say what the winner holds.
+        errors = {}
+        existing = claim_existing_reference(reseller=reseller, offer=offer)
+        if existing:
+            _add(
+                errors,
+                NON_FIELD_ERRORS,
+                _("Your company has already filed %(reference)s for this offer.")
+                % {"reference": existing},
+                ClaimError.Code.EXISTING_CLAIM,
+            )
+        duplicates = _taken_numbers(
+            reseller=reseller, offer=offer, numbers=numbers, errors=errors
+        )
+        _duplicates_record(
+            reseller=reseller, offer=offer, user=user, duplicates=duplicates
+        )
+        if not errors:
+            _add(
+                errors,
+                NON_FIELD_ERRORS,
+                _("A claim was filed at the same moment. Open your claims to see it."),
+                ClaimError.Code.CONFLICT,
+            )
+        raise ClaimError(errors) from None
+    return claim
+
+
+def _reference_draw(now: dt.datetime) -> str:
+    """The new claim's reference, drawn before the filing's transaction: on
+    PostgreSQL a sequence (no lock), on SQLite the counter in its own short
+    transaction. A refused filing leaves a gap in the numbers."""
+    with transaction.atomic():
+        return claim_reference_next(year=program_today(now).year)
+
+
+def _filed_emails(
+    *, reseller: Reseller, offer: Offer, reference: str, user: User
+) -> list[tuple[str, list[str], tuple[str, str, str]]]:
+    """The "claim received" e-mail for each language of the company's users
+    who may see its claims, and of who filed it:
+    (language, recipients, (subject, text, html)), rendered before the
+    transaction so that rendering holds no lock."""
+    claim = Claim(
+        reference=reference, reseller=reseller, offer=offer, status=S.SUBMITTED
+    )
+    context = {
+        "claim": claim,
+        "offer": offer,
+        "kind": ClaimEvent.Kind.FILED,
+        "message": "",
+        "url": settings.PORTAL_URL.rstrip("/") + claim.get_absolute_url(),
+    }
+    by_language = recipients_by_language(
+        reseller_ids=[reseller.pk], also_user_ids=[user.pk]
+    )
+    return [
+        (
+            language,
+            sorted(recipients),
+            outbox_email_render(
+                template="emails/claim_update", context=context, language=language
+            ),
+        )
+        for language, recipients in sorted(by_language[reseller.pk].items())
+    ]
+
+
+def _duplicates_record(
+    *,
+    reseller: Reseller,
+    offer: Offer,
+    user: User,
+    duplicates: list[ClaimAgreement],
+) -> None:
+    """Recorded after the rollback, in its own transaction: reviewers must see
+    the attempt even though nothing else of it is kept (R7)."""
+    if not duplicates:
+        return
+    with transaction.atomic():
+        DuplicateAttempt.objects.bulk_create(
+            DuplicateAttempt(
+                offer=offer,
+                agreement_number=claimed.agreement_number,
+                reseller=reseller,
+                user=user,
+                existing_claim=claimed.claim,
+            )
+            for claimed in duplicates
+        )
+
+
+def _claim_file_store(
+    *,
+    reseller: Reseller,
+    offer: Offer,
+    user: User,
+    numbers: list[str],
+    ip: str | None,
+    terms_version: int | None,
+    reference: str,
+    now: dt.datetime,
+    emails: list[tuple[str, list[str], tuple[str, str, str]]],
+) -> Claim:
+    errors: dict[str, list[ValidationError]] = {}
+    # Read again, not locked: inserting the claim takes the foreign key's
+    # share lock on the offer row, which filers do not wait on each other for.
+    offer = Offer.objects.get(pk=offer.pk)
+    if offer.status != Offer.Status.PUBLISHED:
+        _add(
+            errors,
+            NON_FIELD_ERRORS,
+            _("This offer is not open."),
+            ClaimError.Code.NOT_PUBLISHED,
+        )
+        raise _Refused(errors, [])
+    terms = offer.current_terms()
+    if terms is None:
+        _add(
+            errors,
+            NON_FIELD_ERRORS,
+            _("This offer has no terms yet, so it cannot be claimed."),
+            ClaimError.Code.NO_TERMS,
+        )
+        raise _Refused(errors, [])
+    if terms_version is not None and terms.version != terms_version:
+        _add(
+            errors,
+            "accepted_terms",
+            _(
+                "The terms changed while you were filling in the form. Read version "
+                "%(version)s below and accept it."
+            )
+            % {"version": terms.version},
+            ClaimError.Code.TERMS_CHANGED,
+        )
+    eligibility = offer_eligibility(
+        offer=offer,
+        reseller=reseller,
+        memberships=list(reseller.memberships.all()),
+        existing_claim_reference=claim_existing_reference(
+            reseller=reseller, offer=offer
+        ),
+    )
+    for failure in eligibility.failures:
+        _add(errors, NON_FIELD_ERRORS, failure.reason, failure.code)
+    if offer.claim_mode == Offer.ClaimMode.ONE_PER_SALE and len(numbers) > 1:
+        _add(
+            errors,
+            "agreement_numbers",
+            _(
+                "This offer takes one claim per sale: enter one agreement number "
+                "and file a claim for each of the others."
+            ),
+            ClaimError.Code.ONE_PER_SALE,
+        )
+    duplicates = _taken_numbers(
+        reseller=reseller, offer=offer, numbers=numbers, errors=errors
+    )
+    if errors:
+        raise _Refused(errors, duplicates)
+
+    claim = Claim.objects.create(
+        reference=reference,
+        reseller=reseller,
+        offer=offer,
+        claim_mode=offer.claim_mode,
+        submitted_by=user,
+        terms=terms,
+        terms_accepted_at=now,
+        terms_accepted_ip=ip or None,
+        reward_currency=offer.reward_currency,
+    )
+    ClaimAgreement.objects.bulk_create(
+        ClaimAgreement(claim=claim, offer=offer, agreement_number=number)
+        for number in numbers
+    )
+    event = ClaimEvent.objects.create(
+        claim=claim, kind=ClaimEvent.Kind.FILED, to_status=S.SUBMITTED, actor=user
+    )
+    outbox_emails_store_many(
+        [
+            {
+                "dedup_key": f"claim-event:{event.pk}:{language}",
+                "recipients": recipients,
+                "subject": subject,
+                "text_body": text_body,
+                "html_body": html_body,
+            }
+            for language, recipients, (subject, text_body, html_body) in emails
+        ]
+    )
+    enqueue_after_commit(VALIDATE_TASK, claim.pk)
+    return claim
