@@ -1,6 +1,6 @@
 """Production settings plus the benchmark's floor view; used only by `make bench`.
 
-The environment (secrets, database, hosts) is set by bench/__main__.py.
+The environment (secrets, database, hosts) is set by bench/harness.py.
 """
 
 import os

@@ -1,7 +1,7 @@
 """Traffic as it arrives (issue 20): many companies each seen for the first
 time, the deadline-day burst through the real form, and slow clients.
 
-Used by bench/__main__.py; the data is cloned from the demo rows with SQL and
+Used by bench/measurements.py; the data is cloned from the demo rows with SQL and
 bulk inserts, never factories.
 """
 

@@ -2,64 +2,34 @@
 and the timeline of every claim."""
 
 import datetime as dt
-import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
-from django.db.models import ExpressionWrapper, F, Q, Value
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from cashback.clock import program_day_start, program_today
+from cashback.clock import program_day_start
 from cashback.models import StateChangeEvent
 from cashback.money import money
 from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
 from resellers.models import Reseller
 
-
-class PrivateStorage(FileSystemStorage):
-    """Files outside MEDIA_ROOT and without a URL: served only by checking views.
-
-    The location is read from settings on every use, so tests (and operators)
-    can move it without reloading the models.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(base_url=None)
-
-    @property
-    def base_location(self):  # type: ignore[override]
-        return settings.PRIVATE_MEDIA_ROOT
-
-    @property
-    def location(self):  # type: ignore[override]
-        import os
-
-        return os.path.abspath(self.base_location)
-
-    def url(self, name):  # pragma: no cover - never public
-        raise ValueError("Private files have no URL; use the download view.")
-
-
-def private_storage():
-    """The storage for invoice copies and ledger uploads (a callable for migrations):
-    STORAGES["private"], this folder class or S3 (settings block admin/storage)."""
-    from django.core.files.storage import storages
-
-    return storages["private"]
-
-
-def invoice_upload_to(instance: "InvoiceDocument", filename: str) -> str:
-    """A generated name: the reseller's file name is never used on disk."""
-    extension = {"application/pdf": "pdf", "image/png": "png", "image/jpeg": "jpg"}
-    suffix = extension.get(instance.content_type, "bin")
-    return f"invoices/{instance.claim_id}/{uuid.uuid4().hex}.{suffix}"
-
-
-def ledger_upload_to(instance: "AgreementImport", filename: str) -> str:
-    return f"ledger/{uuid.uuid4().hex}.csv"
+from .querysets import (  # noqa: F401 - re-exported: claims.models is their address
+    DISPUTE_WINDOW,
+    DISPUTE_WINDOW_DAYS,
+    ClaimQuerySet,
+    ClaimStatus,
+    dispute_last_day,
+    seen_by_q,
+)
+from .storage import (  # noqa: F401 - re-exported: the migrations name them here
+    PrivateStorage,
+    invoice_upload_to,
+    ledger_upload_to,
+    private_storage,
+)
 
 
 class ClaimReferenceCounter(models.Model):
@@ -119,100 +89,6 @@ class OpenAgreement(models.Model):
 
     def __str__(self) -> str:
         return self.agreement_number
-
-
-# A rejection can be disputed once, until the end of this many whole days
-# (in the program's time zone) after the day of the decision.
-DISPUTE_WINDOW_DAYS = 30
-DISPUTE_WINDOW = dt.timedelta(days=DISPUTE_WINDOW_DAYS)
-
-
-def dispute_last_day(decided_at: dt.datetime) -> dt.date:
-    """The last day a rejection decided at `decided_at` can be disputed: a whole
-    day in the program's time zone, whatever the hour of the decision."""
-    return program_today(decided_at) + DISPUTE_WINDOW
-
-
-def seen_by_q(user, via: str = "") -> Q:
-    """The one home of which claims `user` may read (R20), as a condition on
-    claims, or on rows reaching a claim `via` a relation ("claim__"): nothing
-    to add once approved, else only the claims they filed themselves."""
-    if user.is_approved_member:
-        return Q()
-    return Q(**{f"{via}submitted_by": user})
-
-
-class ClaimQuerySet(models.QuerySet):
-    """The claims' named subsets; other apps reach them through the reverse
-    accessor (`reseller.claims.counting()`) without importing this app."""
-
-    def seen_by(self, user) -> "ClaimQuerySet":
-        """The claims `user` may read: all of their company's once approved, only
-        those they filed themselves before a company admin approved them (R20)."""
-        return self.filter(seen_by_q(user))
-
-    def with_seen_by(self, user) -> "ClaimQuerySet":
-        """Each claim annotated `seen`: whether `user` may read it (`seen_by`),
-        for pages that need every claim of the company for a rule (one claim
-        per offer) but show only those."""
-        rule = seen_by_q(user)
-        seen = (
-            ExpressionWrapper(rule, output_field=models.BooleanField())
-            if rule
-            else Value(True)
-        )
-        return self.annotate(seen=seen)
-
-    def counting(self) -> "ClaimQuerySet":
-        """Claims that still count: they take the company's one claim on an offer
-        in one-claim mode (R7). Only a withdrawn claim stops counting."""
-        return self.exclude(status=Claim.Status.WITHDRAWN)
-
-    def with_still_counts(self) -> "ClaimQuerySet":
-        """Each claim annotated `still_counts`, the same rule as `counting()`,
-        for pages that list every claim and need to know which ones count."""
-        return self.annotate(
-            still_counts=ExpressionWrapper(
-                ~Q(status=Claim.Status.WITHDRAWN), output_field=models.BooleanField()
-            )
-        )
-
-    def disputable(self, now: dt.datetime) -> "ClaimQuerySet":
-        """Rejections the company can still dispute at `now` (the dispute window,
-        the same rule as `Claim.dispute_until`): decided on or after the day
-        that is the window's length before today, in the program's time zone."""
-        return self.filter(
-            status=Claim.Status.REJECTED,
-            disputed_at__isnull=True,
-            decided_at__gte=program_day_start(program_today(now) - DISPUTE_WINDOW),
-        )
-
-    def finally_rejected(self, now: dt.datetime) -> "ClaimQuerySet":
-        """Rejections that are final at `now`: disputed and rejected again, or
-        never disputed and past the dispute window. Their agreement numbers
-        are free for the company that really sold them."""
-        return self.filter(status=Claim.Status.REJECTED).filter(
-            Q(disputed_at__isnull=False)
-            | Q(decided_at__lt=program_day_start(program_today(now) - DISPUTE_WINDOW))
-        )
-
-    def may_be_paid(self) -> "ClaimQuerySet":
-        """Claims that may still lead to a payment: neither withdrawn nor
-        rejected (they share the offer's cap and net-new-customer minimum)."""
-        return self.exclude(status__in=[Claim.Status.WITHDRAWN, Claim.Status.REJECTED])
-
-    def undecided(self) -> "ClaimQuerySet":
-        """Claims a reviewer will still decide on (their validation report is
-        what the reviewer reads next): filed, in review, waiting for an invoice
-        copy or disputed."""
-        return self.filter(
-            status__in=[
-                Claim.Status.SUBMITTED,
-                Claim.Status.IN_REVIEW,
-                Claim.Status.INFO_REQUESTED,
-                Claim.Status.DISPUTED,
-            ]
-        )
 
 
 class RejectionReason(models.TextChoices):
@@ -283,14 +159,7 @@ def reason_in_words(code: str, text: str) -> str:
 class Claim(models.Model):
     """A reseller's request for the reward of one offer."""
 
-    class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
-        IN_REVIEW = "in_review", _("In review")
-        INFO_REQUESTED = "info_requested", _("Invoice requested")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
-        DISPUTED = "disputed", _("Disputed")
+    Status = ClaimStatus
 
     class ValidationOutcome(models.TextChoices):
         PENDING = "pending", _("Not yet validated")

@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from cashback.models import StateChangeEvent
+
 from .validators import offer_currency_errors, offer_date_errors
 
 
@@ -340,3 +342,24 @@ class Terms(models.Model):
     @property
     def text(self) -> str:
         return self.text_sv if translation.get_language() == "sv" else self.text_en
+
+
+class OfferEvent(StateChangeEvent):
+    """A step of an offer's life: a terms version published, the offer published
+    or archived, who did it and when (offers.services)."""
+
+    class Kind(models.TextChoices):
+        TERMS_PUBLISHED = "terms_published", _("terms version published")
+        PUBLISHED = "published", _("offer published")
+        ARCHIVED = "archived", _("offer archived")
+
+    offer = models.ForeignKey(Offer, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=20, choices=Kind.choices)
+    terms_version = models.PositiveIntegerField(_("version"), null=True, blank=True)
+
+    class Meta(StateChangeEvent.Meta):
+        verbose_name = _("offer event")
+        verbose_name_plural = _("offer events")
+
+    def __str__(self) -> str:
+        return f"{self.offer_id}: {self.kind}"

@@ -2,17 +2,23 @@
 
 Each function is one transaction and locks the offer row, so two program
 managers acting at once cannot number two terms versions alike or publish an
-offer while its terms are being replaced. Offer history (who, when, what) is
-recorded by django-simple-history on every save.
+offer while its terms are being replaced. Each change writes an OfferEvent
+with its actor; a publish or an archive writes the status through the kernel's
+`status_move` (the offer's small state machine lives here). Field history is
+recorded by django-simple-history on every save. A refusal is an
+`OfferError` with a code and its messages by field.
 """
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .models import Offer, Terms
+from cashback.transitions import status_move
+from resellers.models import User
+
+from .errors import OfferError
+from .models import Offer, OfferEvent, Terms
 from .validators import offer_currency_errors, offer_date_errors
 
 
@@ -50,7 +56,9 @@ def offer_publish_errors(offer: Offer, *, has_terms: bool) -> dict[str, list[str
     return errors
 
 
-def terms_publish(*, offer: Offer, text_en: str, text_sv: str) -> Terms:
+def terms_publish(
+    *, offer: Offer, text_en: str, text_sv: str, actor: User | None = None
+) -> Terms:
     """Add the next terms version of the offer; earlier versions stay as they were."""
     errors = {}
     if not text_en.strip():
@@ -58,25 +66,34 @@ def terms_publish(*, offer: Offer, text_en: str, text_sv: str) -> Terms:
     if not text_sv.strip():
         errors["text_sv"] = [_("Write the terms in Swedish.")]
     if errors:
-        raise ValidationError(errors)
+        raise OfferError.by_field(errors, code=OfferError.Code.TERMS_TEXT_REQUIRED)
     with transaction.atomic():
         # The lock serialises numbering: the unique constraint would otherwise
         # turn a race between two managers into an error for one of them.
-        Offer.objects.select_for_update().only("pk").get(pk=offer.pk)
+        locked = Offer.objects.select_for_update().only("pk", "status").get(pk=offer.pk)
         latest = offer.terms.aggregate(latest=Max("version"))["latest"] or 0
-        return Terms.objects.create(
+        terms = Terms.objects.create(
             offer=offer,
             version=latest + 1,
             text_en=text_en.strip(),
             text_sv=text_sv.strip(),
             published_at=timezone.now(),
         )
+        OfferEvent.objects.create(
+            offer=offer,
+            kind=OfferEvent.Kind.TERMS_PUBLISHED,
+            from_status=locked.status,
+            to_status=locked.status,
+            actor=actor,
+            terms_version=terms.version,
+        )
+    return terms
 
 
-def offer_publish(*, offer: Offer) -> Offer:
+def offer_publish(*, offer: Offer, actor: User | None = None) -> Offer:
     """Publish a draft or archived offer once it is complete and its dates agree.
 
-    Raises ValidationError with a message per field to correct. Publishing a
+    Raises OfferError with a message per field to correct. Publishing a
     published offer changes nothing.
     """
     with transaction.atomic():
@@ -85,20 +102,32 @@ def offer_publish(*, offer: Offer) -> Offer:
             return locked
         errors = offer_publish_errors(locked, has_terms=locked.terms.exists())
         if errors:
-            raise ValidationError(errors)
-        locked.status = Offer.Status.PUBLISHED
-        locked.save(update_fields=["status", "updated_at"])
+            raise OfferError.by_field(errors, code=OfferError.Code.NOT_PUBLISHABLE)
+        status_move(
+            locked,
+            to=Offer.Status.PUBLISHED,
+            event_model=OfferEvent,
+            offer=locked,
+            kind=OfferEvent.Kind.PUBLISHED,
+            actor=actor,
+        )
     offer.status = locked.status
     return locked
 
 
-def offer_archive(*, offer: Offer) -> Offer:
+def offer_archive(*, offer: Offer, actor: User | None = None) -> Offer:
     """Take an offer off the portal; its claims and terms stay as they are."""
     with transaction.atomic():
         locked = Offer.objects.select_for_update().get(pk=offer.pk)
         if locked.status == Offer.Status.ARCHIVED:
             return locked
-        locked.status = Offer.Status.ARCHIVED
-        locked.save(update_fields=["status", "updated_at"])
+        status_move(
+            locked,
+            to=Offer.Status.ARCHIVED,
+            event_model=OfferEvent,
+            offer=locked,
+            kind=OfferEvent.Kind.ARCHIVED,
+            actor=actor,
+        )
     offer.status = locked.status
     return locked

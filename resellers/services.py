@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from cashback.outbox import outbox_email_enqueue
 
 from .domain_policy import email_domain
+from .errors import ResellerError
 from .identifiers import company_name_key, org_number_validate
 from .importers import memberships_waiting_apply
 from .models import PendingMembership, Reseller, ResellerDomain, ResellerEvent, User
@@ -66,8 +67,10 @@ def reseller_register_user(
             email=user.email, country=country, org_number=org_number
         )
         if plan.outcome == Registration.TAKEN:
-            raise ValidationError(
-                {"org_number": org_number_taken_message()}, code="org_number_taken"
+            raise ResellerError(
+                org_number_taken_message(),
+                field="org_number",
+                code=ResellerError.Code.ORG_NUMBER_TAKEN,
             )
         if plan.outcome == Registration.JOIN:
             PendingMembership.objects.update_or_create(
@@ -93,8 +96,10 @@ def reseller_register_user(
                     ),
                 )
         except IntegrityError:
-            raise ValidationError(
-                {"org_number": org_number_taken_message()}, code="org_number_taken"
+            raise ResellerError(
+                org_number_taken_message(),
+                field="org_number",
+                code=ResellerError.Code.ORG_NUMBER_TAKEN,
             ) from None
         ResellerDomain.objects.create(reseller=reseller, domain=domain)
         memberships_waiting_apply(reseller=reseller)
@@ -230,14 +235,13 @@ def reseller_profile_update(
             if field in PROFILE_FIELDS and getattr(locked, field) != value
         }
         if "legal_name" in changed and reseller_has_claims(reseller=locked):
-            raise ValidationError(
-                {
-                    "legal_name": _(
-                        "Your company has filed claims, so its legal name can only "
-                        "be changed by the program team. Write to support."
-                    )
-                },
-                code="legal_name_locked",
+            raise ResellerError(
+                _(
+                    "Your company has filed claims, so its legal name can only "
+                    "be changed by the program team. Write to support."
+                ),
+                field="legal_name",
+                code=ResellerError.Code.LEGAL_NAME_LOCKED,
             )
         if not changed:
             return locked
@@ -261,8 +265,9 @@ def reseller_member_remove(*, reseller: Reseller, actor: User, member: User) -> 
     """The company admin removes a colleague (never themselves)."""
     company_admin_require(reseller=reseller, actor=actor)
     if member.pk == actor.pk:
-        raise ValidationError(
-            _("You cannot remove yourself from the company."), code="self_removal"
+        raise ResellerError(
+            _("You cannot remove yourself from the company."),
+            code=ResellerError.Code.SELF_REMOVAL,
         )
     with transaction.atomic():
         locked = User.objects.select_for_update().filter(pk=member.pk).first()
@@ -392,7 +397,11 @@ def reseller_status_set(*, reseller: Reseller, actor: User, status: str) -> bool
     `reseller_approve`, which also tells its admins.
     """
     if status not in Reseller.Status.values:
-        raise ValidationError({"status": _("Choose a status.")}, code="invalid")
+        raise ResellerError(
+            _("Choose a status."),
+            field="status",
+            code=ResellerError.Code.INVALID_STATUS,
+        )
     with transaction.atomic():
         locked = Reseller.objects.select_for_update().get(pk=reseller.pk)
         if locked.status == status:
@@ -418,7 +427,16 @@ def reseller_org_number_change(
         try:
             number = org_number_validate(country=locked.country.code, value=org_number)
         except ValidationError as error:
-            raise ValidationError({"org_number": error.messages}) from None
+            raise ResellerError(
+                {
+                    "org_number": [
+                        ValidationError(
+                            message, code=ResellerError.Code.INVALID_ORG_NUMBER
+                        )
+                        for message in error.messages
+                    ]
+                }
+            ) from None
         if number == locked.org_number:
             return locked
         taken = (
@@ -427,8 +445,10 @@ def reseller_org_number_change(
             .exists()
         )
         if taken:
-            raise ValidationError(
-                {"org_number": org_number_taken_message()}, code="org_number_taken"
+            raise ResellerError(
+                org_number_taken_message(),
+                field="org_number",
+                code=ResellerError.Code.ORG_NUMBER_TAKEN,
             )
         previous, locked.org_number = locked.org_number, number
         locked.save(update_fields=["org_number"])
@@ -453,8 +473,10 @@ def reseller_legal_name_change(
     """
     legal_name = " ".join((legal_name or "").split())
     if not legal_name:
-        raise ValidationError(
-            {"legal_name": _("Enter the company's legal name.")}, code="required"
+        raise ResellerError(
+            _("Enter the company's legal name."),
+            field="legal_name",
+            code=ResellerError.Code.REQUIRED,
         )
     with transaction.atomic():
         locked = Reseller.objects.select_for_update().get(pk=reseller.pk)

@@ -61,7 +61,13 @@ from .errors import PayoutError
 from .holds import bank_account_refuse
 from .opening import payout_cycle_restart
 from .scheduling import OPERATORS_GROUP
-from .transitions import S, payout_lock, payout_move
+from .transitions import (
+    S,
+    batch_close_if_done,
+    batch_status_write,
+    payout_lock,
+    payout_move,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -260,7 +266,7 @@ def _status_report_apply(context: InboundContext, alerts: _Alerts) -> None:
             % {"batch": batch.message_id, "code": message.group_reason_code or "-"}
         )
     else:
-        _batch_close_if_done(batch.pk)
+        batch_close_if_done(batch.pk)
 
 
 def _rejection_apply(
@@ -353,18 +359,7 @@ def _fail(
 
 def _batch_reject(batch: PaymentBatch, code: str) -> None:
     if batch.status != PaymentBatch.Status.REJECTED:
-        batch.status = PaymentBatch.Status.REJECTED
-        batch.save(update_fields=["status"])
-
-
-def _batch_close_if_done(batch_id: int | None) -> None:
-    """Close a released batch once none of its payouts waits for the bank."""
-    if batch_id is None:
-        return
-    if not Payout.objects.filter(batch_id=batch_id, status=S.IN_BATCH).exists():
-        PaymentBatch.objects.filter(
-            pk=batch_id, status=PaymentBatch.Status.RELEASED
-        ).update(status=PaymentBatch.Status.CLOSED)
+        batch_status_write(batch, to=PaymentBatch.Status.REJECTED)
 
 
 # camt.054 / camt.053 -----------------------------------------------------------
@@ -382,7 +377,7 @@ def _entries_apply(context: InboundContext, alerts: _Alerts) -> None:
         else:
             _note(payout, K.BANK_CONFIRMED, f"{_where(context)}: {payment.status}")
     for batch in context.batches.values():
-        _batch_close_if_done(batch.pk)
+        batch_close_if_done(batch.pk)
 
 
 def _disagree(

@@ -27,7 +27,7 @@ from ..models import (
 from ..pain001 import CreditTransfer, pain001_build
 from .errors import PayoutError
 from .holds import account_payment_refuse_if_blocked
-from .transitions import S, SetStep, payouts_move_set
+from .transitions import S, SetStep, batch_status_write, payouts_move_set
 
 # The task that puts a released batch's file in the bank's outbound folder
 # (payouts/tasks.py registers it under this name).
@@ -142,18 +142,13 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
             transfers=transfers,
         )
         locked.payment_file = payment_file_encrypt(xml.decode())
-        locked.status = PaymentBatch.Status.RELEASED
         locked.released_by = operator
         locked.released_at = now
         locked.total_amount = sum((p.payout_amount for p in payouts), Decimal(0))
-        locked.save(
-            update_fields=[
-                "payment_file",
-                "status",
-                "released_by",
-                "released_at",
-                "total_amount",
-            ]
+        batch_status_write(
+            locked,
+            to=PaymentBatch.Status.RELEASED,
+            fields=["payment_file", "released_by", "released_at", "total_amount"],
         )
         payouts_move_set(
             Payout.objects.filter(pk__in=[p.pk for p in payouts]),
@@ -290,21 +285,21 @@ def batch_cancel(
                 message=words,
                 batch=None,
             )
-        locked.status = PaymentBatch.Status.CANCELLED
         locked.cancelled_by = operator
         locked.cancelled_at = now
         locked.cancel_reason_code = reason_code
         locked.cancel_reason = reason.strip()
         locked.total_amount = Decimal(0)
-        locked.save(
-            update_fields=[
-                "status",
+        batch_status_write(
+            locked,
+            to=PaymentBatch.Status.CANCELLED,
+            fields=[
                 "cancelled_by",
                 "cancelled_at",
                 "cancel_reason_code",
                 "cancel_reason",
                 "total_amount",
-            ]
+            ],
         )
     return locked
 

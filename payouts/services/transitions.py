@@ -1,12 +1,14 @@
-"""The payout state machine: which moves are allowed, and the only two ways a
-payout's status is written.
+"""The payout state machine: which moves are allowed, and the only writer of
+a payout's and a payment batch's status.
 
-A single payout moves through `payout_lock` then `payout_move` (the row lock, the check
-against `TRANSITIONS`, the status, its PayoutEvent and the e-mail to the
-company, in the caller's transaction). Many payouts at once (the reminder
-sweep, scheduling, a released batch) move through `payouts_move_set`, which writes
-one event per row and the new states in two statements. `locked_batches` is
-the keyset loop the set-based jobs walk their rows with.
+A single payout moves through `payout_lock` then `payout_move` (the row lock,
+the check against `TRANSITIONS`, the status, its PayoutEvent and the e-mail
+to the company, in the caller's transaction). Many payouts at once (the
+reminder sweep, scheduling, a released batch) move through
+`payouts_move_set`, which writes one event per row and the new states in two
+statements. `locked_batches` is the keyset loop the set-based jobs walk their
+rows with. A batch's status is written by `batch_status_write` and
+`batch_close_if_done`.
 """
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -20,7 +22,7 @@ from django.utils.translation import gettext as _
 from cashback.transitions import status_move
 from resellers.models import Reseller, User
 
-from ..models import Payout, PayoutEvent
+from ..models import PaymentBatch, Payout, PayoutEvent
 from .errors import PayoutError
 from .notifications import notice_enqueue
 
@@ -130,6 +132,29 @@ def payout_move(
     if notice:
         notice_enqueue(payout, template=notice)
     return event
+
+
+# A payment batch -------------------------------------------------------------
+
+
+def batch_status_write(
+    batch: PaymentBatch, *, to: str, fields: Iterable[str] = ()
+) -> None:
+    """Write a locked batch's new status (draft -> released or cancelled,
+    released -> rejected by the bank), with `fields` set by the caller: with
+    `batch_close_if_done`, the only writers of `PaymentBatch.status`."""
+    batch.status = to
+    batch.save(update_fields=["status", *fields])
+
+
+def batch_close_if_done(batch_id: int | None) -> None:
+    """Close a released batch once none of its payouts waits for the bank."""
+    if batch_id is None:
+        return
+    if not Payout.objects.filter(batch_id=batch_id, status=S.IN_BATCH).exists():
+        PaymentBatch.objects.filter(
+            pk=batch_id, status=PaymentBatch.Status.RELEASED
+        ).update(status=PaymentBatch.Status.CLOSED)
 
 
 # Set-based moves -------------------------------------------------------------

@@ -5,7 +5,7 @@ import copy
 import json
 from pathlib import Path
 
-from bench.__main__ import markdown
+from bench.report import markdown
 
 RUN = json.loads(
     (Path(__file__).resolve().parents[2] / "bench/results/full.json").read_text()

@@ -5,7 +5,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from offers.models import Offer, Terms
+from cashback.errors import PortalError
+from offers.errors import OfferError
+from offers.models import Offer, OfferEvent, Terms
 from offers.services import (
     offer_archive,
     offer_publish,
@@ -13,6 +15,7 @@ from offers.services import (
     terms_publish,
 )
 from tests.offers.factories import OfferFactory
+from tests.resellers.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +221,47 @@ def test_concurrent_terms_publications_get_distinct_versions():
         thread.join()
     assert errors == []
     assert sorted(offer.terms.values_list("version", flat=True)) == [1, 2, 3, 4]
+
+
+def test_publish_archive_and_terms_write_an_event_with_their_actor(draft):
+    """Each change of an offer is an OfferEvent naming who made it: a terms
+    version (with its number), a publish and an archive with their states."""
+    manager = UserFactory()
+    terms = terms_publish(
+        offer=draft, text_en="Terms", text_sv="Villkor", actor=manager
+    )
+    offer_publish(offer=draft, actor=manager)
+    offer_archive(offer=draft, actor=manager)
+    events = list(
+        draft.events.order_by("pk").values_list(
+            "kind", "from_status", "to_status", "actor", "terms_version"
+        )
+    )
+    assert events == [
+        (OfferEvent.Kind.TERMS_PUBLISHED, "draft", "draft", manager.pk, terms.version),
+        (OfferEvent.Kind.PUBLISHED, "draft", "published", manager.pk, None),
+        (OfferEvent.Kind.ARCHIVED, "published", "archived", manager.pk, None),
+    ]
+
+
+def test_a_repeated_publish_writes_no_second_event(draft):
+    """Publishing a published offer changes nothing, so it records nothing."""
+    offer_publish(offer=draft)
+    offer_publish(offer=draft)
+    assert draft.events.filter(kind=OfferEvent.Kind.PUBLISHED).count() == 1
+
+
+def test_a_refusal_is_an_offer_error_with_a_code_on_each_field():
+    """What stops a publish or a terms version is an OfferError (a PortalError),
+    its messages on their fields with the rule's code; nothing is written."""
+    offer = OfferFactory(status=Offer.Status.DRAFT, territories=[])
+    with pytest.raises(OfferError) as refused:
+        offer_publish(offer=offer)
+    assert isinstance(refused.value, PortalError)
+    assert "territories" in refused.value.message_dict
+    assert set(refused.value.codes) == {OfferError.Code.NOT_PUBLISHABLE}
+    with pytest.raises(OfferError) as refused:
+        terms_publish(offer=offer, text_en=" ", text_sv="Villkor")
+    assert list(refused.value.message_dict) == ["text_en"]
+    assert refused.value.code == OfferError.Code.TERMS_TEXT_REQUIRED
+    assert not offer.events.exists()

@@ -4,8 +4,10 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 
+from cashback.errors import PortalError
 from cashback.models import OutboxMessage
 from payouts.banking import beneficiary_check
+from resellers.errors import ResellerError
 from resellers.models import Reseller, ResellerEvent
 from resellers.services import (
     reseller_legal_name_change,
@@ -113,3 +115,47 @@ def test_admin_cannot_edit_what_a_service_owns(client):
     assert response.status_code == 302
     reseller.refresh_from_db()
     assert reseller.normalized_name == "licensianorden"
+
+
+def test_a_refusal_is_a_reseller_error_with_its_code_on_its_field():
+    """The companies' services refuse with a ResellerError (a PortalError):
+    the message on the form field it is about, the rule's code, nothing
+    written."""
+    reseller = ResellerFactory()
+    other = ResellerFactory(org_number="5560360793")  # a valid Swedish number
+    manager = StaffUserFactory()
+    cases = [
+        (
+            lambda: reseller_org_number_change(
+                reseller=reseller, actor=manager, org_number="1"
+            ),
+            "org_number",
+            ResellerError.Code.INVALID_ORG_NUMBER,
+        ),
+        (
+            lambda: reseller_org_number_change(
+                reseller=reseller, actor=manager, org_number=other.org_number
+            ),
+            "org_number",
+            ResellerError.Code.ORG_NUMBER_TAKEN,
+        ),
+        (
+            lambda: reseller_status_set(reseller=reseller, actor=manager, status="x"),
+            "status",
+            ResellerError.Code.INVALID_STATUS,
+        ),
+        (
+            lambda: reseller_legal_name_change(
+                reseller=reseller, actor=manager, legal_name=" "
+            ),
+            "legal_name",
+            ResellerError.Code.REQUIRED,
+        ),
+    ]
+    for refused_call, field, code in cases:
+        with pytest.raises(ResellerError) as refused:
+            refused_call()
+        assert isinstance(refused.value, PortalError)
+        assert list(refused.value.message_dict) == [field]
+        assert refused.value.code == code
+    assert not ResellerEvent.objects.filter(reseller=reseller).exists()
