@@ -13,7 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from payouts.models import ExchangeRate, Payout
 from payouts.services import (
@@ -222,7 +222,8 @@ def test_a_payout_never_converts_with_an_unconfirmed_rate(operators):
     day = payout.offer.calculation_date
     ExchangeRateFactory(rate_date=day - dt.timedelta(days=1), rate=PREVIOUS)
     entered = add(operators[0], Decimal("0.2"), day=day)
-    with pytest.raises(PayoutError) as caught:
+    # In English whatever language an earlier test left active in this worker.
+    with translation.override("en"), pytest.raises(PayoutError) as caught:
         eur_details(payout)
     assert caught.value.code == PayoutError.Code.NO_EXCHANGE_RATE
     assert "no exchange rate" in caught.value.message_dict["currency"][0]
