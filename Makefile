@@ -8,11 +8,14 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# `make run PORT=8001` serves there; the printed links and the e-mailed ones
+# (PORTAL_URL, unless set) follow it.
+PORT ?= 8000
 
 .PHONY: help run test lint bench loadgen worker beat messages makemessages install migrate demo demo-reset clean browser
 
 help:
-	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:8000"
+	@echo "make run    install, migrate, load demo data, serve http://127.0.0.1:$(PORT) (PORT=8001 for another port)"
 	@echo "make test   install and run the whole test suite"
 	@echo "make lint   ruff, formatting, layers, migrations and the production deploy check"
 	@echo "make bench  the performance benchmark"
@@ -76,9 +79,10 @@ demo: migrate
 demo-reset: migrate
 	$(MANAGE) seed_demo --reset
 
+run demo demo-reset: export PORTAL_URL ?= http://127.0.0.1:$(PORT)
 run: demo
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(MANAGE) runserver 127.0.0.1:8000
+	@echo "Serving on http://127.0.0.1:$(PORT), e-mailed links to $(PORTAL_URL) (Ctrl-C to stop)"
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)

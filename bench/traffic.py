@@ -66,7 +66,10 @@ def companies_create(count: int, claims: bool = True) -> list[dict]:
             reseller=reseller,
             password=demo_user.password,
             preferred_language=demo_user.preferred_language,
-            # The company's only user sees all of it, as an approved member.
+            # The company's only user is its admin, as a first user is: it
+            # sees all of it, and its payouts are reminded (issue 27: a
+            # company with no admin is not).
+            is_company_admin=True,
             member_approved_at=timezone.now(),
         )
         for n, reseller in zip(range(start, start + count), resellers, strict=True)

@@ -12,6 +12,7 @@ NAVIGATION = {
     "claims": "claims:list",
     "payouts": "payouts:list",
     "company": "resellers:company",
+    "account": "privacy:account",
     "language_switch": "language_switch",
     "login": "account_login",
     "logout": "account_logout",

@@ -141,6 +141,8 @@ JOBS = {
     "payouts.schedule_payouts": "Schedule released payouts",
     "payouts.deadline_summary": "Daily deadline summary",
     "payouts.read_bank_files": "Read the bank's answers from its inbound folder",
+    "privacy.retention": "Delete personal data past its retention",
+    "statements.issue_missing": "Issue the documents of booked payments left without",
 }
 
 

@@ -23,6 +23,15 @@ class OutboxMessage(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
+    # Files read at delivery, never copied into the row: a list of
+    # {"storage": alias, "name": path in it, "filename": shown, "mimetype": ...}.
+    # A database default: outbox_emails_store_many inserts without this column.
+    attachments = models.JSONField(
+        _("attachments"),
+        default=list,
+        blank=True,
+        db_default=models.Value([], output_field=models.JSONField()),
+    )
 
     class Meta:
         verbose_name = _("outbox message")
@@ -133,8 +142,17 @@ class SecurityEvent(models.Model):
             "payment_file_downloaded",
             _("Payment file downloaded"),
         )
+        DATA_EXPORT_DOWNLOADED = (
+            "data_export_downloaded",
+            _("Copy of personal data downloaded"),
+        )
+        ACCOUNT_CLOSED = "account_closed", _("Account closed")
         PERMISSIONS_CHANGED = "permissions_changed", _("Permissions changed")
         GROUPS_CHANGED = "groups_changed", _("Groups changed")
+        COMPANY_ADMIN_ADDED = "company_admin_added", _("Company admin added")
+        COMPANY_ADMIN_REMOVED = "company_admin_removed", _("Company admin removed")
+        COMPANY_ADMIN_DEMOTED = "company_admin_demoted", _("Company admin demoted")
+        COMPANY_ADMIN_RESTORED = "company_admin_restored", _("Company admin restored")
         # Issue 27: the rest of what changes who may do what, or where money goes.
         PASSWORD_RESET = "password_reset", _("Password reset")
         PASSWORD_SET = "password_set", _("Password set")

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from django.core.files.storage import storages
 from django.core.mail import EmailMultiAlternatives
 from django.db import connection, transaction
 from django.db.models import Q
@@ -42,12 +43,14 @@ def outbox_email_store(
     subject: str,
     text_body: str,
     html_body: str,
+    attachments: Sequence[dict[str, str]] = (),
 ) -> OutboxMessage:
     """Store a rendered e-mail for delivery after commit.
 
     Lets a service render before its transaction opens, so that the
     transaction holds its row locks only for the writes.
-    Calling this twice with one key stores one message.
+    Calling this twice with one key stores one message. `attachments` name
+    stored files (`OutboxMessage.attachments`), read when the mail goes out.
     """
     message, created = OutboxMessage.objects.get_or_create(
         dedup_key=dedup_key,
@@ -56,6 +59,7 @@ def outbox_email_store(
             "subject": subject,
             "text_body": text_body,
             "html_body": html_body,
+            "attachments": list(attachments),
         },
     )
     if created:
@@ -72,6 +76,7 @@ def outbox_email_enqueue(
     template: str,
     context: dict[str, Any],
     language: str,
+    attachments: Sequence[dict[str, str]] = (),
 ) -> OutboxMessage:
     """Render `template` in `language` and store it for delivery after commit.
 
@@ -87,6 +92,7 @@ def outbox_email_enqueue(
         subject=subject,
         text_body=text_body,
         html_body=html_body,
+        attachments=attachments,
     )
 
 
@@ -111,6 +117,11 @@ def outbox_message_deliver(*, message_id: int) -> bool:
             email.attach_alternative(message.html_body, "text/html")
         message.attempts += 1
         try:
+            for attachment in message.attachments:
+                with storages[attachment["storage"]].open(attachment["name"]) as f:
+                    email.attach(
+                        attachment["filename"], f.read(), attachment["mimetype"]
+                    )
             email.send()
         except Exception as error:
             message.last_error = f"{error.__class__.__name__}: {error}"[:2000]

@@ -4,8 +4,12 @@ factor of a staff session, and the one-time link that lets new staff enrol one.
 The kernel imports no app: the user model is reached through Django's auth.
 """
 
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import get_adapter
 from allauth.account.authentication import get_authentication_records
+from allauth.account.internal.flows.login import record_authentication
 from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.core import signing
@@ -45,6 +49,29 @@ def session_has_second_factor(request: HttpRequest) -> bool:
     """
     return any(
         record.get("method") == "mfa" and record.get("type") in SECOND_FACTORS
+        for record in get_authentication_records(request, request.user)
+    )
+
+
+def second_factor_record_activation(request: HttpRequest, user, authenticator) -> None:
+    """Activating an authenticator means typing its current code: the session
+    has used its second factor, so staff are not asked for a second code at
+    once (issue 28). Recorded as allauth records a code typed at log-in."""
+    if request is None or authenticator.type != Authenticator.Type.TOTP:
+        return
+    record_authentication(
+        request, user, method="mfa", type=authenticator.type, id=authenticator.pk
+    )
+
+
+def fresh_log_in(request: HttpRequest, *, methods: set[str]) -> bool:
+    """Whether this session's user authenticated with one of `methods` within
+    allauth's re-authentication timeout: a log-in that recent proves as much
+    as asking for the password again (issue 28)."""
+    timeout = account_settings.REAUTHENTICATION_TIMEOUT
+    now = time.time()
+    return any(
+        record.get("method") in methods and now - record.get("at", 0) < timeout
         for record in get_authentication_records(request, request.user)
     )
 

@@ -24,7 +24,7 @@ from django.http import HttpRequest
 from simple_history.models import HistoricalRecords
 
 from .models import SecurityEvent
-from .security import client_ip
+from .security import client_ip, second_factor_record_activation
 
 logger = logging.getLogger(__name__)
 Kind = SecurityEvent.Kind
@@ -36,10 +36,12 @@ def security_event_record(
     request: HttpRequest | None = None,
     user=None,
     email: str = "",
+    ip_address: str | None = None,
     **detail,
 ) -> SecurityEvent:
     """Append one event; the user defaults to the request's, the IP is the
-    client's as the rate limits see it (cashback.security.client_ip)."""
+    client's as the rate limits see it (cashback.security.client_ip), or
+    `ip_address` when a service records what a view passed it."""
     if user is None and request is not None:
         user = getattr(request, "user", None)
     if user is not None and not getattr(user, "is_authenticated", False):
@@ -48,7 +50,11 @@ def security_event_record(
         kind=kind,
         user=user,
         email=(email or getattr(user, "email", "") or "")[:254],
-        ip_address=client_ip(request) if request is not None else None,
+        ip_address=(
+            ip_address
+            if ip_address is not None or request is None
+            else client_ip(request)
+        ),
         detail={key: str(value) for key, value in detail.items()},
     )
 
@@ -178,6 +184,7 @@ def _mfa_added(sender, request, user, authenticator, **kwargs) -> None:
     security_event_record(
         kind=Kind.MFA_ADDED, request=request, user=user, type=authenticator.type
     )
+    second_factor_record_activation(request, user, authenticator)
 
 
 def _mfa_removed(sender, request, user, authenticator, **kwargs) -> None:

@@ -32,6 +32,8 @@ urlpatterns = [
     path("", include("offers.urls")),
     path("", include("claims.urls")),
     path("", include("payouts.urls")),
+    path("", include("portal.privacy.urls")),
+    path("", include("statements.urls")),
     path("admin/", admin.site.urls),
 ]
 

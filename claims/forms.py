@@ -13,7 +13,8 @@ class ClaimFileForm(forms.Form):
         label=_("Open agreement numbers"),
         widget=forms.Textarea(attrs={"rows": 5, "autocomplete": "off"}),
         help_text=_(
-            "One per line, or separated by commas. Spaces and dashes do not matter."
+            "One per line, or separated by commas or semicolons. Spaces, dashes, "
+            "dots and slashes inside a number do not matter."
         ),
         max_length=20000,
         required=False,

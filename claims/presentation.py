@@ -65,6 +65,10 @@ class ClaimRow:
     created_at: dt.datetime
     status: str
     next_step: str
+    # The claim's payout's status ("" before approval), for the portal's
+    # `claim_next_step` filter: an approved claim's next step follows it.
+    claim_status: str = ""
+    payout_status: str = ""
 
 
 def claim_rows(rows) -> list[ClaimRow]:
@@ -80,6 +84,8 @@ def claim_rows(rows) -> list[ClaimRow]:
             created_at=row.created_at,
             status=labels.get(row.status, row.status),
             next_step=next_step_of(row.status, row.disputed_at),
+            claim_status=row.status,
+            payout_status=row.payout__status or "",
         )
         for row in rows
     ]

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from offers.models import Offer
 from resellers.models import Reseller, User
 
-from .models import Claim, ClaimEvent, InvoiceDocument
+from .models import Claim, ClaimEvent, InvoiceDocument, OpenAgreement
 
 
 def offer_to_claim(*, slug: str) -> Offer:
@@ -36,6 +36,9 @@ def claim_list_values(claims: QuerySet[Claim]) -> QuerySet:
         "disputed_at",
         "created_at",
         f"offer__{Offer.title_field()}",
+        # The payout app's reverse accessor: an approved claim's next step
+        # follows its payout (the portal's `claim_next_step` filter).
+        "payout__status",
         named=True,
     )
 
@@ -84,6 +87,19 @@ def claim_history_load(claim: Claim) -> Claim:
         ),
     )
     return claim
+
+
+def claim_unknown_numbers(claim: Claim) -> list[str]:
+    """The claim's active agreement numbers the ledger does not hold, in the
+    claim's order (one query; the agreements come prefetched by
+    `claim_history_load`): the filer is told at once (issue 28)."""
+    numbers = [a.agreement_number for a in claim.agreements.all() if a.is_active]
+    known = set(
+        OpenAgreement.objects.filter(agreement_number__in=numbers).values_list(
+            "agreement_number", flat=True
+        )
+    )
+    return [number for number in numbers if number not in known]
 
 
 def invoice_of_reseller(

@@ -14,7 +14,7 @@ from cashback.models import SecurityEvent
 from cashback.security import client_ip
 from cashback.security_log import security_event_record
 from offers.eligibility import offer_eligibility
-from resellers.access import reseller_required
+from resellers.access import approval_wait, reseller_required
 
 from . import selectors, services
 from .forms import ClaimFileForm, DisputeForm, InvoiceUploadForm
@@ -22,6 +22,12 @@ from .models import Claim
 from .presentation import claim_rows, next_step, timeline
 
 CLAIMS_PER_PAGE = 20
+OPEN_STATES = (
+    Claim.Status.SUBMITTED,
+    Claim.Status.IN_REVIEW,
+    Claim.Status.INFO_REQUESTED,
+    Claim.Status.DISPUTED,
+)
 
 
 @reseller_required
@@ -91,7 +97,11 @@ def claim_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "claims/claim_list.html",
-        {"page": page, "rows": claim_rows(page.object_list)},
+        {
+            "page": page,
+            "rows": claim_rows(page.object_list),
+            **approval_wait(request.user),
+        },
     )
 
 
@@ -118,6 +128,10 @@ def claim_detail(
         "agreements": claim.agreements.all(),
         "invoices": claim.invoices.all(),
         "timeline": timeline(claim),
+        # Told while a reviewer has yet to decide: what they will find.
+        "unknown_numbers": selectors.claim_unknown_numbers(claim)
+        if claim.status in OPEN_STATES
+        else [],
         "can_upload": claim.status == Claim.Status.INFO_REQUESTED,
         "can_withdraw": services.claim_can_withdraw(claim),
         "can_dispute": services.claim_can_dispute(claim),

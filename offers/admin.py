@@ -214,6 +214,7 @@ class OfferAdmin(admin.ModelAdmin):
                     ("payment_term_days", "bank_details_term_days"),
                     ("reminder_interval_days", "max_reminders"),
                     "return_period_days",
+                    "vat_document_kind",
                 ]
             },
         ),

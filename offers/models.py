@@ -108,6 +108,13 @@ class Offer(models.Model):
         ONE_PER_RESELLER = "one_per_reseller", _("One claim per reseller")
         ONE_PER_SALE = "one_per_sale", _("One claim per sale")
 
+    class VatDocumentKind(models.TextChoices):
+        """The VAT document each payout of the offer carries (R25)."""
+
+        CREDIT_NOTE = "credit_note", _("Amendment invoice (credit note)")
+        SELF_BILLED_INVOICE = "self_billed_invoice", _("Self-billed invoice")
+        SETTLEMENT_NOTE = "settlement_note", _("Settlement note (indirect rebate)")
+
     class RewardBasis(models.TextChoices):
         PERCENT_OF_REVENUE = "percent_of_revenue", _("Percent of eligible revenue")
         AMOUNT_PER_SEAT = "amount_per_seat", _("Amount per seat")
@@ -201,6 +208,20 @@ class Offer(models.Model):
     )
     return_period_days = models.PositiveIntegerField(
         _("return period (days)"), default=30
+    )
+    # The program manager's choice (statements/, R25): the document that amends
+    # the reseller's purchases when a payout is paid.
+    vat_document_kind = models.CharField(
+        _("VAT document"),
+        max_length=24,
+        choices=VatDocumentKind.choices,
+        default=VatDocumentKind.CREDIT_NOTE,
+        help_text=_(
+            "Credit note: the vendor sold to the reseller directly. Self-billed "
+            "invoice: only for companies that accepted self-billing (others get a "
+            "credit note). Settlement note: the reseller bought through a "
+            "distributor (indirect rebate, no VAT)."
+        ),
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -26,7 +26,14 @@ from .models import (
     PayoutEvent,
     Reminder,
 )
-from .queue import DEADLINE_PAST, DEADLINE_SOON, SCHEDULED_STATUSES, deadline_q
+from .queue import (
+    DEADLINE_PAST,
+    DEADLINE_SOON,
+    NO_ADMIN,
+    SCHEDULED_STATUSES,
+    deadline_q,
+    no_admin_q,
+)
 
 
 class ReadOnlyAdminMixin:
@@ -50,6 +57,27 @@ class AccountReasonForm(forms.Form):
         self.fields["reason"].label = label
 
 
+class NoticeUndeliveredFilter(admin.SimpleListFilter):
+    """Accounts held until the notice of them reaches every admin, or until an
+    operator decides on a shared number (issue 27)."""
+
+    title = _("waiting for an operator")
+    parameter_name = "notice"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("undelivered", _("Not delivered yet")),
+            ("shared", _("Shared with another company, to decide")),
+        ]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == "undelivered":
+            return queryset.notice_undelivered()
+        if self.value() == "shared":
+            return queryset.shared_waiting()
+        return queryset
+
+
 @admin.register(BankAccount)
 class BankAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Account versions, masked: the full number is never shown."""
@@ -70,7 +98,12 @@ class BankAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "refused_at",
         "created_at",
     ]
-    list_filter = ["shared_with_other_reseller", "is_current", "currency"]
+    list_filter = [
+        "shared_with_other_reseller",
+        "is_current",
+        "currency",
+        NoticeUndeliveredFilter,
+    ]
     list_select_related = ["reseller"]
     search_fields = ["reseller__legal_name", "beneficiary_name", "account_last4"]
     fields = [
@@ -102,7 +135,7 @@ class BankAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     show_full_result_count = False
-    actions = ["verify_accounts", "clear_shared_accounts"]
+    actions = ["verify_accounts", "clear_shared_accounts", "refuse_shared_accounts"]
 
     @admin.display(description=_("account"))
     def masked_account(self, obj: BankAccount) -> str:
@@ -165,6 +198,22 @@ class BankAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             title=_("Clear shared bank accounts"),
             label=_("Why this account may be paid"),
             call=lambda account, reason: services.bank_account_shared_clear(
+                account=account, operator=request.user, reason=reason
+            ),
+        )
+
+    @admin.action(
+        description=_("Refuse the selected shared accounts (say why)"),
+        permissions=["clear_shared_bank_account"],
+    )
+    def refuse_shared_accounts(self, request: HttpRequest, queryset: QuerySet):
+        return self._with_reason(
+            request,
+            queryset,
+            action="refuse_shared_accounts",
+            title=_("Refuse shared bank accounts"),
+            label=_("Why this company may not be paid to this account"),
+            call=lambda account, reason: services.bank_account_shared_refuse(
                 account=account, operator=request.user, reason=reason
             ),
         )
@@ -340,6 +389,21 @@ class DeadlineRiskFilter(admin.SimpleListFilter):
         today = program_today()
         if self.value() in (DEADLINE_SOON, DEADLINE_PAST):
             return queryset.filter(deadline_q(self.value(), today))
+        return queryset
+
+
+class NoAdminFilter(admin.SimpleListFilter):
+    """Payouts nobody at the company may give bank details for (issue 27)."""
+
+    title = _("company admin")
+    parameter_name = "admin"
+
+    def lookups(self, request, model_admin):
+        return [(NO_ADMIN, _("No one can give bank details"))]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        if self.value() == NO_ADMIN:
+            return queryset.filter(no_admin_q())
         return queryset
 
 
@@ -524,6 +588,7 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         DeadlineRiskFilter,
         ScheduledFilter,
         ForfeitedThisWeekFilter,
+        NoAdminFilter,
     ]
     list_select_related = ["claim", "reseller", "batch"]
     search_fields = ["claim__reference", "reseller__legal_name", "payment_reference"]
@@ -674,12 +739,18 @@ class PaymentBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         permissions=["change"],
     )
     def release(self, request: HttpRequest, queryset: QuerySet) -> None:
-        _run(
-            request,
-            self,
-            lambda b: services.batch_release(batch=b, operator=request.user),
-            queryset,
-        )
+        def release_one(batch):
+            released = services.batch_release(batch=batch, operator=request.user)
+            for payout, reason in released.skipped:
+                # A held payout is left out, not the whole batch (issue 27).
+                self.message_user(
+                    request,
+                    _("%(batch)s: payout %(id)s left out, %(reason)s.")
+                    % {"batch": released, "id": payout.pk, "reason": reason},
+                    messages.WARNING,
+                )
+
+        _run(request, self, release_one, queryset)
 
     def has_change_draft_batch_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("payouts.change_draft_batch")

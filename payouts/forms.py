@@ -2,7 +2,8 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries.fields import CountryField
+
+from cashback.countries import country_choices
 
 
 class ConfirmAccountForm(forms.Form):
@@ -37,8 +38,10 @@ class BankAccountForm(forms.Form):
         help_text=_("Routing or sort code, with an account number."),
     )
     bic = forms.CharField(label=_("BIC"), max_length=11, required=False)
-    bank_country = CountryField(blank=True).formfield(
-        label=_("Bank country"), required=False
+    bank_country = forms.ChoiceField(
+        label=_("Bank country"),
+        choices=lambda: [("", "---------"), *country_choices()],
+        required=False,
     )
     currency = forms.ChoiceField(label=_("Payout currency"), choices=())
     address_confirmed = forms.BooleanField(

@@ -1,5 +1,7 @@
 """Bank accounts, payouts, reminders, exchange rates and payment batches."""
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -11,6 +13,18 @@ from cashback.models import StateChangeEvent
 from claims.models import Claim, CorrectionReason, seen_by_q
 from offers.models import Offer
 from resellers.models import Reseller
+
+
+class BankAccountQuerySet(models.QuerySet):
+    def notice_undelivered(self) -> "BankAccountQuerySet":
+        """Accounts held because the notice that starts their cooling-off has
+        not yet reached the mail server for every admin (issue 27)."""
+        return self.filter(BankAccount.notice_undelivered_q())
+
+    def shared_waiting(self) -> "BankAccountQuerySet":
+        """Accounts with another company's number, waiting for an operator
+        to clear or refuse them (issue 27)."""
+        return self.filter(BankAccount.shared_waiting_q())
 
 
 class BankAccount(models.Model):
@@ -48,7 +62,16 @@ class BankAccount(models.Model):
     # Payment-redirection fraud (issue 15): a new account is paid only once
     # every company admin was told and did not object until
     # `cooling_off_until`, or once an operator verified it another way.
+    # Set once the outbox handed the notice named by `told_notice_key` (the
+    # dedup-key prefix of its messages) to the mail server for every admin;
+    # the cooling-off counts from then, never from the queueing (issue 27).
     admins_told_at = models.DateTimeField(_("admins told at"), null=True, blank=True)
+    told_notice_key = models.CharField(
+        _("notice whose delivery starts the cooling-off"),
+        max_length=120,
+        blank=True,
+        editable=False,
+    )
     cooling_off_until = models.DateTimeField(
         _("cooling-off until"), null=True, blank=True
     )
@@ -85,6 +108,8 @@ class BankAccount(models.Model):
     # Audit trail: who created or changed which version (encrypted field only).
     history = HistoricalRecords()
 
+    objects = BankAccountQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("bank account")
         verbose_name_plural = _("bank accounts")
@@ -108,8 +133,30 @@ class BankAccount(models.Model):
         return f"{self.beneficiary_name} ****{self.account_last4}"
 
     @property
+    def can_be_confirmed(self) -> bool:
+        """Whether an admin may still confirm payouts to this account: not
+        once the bank refused it nor once the company froze it."""
+        return self.refused_at is None and self.frozen_at is None
+
+    @property
     def masked_account(self) -> str:
         return f"****{self.account_last4}"
+
+    @staticmethod
+    def notice_undelivered_q() -> Q:
+        """`notice_undelivered` as a condition, for counts beside others."""
+        return Q(admins_told_at__isnull=True, verified_at__isnull=True) & ~Q(
+            told_notice_key=""
+        )
+
+    @staticmethod
+    def shared_waiting_q() -> Q:
+        """`shared_waiting` as a condition, for counts beside others."""
+        return Q(
+            shared_with_other_reseller=True,
+            shared_cleared_at__isnull=True,
+            refused_at__isnull=True,
+        )
 
 
 class ExchangeRateQuerySet(models.QuerySet):
@@ -442,6 +489,21 @@ class Payout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim.reference}: {self.amount} {self.currency}"
+
+    def expected_payment_by(self, today: dt.date) -> dt.date | None:
+        """The one home of the date a reseller is told to expect the money by:
+        the payment deadline (R15), never before the release date (R14);
+        None once paid, lapsed or cancelled, or when that date has passed
+        unpaid (the money then goes in the next payment run, no date to give).
+        """
+        if self.status in (
+            self.Status.PAID,
+            self.Status.FORFEITED,
+            self.Status.CANCELLED,
+        ):
+            return None
+        expected = max(self.release_date, self.payment_deadline)
+        return expected if expected >= today else None
 
     @property
     def failure_words(self) -> str:

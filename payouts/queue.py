@@ -6,6 +6,8 @@ import datetime as dt
 
 from django.db.models import Q
 
+from resellers.models import active_admin_exists
+
 from .models import Payout
 
 # Payouts whose money has not reached the company nor lapsed.
@@ -22,6 +24,9 @@ SCHEDULED_STATUSES = [Payout.Status.SCHEDULED, Payout.Status.IN_BATCH]
 # The deadline buckets, by the value of the admin filter's parameter.
 DEADLINE_SOON = "soon"
 DEADLINE_PAST = "past"
+# The admin filter's value for payouts nobody at the company may give bank
+# details for (issue 27).
+NO_ADMIN = "no_admin"
 
 
 def open_q() -> Q:
@@ -40,3 +45,10 @@ def deadline_q(key: str, today: dt.date) -> Q:
     if key == DEADLINE_PAST:
         return open_q() & Q(payment_deadline__lt=today)
     raise KeyError(key)
+
+
+def no_admin_q() -> Q:
+    """Payouts waiting for bank details whose company has no active company
+    admin, so nobody may give them (issue 27): their clock does not start,
+    they are neither reminded nor forfeited, and an operator appoints an admin."""
+    return Q(status=Payout.Status.AWAITING_BANK_DETAILS) & ~Q(active_admin_exists())

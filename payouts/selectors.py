@@ -6,7 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
 from cashback.clock import program_today
-from resellers.models import Reseller, User
+from resellers.models import CompanyAdminEnd, Reseller, User
 from resellers.selectors import reseller_admin_names
 
 from .models import BankAccount, ExchangeRate, Payout, PayoutEvent
@@ -75,3 +75,14 @@ def bank_account_for_objection(*, account_id: int | None) -> BankAccount | None:
     if account_id is None:
         return None
     return BankAccount.objects.select_related("reseller").filter(pk=account_id).first()
+
+
+def company_admin_end_for_objection(*, end_id: int | None) -> CompanyAdminEnd | None:
+    """The removal or demotion a signed "this was not us" link names."""
+    if end_id is None:
+        return None
+    return (
+        CompanyAdminEnd.objects.select_related("reseller", "user", "ended_by")
+        .filter(pk=end_id)
+        .first()
+    )

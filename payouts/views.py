@@ -6,11 +6,19 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
+from cashback.clock import program_today
 from cashback.errors import PortalError
-from resellers.access import approved_member_required, reseller_required
+from cashback.security import client_ip
+from resellers.access import (
+    approval_wait,
+    approved_member_required,
+    reseller_required,
+)
 
 from . import selectors, services
 from .forms import BankAccountForm, ConfirmAccountForm
@@ -26,9 +34,20 @@ def payout_list(request: HttpRequest) -> HttpResponse:
     payouts = selectors.payouts_for_reseller(
         reseller=request.reseller, viewer=request.user
     )
+    # From a claim's page: that claim's payout only.
+    claim = request.GET.get("claim", "").strip()
+    if claim:
+        payouts = payouts.filter(claim__reference=claim)
     page = Paginator(payouts, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
+    today = program_today(now)
     for payout in page:
+        payout.expected_by = payout.expected_payment_by(today)
+        # Before the notice has gone out: the date it states when written
+        # now; the window counts from when it is sent, so never earlier.
+        payout.due_by = payout.bank_details_due_at or services.bank_details_due(
+            now, payout.offer.bank_details_term_days
+        )
         # Why a ready payout waits (issue 15): the rule's own words.
         payout.hold_reason = (
             services.account_payment_block(payout.bank_account, now=now)
@@ -38,7 +57,12 @@ def payout_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "payouts/payout_list.html",
-        {"page": page, "Status": Payout.Status},
+        {
+            "page": page,
+            "Status": Payout.Status,
+            "claim": claim,
+            **approval_wait(request.user),
+        },
     )
 
 
@@ -72,9 +96,44 @@ def _apply_errors(form, error: PortalError) -> None:
 @never_cache
 @reseller_required
 @approved_member_required
-@reauthentication_required
 def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
-    """Confirm the current account in one click or submit a new one (R3, R12)."""
+    """Confirm the current account in one click or submit a new one (R3, R12).
+
+    A member who is not an admin is told so at once; only an admin is asked
+    for their password again (issue 28: members were asked first, then told
+    they could not act)."""
+    if not request.user.is_company_admin:
+        return _bank_details_admins_only(request, payout_id)
+    return _bank_details_admin(request, payout_id)
+
+
+def _bank_details_admins_only(request: HttpRequest, payout_id: int) -> HttpResponse:
+    reseller = request.reseller
+    payout = selectors.payout_for_reseller(reseller=reseller, payout_id=payout_id)
+    awaiting = payout.status == Payout.Status.AWAITING_BANK_DETAILS
+    # Others see that details are needed and whom to ask (issue 15).
+    if request.method == "POST":
+        messages.error(
+            request,
+            _(
+                "Only a company admin can enter or confirm the company's bank "
+                "details. Ask one of your company admins."
+            ),
+        )
+    return render(
+        request,
+        "payouts/bank_details_admins_only.html",
+        {
+            "payout": payout,
+            "awaiting": awaiting,
+            "admins": selectors.company_admins(reseller=reseller),
+        },
+        status=403 if request.method == "POST" else 200,
+    )
+
+
+@reauthentication_required
+def _bank_details_admin(request: HttpRequest, payout_id: int) -> HttpResponse:
     reseller = request.reseller
     payout = selectors.payout_for_reseller(reseller=reseller, payout_id=payout_id)
     awaiting = payout.status == Payout.Status.AWAITING_BANK_DETAILS
@@ -82,26 +141,6 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
         messages.info(request, _("This payout needs no bank details now."))
         return redirect("payouts:list")
     current = selectors.current_bank_account(reseller=reseller)
-    if not request.user.is_company_admin:
-        # Others see that details are needed and whom to ask (issue 15).
-        if request.method == "POST":
-            messages.error(
-                request,
-                _(
-                    "Only a company admin can enter or confirm the company's bank "
-                    "details. Ask one of your company admins."
-                ),
-            )
-        return render(
-            request,
-            "payouts/bank_details_admins_only.html",
-            {
-                "payout": payout,
-                "awaiting": awaiting,
-                "admins": selectors.company_admins(reseller=reseller),
-            },
-            status=403 if request.method == "POST" else 200,
-        )
     currencies = payout.offer.payout_currencies_offered()
     initial = {
         "beneficiary_name": reseller.legal_name,
@@ -138,7 +177,7 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
         if account_form.is_valid():
             data = account_form.cleaned_data
             try:
-                services.bank_account_submit(
+                account = services.bank_account_submit(
                     reseller=reseller,
                     user=request.user,
                     beneficiary_name=data["beneficiary_name"],
@@ -154,7 +193,27 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
             except services.PayoutError as error:
                 _apply_errors(account_form, error)
             else:
-                messages.success(request, _("Thank you: the bank details are saved."))
+                waiting = account.payouts.count()
+                messages.success(
+                    request,
+                    ngettext(
+                        "Thank you: the bank details are saved. %(count)s payout "
+                        "of the company waits until %(date)s: a new account is "
+                        "paid once every company admin had time to object, or "
+                        "once our operators verified it with you.",
+                        "Thank you: the bank details are saved. %(count)s payouts "
+                        "of the company wait until %(date)s: a new account is "
+                        "paid once every company admin had time to object, or "
+                        "once our operators verified it with you.",
+                        waiting,
+                    )
+                    % {
+                        "count": waiting,
+                        "date": date_format(
+                            timezone.localtime(account.cooling_off_until), "j F Y"
+                        ),
+                    },
+                )
                 return redirect("payouts:list")
     return render(
         request,
@@ -166,6 +225,12 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
             "confirm_form": confirm_form,
             "account_form": account_form,
             "awaiting": awaiting,
+            "confirmable": current is not None and current.can_be_confirmed,
+            # What saving a new account does to the company's other payouts.
+            "held_count": services.payouts_a_new_account_takes(
+                reseller_id=reseller.pk
+            ).count(),
+            "held_until": services.cooling_off_estimate(timezone.now()),
         },
     )
 
@@ -174,7 +239,13 @@ def bank_details(request: HttpRequest, payout_id: int) -> HttpResponse:
 def bank_account_objection(request: HttpRequest, token: str) -> HttpResponse:
     """The e-mailed "this was not us" link: the signed token is the proof, so
     an admin who cannot sign in can still stop the money (a GET only asks, so
-    a mail scanner that opens links freezes nothing)."""
+    a mail scanner that opens links freezes nothing). A link about a removed
+    or demoted admin also restores them (issue 27)."""
+    end = selectors.company_admin_end_for_objection(
+        end_id=services.company_admin_objection_end_id(token)
+    )
+    if end is not None:
+        return _company_admin_objection(request, end)
     account_id = services.bank_account_objection_account_id(token)
     account = selectors.bank_account_for_objection(account_id=account_id)
     frozen = False
@@ -189,4 +260,19 @@ def bank_account_objection(request: HttpRequest, token: str) -> HttpResponse:
         "payouts/account_objection.html",
         {"account": account, "frozen": frozen or bool(account and account.frozen_at)},
         status=404 if account is None else 200,
+    )
+
+
+def _company_admin_objection(request: HttpRequest, end) -> HttpResponse:
+    done = end.restored_at is not None
+    restored = done
+    if request.method == "POST":
+        restored, _frozen = services.company_admin_objection(
+            end=end, ip=client_ip(request)
+        )
+        done = True
+    return render(
+        request,
+        "payouts/admin_removal_objection.html",
+        {"end": end, "done": done, "restored": restored},
     )

@@ -19,12 +19,14 @@ from django.utils.translation import gettext as _
 from cashback.clock import program_today, week_start
 from claims.models import Claim
 from claims.queue import AGE_BUCKETS, waiting_age_q
-from payouts.models import Payout, PayoutEvent, Reminder
+from payouts.models import BankAccount, Payout, PayoutEvent, Reminder
 from payouts.queue import (
     DEADLINE_PAST,
     DEADLINE_SOON,
+    NO_ADMIN,
     SCHEDULED_STATUSES,
     deadline_q,
+    no_admin_q,
     open_q,
 )
 
@@ -126,6 +128,7 @@ class Dashboard:
     reminders_this_week: Figure | None = None
     forfeited_this_week: Figure | None = None
     money_per_month: list[Chart] = field(default_factory=list)
+    needs_operator: list[Figure] = field(default_factory=list)
 
 
 def queue_by_age(now: dt.datetime) -> list[Figure]:
@@ -275,6 +278,35 @@ def deadline_risk(today: dt.date) -> tuple[Figure, Figure]:
     )
 
 
+def needs_operator() -> list[Figure]:
+    """What waits for an operator's decision (issue 27): payouts nobody at
+    the company may give bank details for, and new accounts held because the
+    notice of them has not reached every admin or that share another
+    company's number (2 queries)."""
+    no_admin = Payout.objects.filter(no_admin_q()).count()
+    accounts = BankAccount.objects.aggregate(
+        undelivered=Count("pk", filter=BankAccount.notice_undelivered_q()),
+        shared=Count("pk", filter=BankAccount.shared_waiting_q()),
+    )
+    return [
+        Figure(
+            _("No one can give bank details"),
+            no_admin,
+            payouts_url(admin=NO_ADMIN),
+        ),
+        Figure(
+            _("Account notices not delivered yet"),
+            accounts["undelivered"],
+            _url("admin:payouts_bankaccount_changelist", {"notice": "undelivered"}),
+        ),
+        Figure(
+            _("Accounts shared with another company, to decide"),
+            accounts["shared"],
+            _url("admin:payouts_bankaccount_changelist", {"notice": "shared"}),
+        ),
+    ]
+
+
 def this_week(since: dt.datetime) -> tuple[Figure, Figure]:
     """Reminders sent and payouts forfeited since Monday (2 queries)."""
     reminders = Reminder.objects.filter(sent_at__gte=since).count()
@@ -367,7 +399,7 @@ def money_per_month(today: dt.date) -> list[Chart]:
 
 def dashboard_build(*, claims: bool = True, payouts: bool = True) -> Dashboard:
     """The staff dashboard, in a fixed number of queries (4 for the claims'
-    part, 6 for the payouts'): only the parts asked for are read, so a reviewer
+    part, 8 for the payouts'): only the parts asked for are read, so a reviewer
     who may not see payouts gets no payout figure, link or chart."""
     now = timezone.now()
     board = Dashboard(show_claims=claims, show_payouts=payouts)
@@ -383,4 +415,5 @@ def dashboard_build(*, claims: bool = True, payouts: bool = True) -> Dashboard:
             week_start(now)
         )
         board.money_per_month = money_per_month(timezone.localdate(now))
+        board.needs_operator = needs_operator()
     return board

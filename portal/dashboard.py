@@ -24,6 +24,7 @@ from offers.selectors import offers_visible
 from payouts.models import Payout
 from payouts.queue import open_q
 from resellers.models import Reseller, User
+from resellers.selectors import members_waiting_for_approval
 
 RECENT = 5
 # The overview lists the most urgent tasks of each kind; the lists hold the rest.
@@ -82,6 +83,31 @@ def _payout_tasks(
             )
         )
     return tasks, len(awaiting) > TASKS_PER_KIND
+
+
+def _member_tasks(reseller: Reseller, viewer: User) -> tuple[list[Task], bool]:
+    """A company admin is asked to approve or remove each member waiting (R20):
+    until then the member sees only their own claims."""
+    if not viewer.is_company_admin:
+        return [], False
+    waiting = list(
+        members_waiting_for_approval(reseller=reseller).only(
+            "pk", "email", "first_name", "last_name"
+        )[: TASKS_PER_KIND + 1]
+    )
+    tasks = [
+        Task(
+            text=_(
+                "%(name)s is waiting for your approval to see the company's "
+                "claims and payouts."
+            )
+            % {"name": member.display_name},
+            url=reverse("resellers:member_approve", kwargs={"member_id": member.pk}),
+            action=_("Approve or remove"),
+        )
+        for member in waiting[:TASKS_PER_KIND]
+    ]
+    return tasks, len(waiting) > TASKS_PER_KIND
 
 
 def _claim_tasks(
@@ -152,8 +178,11 @@ def reseller_overview(
     today = program_today(now)
     payout_tasks, more_payouts = _payout_tasks(reseller, viewer, now)
     claim_tasks, more_claims = _claim_tasks(reseller, viewer, now)
-    tasks = payout_tasks + claim_tasks
+    member_tasks, more_members = _member_tasks(reseller, viewer)
+    tasks = payout_tasks + claim_tasks + member_tasks
     more = []
+    if more_members:
+        more.append((_("More members wait for approval"), reverse("resellers:company")))
     if more_payouts:
         more.append((_("More payouts wait for bank details"), reverse("payouts:list")))
     if more_claims:

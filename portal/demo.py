@@ -18,15 +18,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from claims import demo as claims_demo
-from claims.models import Claim, OpenAgreement
+from claims.models import Claim, ClaimEvent, OpenAgreement
 from offers import demo as offers_demo
 from offers.models import CustomerSegment, LicenceType, Offer, Product, Terms
 from payouts import demo as payouts_demo
 from payouts import services as payout_services
+from payouts.bank.models import BatchPayment
 from resellers import demo as resellers_demo
 from resellers.demo import demo_reseller_ensure, demo_user_ensure
 from resellers.identifiers import company_name_key
 from resellers.models import Reseller, User
+from statements.models import PaymentStatement
+from statements.services import payment_documents_issue
 
 REVIEWERS_GROUP = "Reviewers"
 # Companies that only exist to hold claims in more states than one company
@@ -49,6 +52,8 @@ CLAIM_STATES = [
     Claim.Status.WITHDRAWN,
 ]
 PAYOUTS_OFFER_SLUG = "payouts-demo"
+# The payout the demo shows paid, with its statement and VAT document.
+PAID_DEMO_PAYOUT = "CB-DEMO-P006"
 # The company of the demo's failed payout: the bank refuses its account, which
 # sends every other unpaid payout on that account back to waiting (issue 15).
 REFUSED_COMPANY = ("Kustlicens AB", "5566200019", "demo@kustlicens.example")
@@ -75,6 +80,7 @@ def demo_seed() -> DemoSeed:
     seed.created += offers_demo.seed()
     _claims_seed(seed)
     _payouts_seed(seed)
+    _statements_seed(seed)
     return seed
 
 
@@ -109,9 +115,7 @@ def _claims_seed(seed: DemoSeed) -> None:
     companies = [(nordlicens, anna)]
     for legal_name, org_number, email in OTHER_COMPANIES:
         company = _company(seed, legal_name, org_number)
-        companies.append(
-            (company, _user(seed, email=email, reseller=company, first_name="Demo"))
-        )
+        companies.append((company, _company_admin(seed, email, company)))
     slugs = [spec["slug"] for spec in offers_demo.OFFERS]
     offers = sorted(Offer.objects.filter(slug__in=slugs), key=lambda o: o.pk)
     pairs = [(company, offer) for offer in offers for company in companies]
@@ -126,6 +130,24 @@ def _claims_seed(seed: DemoSeed) -> None:
             state=CLAIM_STATES[index % len(CLAIM_STATES)],
             reviewer=reviewer,
         )
+
+
+def _company_admin(seed: DemoSeed, email: str, company: Reseller) -> User:
+    """The company's demo user, its admin: every demo company has someone who
+    may give its bank details (issue 27; a demo seeded before is mended)."""
+    user = _user(
+        seed,
+        email=email,
+        reseller=company,
+        first_name="Demo",
+        is_company_admin=True,
+        member_approved_at=timezone.now(),
+    )
+    if not user.is_company_admin:
+        user.is_company_admin = True
+        user.member_approved_at = user.member_approved_at or timezone.now()
+        user.save(update_fields=["is_company_admin", "member_approved_at"])
+    return user
 
 
 def _company(seed: DemoSeed, legal_name: str, org_number: str) -> Reseller:
@@ -216,6 +238,22 @@ def _payouts_seed(seed: DemoSeed) -> None:
     seed.login("Reseller whose bank refused the account", refused_user.email)
 
 
+def _statements_seed(seed: DemoSeed) -> None:
+    """The demo's paid payout with its statement and credit note (R25), whether
+    or not a worker ran the task its booking enqueued. Only that payout's: a
+    payment someone made in the demo got its documents from that task."""
+    lines = BatchPayment.objects.filter(
+        payout__claim__reference=PAID_DEMO_PAYOUT, answer=BatchPayment.Answer.BOOKED
+    ).values_list("payout_id", "batch_id")
+    for payout_id, batch_id in lines:
+        if PaymentStatement.objects.filter(
+            payout_id=payout_id, batch_id=batch_id
+        ).exists():
+            continue
+        payment_documents_issue(payout_id=payout_id, batch_id=batch_id)
+        seed.created += 2
+
+
 def _payouts_offer(seed: DemoSeed) -> Offer:
     offer = Offer.objects.filter(slug=PAYOUTS_OFFER_SLUG).first()
     if offer is not None:
@@ -293,4 +331,22 @@ def _approved_claim(
         decided_at=now,
     )
     claim.agreements.create(offer=offer, agreement_number=number)
+    # Its timeline as a filed and approved claim's reads (issue 28: the demo's
+    # approved claims showed an empty one).
+    ClaimEvent.objects.bulk_create(
+        [
+            ClaimEvent(
+                claim=claim,
+                kind=ClaimEvent.Kind.FILED,
+                to_status="submitted",
+                actor=user,
+            ),
+            ClaimEvent(
+                claim=claim,
+                kind=ClaimEvent.Kind.APPROVED,
+                from_status="submitted",
+                to_status=Claim.Status.APPROVED,
+            ),
+        ]
+    )
     return claim

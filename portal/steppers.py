@@ -45,10 +45,12 @@ PAYOUT_PATH = [
 
 
 def payout_steps(payout: Payout) -> list[Step]:
-    """Bank details, ready, scheduled, with the bank, paid; or forfeited."""
+    """Bank details, ready, scheduled, with the bank, paid; a failed payment
+    stops at the bank's step; any other end off the path (forfeited,
+    cancelled, a state added later) is one stopped step with its own name."""
     status = Payout.Status
-    if payout.status == status.FORFEITED:
-        return steps([status.FORFEITED.label], 0, stopped=True)
+    if payout.status not in PAYOUT_PATH and payout.status != status.FAILED:
+        return steps([status(payout.status).label], 0, stopped=True)
     labels = [
         _("Bank details") if state == status.AWAITING_BANK_DETAILS else state.label
         for state in PAYOUT_PATH

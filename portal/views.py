@@ -8,8 +8,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from cashback.security import ENROLMENT_SESSION_KEY, mfa_enrolment_user
-from resellers.access import reseller_required
-from resellers.selectors import reseller_admin_names
+from resellers.access import approval_wait, reseller_required
 from resellers.services import user_set_language
 
 from .dashboard import reseller_overview
@@ -25,16 +24,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     """Where a signed-in reseller lands: what needs doing next, then the state."""
     reseller = request.reseller
     user = request.user
-    awaiting_approval = not user.is_approved_member
     return render(
         request,
         "portal/dashboard.html",
         {
             "overview": reseller_overview(reseller=reseller, viewer=user),
-            "awaiting_approval": awaiting_approval,
-            "admins": reseller_admin_names(reseller=reseller)
-            if awaiting_approval
-            else [],
+            **approval_wait(user),
         },
     )
 

@@ -49,6 +49,18 @@ def reseller_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     return wrapped
 
 
+def approval_wait(user: User) -> dict:
+    """What a page tells a member no company admin has approved yet (R20):
+    `awaiting_approval`, and the names of the `admins` who can approve them;
+    for anyone else, nothing to tell."""
+    if user.is_approved_member:
+        return {"awaiting_approval": False, "admins": []}
+    return {
+        "awaiting_approval": True,
+        "admins": reseller_admin_names(reseller=user.reseller),
+    }
+
+
 def approved_member_required(
     view: Callable[..., HttpResponse],
 ) -> Callable[..., HttpResponse]:

@@ -2,14 +2,12 @@
 the outbox, and a verified address lets a colleague join their company."""
 
 import hashlib
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.authentication import get_authentication_records
 from allauth.account.models import EmailAddress, EmailConfirmation
 from django.conf import settings
 from django.http import HttpRequest
@@ -18,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.timesince import timeuntil
 
 from cashback.outbox import outbox_email_enqueue
+from cashback.security import fresh_log_in
 
 from .models import User
 from .services import reseller_member_join_pending
@@ -155,25 +154,21 @@ class AccountAdapter(DefaultAccountAdapter):
         )
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
-        """Linking Microsoft right after the password log-in that proved the
-        account is the user's (R23) takes that log-in as the re-authentication:
-        asking for the password again at once would prove nothing more. Every
-        other sensitive change (an e-mail address) still asks again."""
+        """A log-in within allauth's re-authentication timeout is taken as the
+        re-authentication (issue 28): asking for the password again straight
+        after it would prove nothing more. Linking Microsoft (R23) counts
+        only a fresh password log-in, the proof the account is the user's."""
         if not super().is_reauthentication_required(app=app, **kwargs):
             return False
         request = self.request
-        if app != "allauth.socialaccount" or request is None:
+        if request is None or not request.user.is_authenticated:
             return True
-        if not request.user.is_authenticated:
-            return True
-        fresh_password = [
-            record
-            for record in get_authentication_records(request, request.user)
-            if record.get("method") == "password"
-            and time.time() - record.get("at", 0)
-            < account_settings.REAUTHENTICATION_TIMEOUT
-        ]
-        return not fresh_password
+        methods = (
+            {"password"}
+            if app == "allauth.socialaccount"
+            else {"password", "mfa", "socialaccount"}
+        )
+        return not fresh_log_in(request, methods=methods)
 
     def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
         confirmed = super().confirm_email(request, email_address)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from cashback.security import client_ip
 from cashback.staff_enrolment import send_mfa_enrolment_link
 
 from .domain_policy import email_domain
@@ -23,6 +24,7 @@ from .models import (
     WaitingMembership,
 )
 from .services import (
+    company_admin_appoint,
     reseller_approve,
     reseller_legal_name_change,
     reseller_org_number_change,
@@ -135,7 +137,38 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),
     )
     # Once declared twice, the second list hid set_membership (issue 27).
-    actions = [send_mfa_enrolment_link, "set_membership"]
+    actions = [send_mfa_enrolment_link, "make_company_admin", "set_membership"]
+
+    @admin.action(
+        description=_("Make company admin (nobody else can give bank details)"),
+        permissions=["change"],
+    )
+    def make_company_admin(self, request, queryset):
+        """The vendor appoints a verified user as their company's admin, for a
+        company where nobody may give bank details (issue 27)."""
+        done = 0
+        for user in queryset:
+            try:
+                company_admin_appoint(
+                    user=user, actor=request.user, ip=client_ip(request)
+                )
+            except ValidationError as error:
+                self.message_user(
+                    request, f"{user}: {' '.join(error.messages)}", messages.ERROR
+                )
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d user is now their company's admin and was told.",
+                    "%(count)d users are now their company's admin and were told.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
 
     @admin.action(
         description=_("Set the company and admin role…"), permissions=["change"]

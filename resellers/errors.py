@@ -15,3 +15,6 @@ class ResellerError(PortalError):
         SELF_REMOVAL = "self_removal"
         INVALID_STATUS = "invalid"
         REQUIRED = "required"
+        LAST_ADMIN = "last_admin"
+        NO_COMPANY = "no_company"
+        NOT_VERIFIED = "not_verified"

@@ -15,6 +15,8 @@ from django_countries import countries
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.se import postnummer
 
+from cashback.countries import country_choices
+
 from .addresses import address_required_fields
 from .domain_policy import email_domain_validate
 from .identifiers import (
@@ -42,7 +44,7 @@ class CompanySignupFields(forms.Form):
         help_text=_("As registered, e.g. “Nordlicens AB”."),
     )
     country = forms.ChoiceField(
-        label=_("Country"), choices=lambda: [("", "---------"), *countries]
+        label=_("Country"), choices=lambda: [("", "---------"), *country_choices()]
     )
     org_number = forms.CharField(
         label=_("Organisation number"),

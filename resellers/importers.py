@@ -57,6 +57,9 @@ def org_number_keys(value: str) -> set[str]:
 
 
 def _parse_row(line: int, row: dict[str, str]) -> MembershipRow | str:
+    # PostgreSQL refuses NUL in text; a row carrying one is bad input, not a crash.
+    if any("\x00" in (value or "") for value in row.values() if isinstance(value, str)):
+        return "contains a NUL character, which cannot be stored"
     org_number = (row.get("reseller_org_number") or "").strip()
     program = (row.get("program") or "").strip()
     if not org_number:

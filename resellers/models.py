@@ -97,6 +97,19 @@ def language_for(own: str, company: str | None) -> str:
     return own or company or "en"
 
 
+def active_admin_exists(reseller_ref: str = "reseller_id") -> models.Exists:
+    """Whether the company named by the outer row's `reseller_ref` has an
+    active admin, i.e. someone who may give its bank details (issue 27): the
+    one home of that question in a query."""
+    return models.Exists(
+        User.objects.filter(
+            reseller_id=models.OuterRef(reseller_ref),
+            is_active=True,
+            is_company_admin=True,
+        )
+    )
+
+
 def approved_member_q() -> Q:
     """`User.is_approved_member` in a query: the same rule, for reads that pick
     the users who may see all of their company (its e-mail recipients)."""
@@ -308,6 +321,9 @@ class ResellerEvent(models.Model):
         MEMBER_CHANGED = "member_changed", _("Member's company or role changed")
         ADMIN_ADDED = "admin_added", _("Member made company admin")
         MEMBER_APPROVED = "member_approved", _("Member approved by a company admin")
+        ADMIN_REMOVED = "admin_removed", _("Company admin removed")
+        ADMIN_DEMOTED = "admin_demoted", _("Company admin made a plain member")
+        ADMIN_RESTORED = "admin_restored", _("Company admin restored")
 
     reseller = models.ForeignKey(
         Reseller, on_delete=models.CASCADE, related_name="events"
@@ -334,3 +350,49 @@ class ResellerEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"
+
+
+class CompanyAdminEnd(models.Model):
+    """When someone stopped being a company's admin (removed or demoted), by
+    whom, and whether the "this was not us" link restored them (issue 27).
+
+    Bank-details notices also go to whoever was an admin in the last
+    `FORMER_ADMIN_NOTICE_DAYS` days, so removing a co-admin before changing the
+    account does not keep them from hearing of it.
+    """
+
+    class How(models.TextChoices):
+        REMOVED = "removed", _("Removed from the company")
+        DEMOTED = "demoted", _("Made a plain member")
+
+    reseller = models.ForeignKey(
+        Reseller,
+        on_delete=models.CASCADE,
+        related_name="admin_ends",
+        verbose_name=_("reseller"),
+    )
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    how = models.CharField(_("how"), max_length=10, choices=How.choices)
+    ended_at = models.DateTimeField(_("ended at"), auto_now_add=True)
+    ended_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ended by"),
+    )
+    restored_at = models.DateTimeField(_("restored at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("end of a company admin's rights")
+        verbose_name_plural = _("ends of company admins' rights")
+        ordering = ["-ended_at"]
+        indexes = [
+            models.Index(fields=["reseller", "-ended_at"], name="admin_end_recent_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_how_display()}, {self.ended_at:%Y-%m-%d})"

@@ -3,14 +3,22 @@
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from allauth.socialaccount.models import SocialAccount
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 
 from .domain_policy import email_domain
-from .models import Reseller, User, approved_member_q, language_for
+from .models import (
+    CompanyAdminEnd,
+    Reseller,
+    User,
+    approved_member_q,
+    language_for,
+)
 
 
 def reseller_members(*, reseller: Reseller) -> QuerySet[User]:
@@ -29,6 +37,16 @@ def reseller_members(*, reseller: Reseller) -> QuerySet[User]:
             )
         )
         .order_by("-is_company_admin", "last_name", "first_name", "email")
+    )
+
+
+def members_waiting_for_approval(*, reseller: Reseller) -> QuerySet[User]:
+    """The company's active members no company admin has approved yet (R20),
+    oldest first: what the admins' overview asks them to look at."""
+    return (
+        User.objects.filter(reseller=reseller, is_active=True)
+        .exclude(approved_member_q())
+        .order_by("date_joined", "pk")
     )
 
 
@@ -58,6 +76,44 @@ def recipients_by_language(
     ):
         groups[reseller_id].setdefault(language_for(own, company), []).append(email)
     return groups
+
+
+def bank_notice_recipients_by_language(
+    *, reseller_id: int, now: datetime
+) -> dict[str, list[str]]:
+    """{language: [e-mail, ...]} of who is told where the company's money
+    goes: its active admins and whoever stopped being its admin in the last
+    FORMER_ADMIN_NOTICE_DAYS days (issue 27), each once, in their language
+    (a former admin's company language is this company's). One query."""
+    since = now - timedelta(days=settings.FORMER_ADMIN_NOTICE_DAYS)
+    former = CompanyAdminEnd.objects.filter(
+        reseller_id=reseller_id, ended_at__gte=since
+    ).values("user_id")
+    company_language = Reseller.objects.filter(pk=reseller_id).values(
+        "preferred_language"
+    )[:1]
+    users = (
+        User.objects.filter(is_active=True)
+        .filter(Q(reseller_id=reseller_id, is_company_admin=True) | Q(pk__in=former))
+        .annotate(company_language=Subquery(company_language))
+        .order_by("pk")
+        .values_list("preferred_language", "company_language", "email")
+    )
+    groups: dict[str, list[str]] = {}
+    for own, company, email in users:
+        groups.setdefault(language_for(own, company), []).append(email)
+    return groups
+
+
+def reseller_admin_count(*, reseller_id: int, user_id: int | None = None) -> int:
+    """How many active admins the company has (who may give bank details);
+    with `user_id`, whether that user is one of them (0 or 1)."""
+    admins = User.objects.filter(
+        reseller_id=reseller_id, is_active=True, is_company_admin=True
+    )
+    if user_id is not None:
+        admins = admins.filter(pk=user_id)
+    return admins.count()
 
 
 def reseller_admin_names(*, reseller: Reseller) -> list[str]:

@@ -10,19 +10,29 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cashback.models import SecurityEvent
 from cashback.outbox import outbox_email_enqueue
+from cashback.security_log import security_event_record
 
 from .domain_policy import email_domain
 from .errors import ResellerError
 from .identifiers import company_name_key, org_number_validate
 from .importers import memberships_waiting_apply
-from .models import PendingMembership, Reseller, ResellerDomain, ResellerEvent, User
+from .models import (
+    CompanyAdminEnd,
+    PendingMembership,
+    Reseller,
+    ResellerDomain,
+    ResellerEvent,
+    User,
+)
 from .selectors import (
     Registration,
     recipients_by_language,
     registration_plan,
     reseller_has_claims,
 )
+from .signals import company_admin_added, company_admin_ended
 
 # What a company admin may change on /company/ (the numbers are fixed once set).
 PROFILE_FIELDS = (
@@ -134,7 +144,8 @@ def reseller_member_join_pending(*, user: User) -> Reseller | None:
     """A colleague's address is verified: they join the company they chose.
 
     Only when the verified address is still on one of the company's domains;
-    otherwise the pending join is dropped.
+    otherwise the pending join is dropped. Before any address is verified it
+    waits, to be decided when one is.
     """
     with transaction.atomic():
         pending = (
@@ -146,13 +157,17 @@ def reseller_member_join_pending(*, user: User) -> Reseller | None:
         if pending is None:
             return None
         reseller = pending.reseller
-        pending.delete()
         verified_domains = {
             email_domain(address)
             for address in EmailAddress.objects.filter(
                 user=user, verified=True
             ).values_list("email", flat=True)
         }
+        if not verified_domains:
+            # Not checked yet (a Microsoft sign-up whose address Entra did not
+            # verify): the join waits for the portal's confirmation (issue 28).
+            return None
+        pending.delete()
         company_domains = set(reseller.domains.values_list("domain", flat=True))
         if user.reseller_id is not None or not verified_domains & company_domains:
             return None
@@ -261,8 +276,78 @@ def reseller_profile_update(
         return locked
 
 
-def reseller_member_remove(*, reseller: Reseller, actor: User, member: User) -> None:
-    """The company admin removes a colleague (never themselves)."""
+def company_admins_lock(*, reseller_id: int) -> list[User]:
+    """Lock the company's active admins (in id order, so two removals wait for
+    each other instead of each leaving the other as the last one)."""
+    return list(
+        User.objects.select_for_update()
+        .filter(reseller_id=reseller_id, is_active=True, is_company_admin=True)
+        .order_by("pk")
+    )
+
+
+def company_admin_last_check(*, reseller_id: int, member: User) -> None:
+    """A company always keeps an admin (issue 27): refuse to remove, demote or
+    move away its last one. Call inside the transaction; it locks the admins."""
+    admins = company_admins_lock(reseller_id=reseller_id)
+    if member.pk in {admin.pk for admin in admins} and len(admins) == 1:
+        raise ResellerError(
+            _(
+                "%(name)s is the company's only admin, and a company always "
+                "needs one to give its bank details: make a colleague admin "
+                "first."
+            )
+            % {"name": member.display_name},
+            code=ResellerError.Code.LAST_ADMIN,
+        )
+
+
+_END_KINDS = {
+    CompanyAdminEnd.How.REMOVED: (
+        ResellerEvent.Kind.ADMIN_REMOVED,
+        SecurityEvent.Kind.COMPANY_ADMIN_REMOVED,
+    ),
+    CompanyAdminEnd.How.DEMOTED: (
+        ResellerEvent.Kind.ADMIN_DEMOTED,
+        SecurityEvent.Kind.COMPANY_ADMIN_DEMOTED,
+    ),
+}
+
+
+def _company_admin_end(
+    *, reseller: Reseller, member: User, actor: User, how: str, ip: str | None
+) -> CompanyAdminEnd:
+    """Record that `member` stopped being an admin of `reseller`: the end row
+    (who may still be told of bank details for a while), the company's event,
+    the security log, and the signal on which payouts restarts the account's
+    cooling-off and tells every admin, the former one included."""
+    end = CompanyAdminEnd.objects.create(
+        reseller=reseller, user=member, how=how, ended_by=actor
+    )
+    event_kind, security_kind = _END_KINDS[how]
+    ResellerEvent.objects.create(
+        reseller=reseller,
+        actor=actor,
+        kind=event_kind,
+        detail={"email": member.email},
+    )
+    security_event_record(
+        kind=security_kind,
+        user=actor,
+        ip_address=ip,
+        target=member.email,
+        company=reseller.pk,
+    )
+    company_admin_ended.send(sender=CompanyAdminEnd, end=end, actor=actor)
+    return end
+
+
+def reseller_member_remove(
+    *, reseller: Reseller, actor: User, member: User, ip: str | None = None
+) -> None:
+    """The company admin removes a colleague (never themselves, never the
+    last admin). Removing an admin is told to every admin, the removed one
+    included, and restarts the account's cooling-off (issue 27)."""
     company_admin_require(reseller=reseller, actor=actor)
     if member.pk == actor.pk:
         raise ResellerError(
@@ -270,9 +355,11 @@ def reseller_member_remove(*, reseller: Reseller, actor: User, member: User) -> 
             code=ResellerError.Code.SELF_REMOVAL,
         )
     with transaction.atomic():
+        company_admin_last_check(reseller_id=reseller.pk, member=member)
         locked = User.objects.select_for_update().filter(pk=member.pk).first()
         if locked is None or locked.reseller_id != reseller.pk:
             return  # already gone: removing twice changes nothing
+        was_admin = locked.is_company_admin
         locked.reseller = None
         locked.is_company_admin = False
         # Joining again (by domain) asks for a company admin's approval again.
@@ -292,10 +379,101 @@ def reseller_member_remove(*, reseller: Reseller, actor: User, member: User) -> 
             kind=ResellerEvent.Kind.MEMBER_REMOVED,
             detail={"email": locked.email},
         )
+        if was_admin:
+            _company_admin_end(
+                reseller=reseller,
+                member=locked,
+                actor=actor,
+                how=CompanyAdminEnd.How.REMOVED,
+                ip=ip,
+            )
+
+
+def company_admin_restore(*, end: CompanyAdminEnd, ip: str | None = None) -> bool:
+    """The removed or demoted admin used the "this was not us" link: they are
+    the company's admin again (issue 27). Not when they have since joined
+    another company or were closed, nor twice. Returns whether it restored."""
+    with transaction.atomic():
+        locked_end = (
+            CompanyAdminEnd.objects.select_for_update()
+            .select_related("reseller")
+            .get(pk=end.pk)
+        )
+        member = User.objects.select_for_update().get(pk=locked_end.user_id)
+        reseller = locked_end.reseller
+        if (
+            locked_end.restored_at is not None
+            or not member.is_active
+            or member.reseller_id not in (None, reseller.pk)
+        ):
+            return False
+        now = timezone.now()
+        member.reseller = reseller
+        member.is_company_admin = True
+        update_fields = ["reseller", "is_company_admin"]
+        if member.member_approved_at is None:
+            member.member_approved_at = now
+            member.member_approved_by = None
+            update_fields += ["member_approved_at", "member_approved_by"]
+        member.save(update_fields=update_fields)
+        locked_end.restored_at = now
+        locked_end.save(update_fields=["restored_at"])
+        ResellerEvent.objects.create(
+            reseller=reseller,
+            actor=member,
+            kind=ResellerEvent.Kind.ADMIN_RESTORED,
+            detail={"email": member.email},
+        )
+        security_event_record(
+            kind=SecurityEvent.Kind.COMPANY_ADMIN_RESTORED,
+            user=member,
+            ip_address=ip,
+            target=member.email,
+            company=reseller.pk,
+        )
+        company_admin_added.send(sender=User, reseller_id=reseller.pk, user=member)
+        return True
+
+
+def _company_admin_granted(
+    *, reseller_id: int, member: User, actor: User, ip: str | None
+) -> None:
+    """`member` became an admin of the company: the security log, and the
+    signal on which payouts sends the notices the company was owed."""
+    security_event_record(
+        kind=SecurityEvent.Kind.COMPANY_ADMIN_ADDED,
+        user=actor,
+        ip_address=ip,
+        target=member.email,
+        company=reseller_id,
+    )
+    company_admin_added.send(sender=User, reseller_id=reseller_id, user=member)
+
+
+def _company_admin_grant(
+    *, reseller: Reseller, member: User, actor: User, ip: str | None, detail: dict
+) -> ResellerEvent:
+    """Make `member` (locked) an admin of `reseller`, which approves them too;
+    the company's event, then `_company_admin_granted`."""
+    member.is_company_admin = True
+    update_fields = ["is_company_admin"]
+    if member.member_approved_at is None:  # making admin approves too
+        member.member_approved_at = timezone.now()
+        member.member_approved_by = actor
+        update_fields += ["member_approved_at", "member_approved_by"]
+    member.save(update_fields=update_fields)
+    event = ResellerEvent.objects.create(
+        reseller=reseller,
+        actor=actor,
+        kind=ResellerEvent.Kind.ADMIN_ADDED,
+        detail=detail,
+    )
+    _company_admin_granted(reseller_id=reseller.pk, member=member, actor=actor, ip=ip)
+    return event
 
 
 def reseller_member_make_admin(
-    *, reseller: Reseller, actor: User, member: User
+    *, reseller: Reseller, actor: User, member: User, ip: str | None = None
 ) -> User:
     """A company admin makes a colleague admin too (they may then change the
     bank details): an event, and every company admin is told by e-mail."""
@@ -306,17 +484,11 @@ def reseller_member_make_admin(
             raise PermissionDenied(_("This person is not a member of the company."))
         if locked.is_company_admin:
             return locked  # already an admin: nothing to tell
-        locked.is_company_admin = True
-        update_fields = ["is_company_admin"]
-        if locked.member_approved_at is None:  # making admin approves too
-            locked.member_approved_at = timezone.now()
-            locked.member_approved_by = actor
-            update_fields += ["member_approved_at", "member_approved_by"]
-        locked.save(update_fields=update_fields)
-        event = ResellerEvent.objects.create(
+        event = _company_admin_grant(
             reseller=reseller,
+            member=locked,
             actor=actor,
-            kind=ResellerEvent.Kind.ADMIN_ADDED,
+            ip=ip,
             detail={"email": locked.email},
         )
         admins = recipients_by_language(reseller_ids=[reseller.pk], admins_only=True)
@@ -509,10 +681,17 @@ def reseller_legal_name_change(
 
 
 def user_membership_set(
-    *, user: User, actor: User, reseller: Reseller | None, is_company_admin: bool
+    *,
+    user: User,
+    actor: User,
+    reseller: Reseller | None,
+    is_company_admin: bool,
+    ip: str | None = None,
 ) -> User:
     """A program manager moves a user to a company (or out of one) and sets
-    whether they are its admin; the companies concerned record it."""
+    whether they are its admin; the companies concerned record it. Taking
+    admin rights away is a removal or demotion like a company admin's (issue
+    27): never the last admin, told to every admin, logged."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         reseller_id = reseller.pk if reseller else None
@@ -523,6 +702,19 @@ def user_membership_set(
         ):
             return locked
         previous = locked.reseller_id
+        ends = None
+        if locked.is_company_admin and (
+            previous != reseller_id or not is_company_admin
+        ):
+            company_admin_last_check(reseller_id=previous, member=locked)
+            ends = (
+                CompanyAdminEnd.How.REMOVED
+                if previous != reseller_id
+                else CompanyAdminEnd.How.DEMOTED
+            )
+        promoted = is_company_admin and (
+            previous != reseller_id or not locked.is_company_admin
+        )
         update_fields = ["reseller", "is_company_admin"]
         if previous != reseller_id:
             # A program manager placing someone in a company vouches for them.
@@ -540,4 +732,73 @@ def user_membership_set(
                 kind=ResellerEvent.Kind.MEMBER_CHANGED,
                 detail={**detail, "member": company_id == reseller_id},
             )
+        if ends is not None:
+            _company_admin_end(
+                reseller=Reseller.objects.get(pk=previous),
+                member=locked,
+                actor=actor,
+                how=ends,
+                ip=ip,
+            )
+        if promoted:
+            _company_admin_granted(
+                reseller_id=reseller_id, member=locked, actor=actor, ip=ip
+            )
+        return locked
+
+
+def company_admin_appoint(*, user: User, actor: User, ip: str | None = None) -> User:
+    """The vendor makes a verified user of a company its admin, for a company
+    where nobody may give bank details (issue 27): an event, the security log,
+    the user told by e-mail, and the bank-details notices the company was
+    owed go out (their clock starts). Appointing an admin changes nothing."""
+    with transaction.atomic():
+        locked = (
+            User.objects.select_for_update(of=("self",))
+            .select_related("reseller")
+            .get(pk=user.pk)
+        )
+        if locked.reseller_id is None or not locked.is_active:
+            raise ResellerError(
+                _(
+                    "%(email)s belongs to no company: only a company's user "
+                    "can be its admin."
+                )
+                % {"email": locked.email},
+                code=ResellerError.Code.NO_COMPANY,
+            )
+        if not EmailAddress.objects.filter(
+            user=locked, email__iexact=locked.email, verified=True
+        ).exists():
+            raise ResellerError(
+                _(
+                    "%(email)s is not verified yet: only a verified user can "
+                    "be a company admin."
+                )
+                % {"email": locked.email},
+                code=ResellerError.Code.NOT_VERIFIED,
+            )
+        if locked.is_company_admin:
+            return locked
+        reseller = locked.reseller
+        event = _company_admin_grant(
+            reseller=reseller,
+            member=locked,
+            actor=actor,
+            ip=ip,
+            detail={"email": locked.email, "by": "program"},
+        )
+        outbox_email_enqueue(
+            dedup_key=f"reseller-admin-appointed:{event.pk}",
+            recipients=[locked.email],
+            template="emails/company_admin_appointed",
+            context={
+                "company": reseller.legal_name,
+                "member": locked.display_name,
+                "program_name": settings.PROGRAM_NAME,
+                "support_email": settings.SUPPORT_EMAIL,
+                "url": settings.PORTAL_URL.rstrip("/") + reverse("payouts:list"),
+            },
+            language=locked.language,
+        )
         return locked

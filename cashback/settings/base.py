@@ -111,7 +111,9 @@ INSTALLED_APPS = [
     "offers",
     "claims",
     "payouts",
+    "statements",
     "portal",
+    "portal.privacy",
 ]
 
 MIDDLEWARE = [
@@ -399,13 +401,42 @@ EXCHANGE_RATE_CONFIRM_ABOVE_PERCENT = env.str(
 # A new or changed bank account is paid only this many days after every company
 # admin was told of it without objecting, unless an operator verified it first.
 BANK_ACCOUNT_COOLING_OFF_DAYS = env.int("BANK_ACCOUNT_COOLING_OFF_DAYS", default=3)
+# Bank-details notices also go to whoever stopped being a company admin in
+# this many days (issue 27: a removed co-admin still hears of a new account).
+FORMER_ADMIN_NOTICE_DAYS = env.int("FORMER_ADMIN_NOTICE_DAYS", default=30)
 # How long the "this was not us" link in those e-mails works.
 BANK_ACCOUNT_OBJECTION_MAX_AGE_DAYS = env.int(
     "BANK_ACCOUNT_OBJECTION_MAX_AGE_DAYS", default=30
 )
+# Personal data (R26, portal/privacy/): how long each kind is kept. Accounting
+# records (invoice copies, ledger uploads, bank files) until the end of this
+# many years after the financial year of the payment (Bokföringslagen 7 kap.
+# 2 §); an account whose address was never verified this many days; expired
+# sessions and security-log rows; a person's copy of their data.
+PRIVACY_ACCOUNTING_YEARS = env.int("PRIVACY_ACCOUNTING_YEARS", default=7)
+PRIVACY_UNVERIFIED_ACCOUNT_DAYS = env.int("PRIVACY_UNVERIFIED_ACCOUNT_DAYS", default=30)
+PRIVACY_SESSION_RETENTION_DAYS = env.int("PRIVACY_SESSION_RETENTION_DAYS", default=30)
+PRIVACY_SECURITY_LOG_RETENTION_DAYS = env.int(
+    "PRIVACY_SECURITY_LOG_RETENTION_DAYS", default=730
+)
+PRIVACY_EXPORT_VALID_DAYS = env.int("PRIVACY_EXPORT_VALID_DAYS", default=7)
 PAYOUT_DEBTOR_NAME = env.str("PAYOUT_DEBTOR_NAME", default="Vendor Nordic AB")
 PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="SE4550000000058398257466")
 PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="ESSESESS")
+
+# statements (R25): the vendor as its VAT documents name it. Every part comes
+# from the environment; the defaults are the demo's. VENDOR_VAT_RATES is
+# "country=percent" pairs: the VAT rate a domestic document applies, per the
+# country the supply is taxed in (the vendor's own, for a credit note or a
+# settlement note; the reseller's, for a self-billed invoice).
+VENDOR_LEGAL_NAME = env.str("VENDOR_LEGAL_NAME", default=PAYOUT_DEBTOR_NAME)
+VENDOR_ORG_NUMBER = env.str("VENDOR_ORG_NUMBER", default="556677-8899")
+VENDOR_VAT_NUMBER = env.str("VENDOR_VAT_NUMBER", default="SE556677889901")
+VENDOR_STREET_ADDRESS = env.str("VENDOR_STREET_ADDRESS", default="Sveavägen 1")
+VENDOR_POSTAL_CODE = env.str("VENDOR_POSTAL_CODE", default="111 57")
+VENDOR_CITY = env.str("VENDOR_CITY", default="Stockholm")
+VENDOR_COUNTRY = env.str("VENDOR_COUNTRY", default="SE")
+VENDOR_VAT_RATES = env.dict("VENDOR_VAT_RATES", default={"SE": "25"})
 
 # payouts/bank: the bank connection is two folders, one the portal writes the
 # released batches' pain.001 files to and one the bank's answers (pain.002,
@@ -541,6 +572,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "cashback.cache": {"level": "WARNING"},
         "celery.app.trace": {"level": "WARNING"},
+        # WeasyPrint logs each of its seven steps per PDF (statements/).
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
         # The in-memory broker of a first run has no host; kombu says so each time.
         "kombu.connection": {"level": "WARNING" if REDIS_URL else "ERROR"},
     },

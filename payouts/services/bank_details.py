@@ -2,13 +2,11 @@
 conversion to the payout currency and key rotation (R3, R12)."""
 
 import logging
-from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +21,11 @@ from ..crypto import (
 )
 from ..models import BankAccount, ExchangeRate, PaymentBatch, Payout, PayoutEvent
 from .errors import PayoutError
-from .holds import Announcement, bank_account_announce
+from .holds import (
+    Announcement,
+    bank_account_announce,
+    bank_account_shared_announce,
+)
 from .transitions import S, locked_batches, payout_lock, payout_move
 
 logger = logging.getLogger(__name__)
@@ -83,6 +85,27 @@ def _refused_before_check(reseller: Reseller, fingerprint: str, field: str) -> N
             code=PayoutError.Code.ACCOUNT_REFUSED_BEFORE,
             field=field,
         )
+
+
+def _earlier_holders(reseller: Reseller, fingerprint: str) -> list[int]:
+    """The other companies that entered this account number before `reseller`
+    first did: the account is theirs, and a new one of `reseller` with it is
+    held until an operator decides (a company entering its own number again
+    is not held because another entered it after it)."""
+    own_first = None
+    others: dict[int, object] = {}
+    for reseller_id, created_at in BankAccount.objects.filter(
+        account_fingerprint=fingerprint
+    ).values_list("reseller_id", "created_at"):
+        if reseller_id == reseller.pk:
+            own_first = min(own_first or created_at, created_at)
+        else:
+            others[reseller_id] = min(others.get(reseller_id, created_at), created_at)
+    return sorted(
+        reseller_id
+        for reseller_id, first in others.items()
+        if own_first is None or first < own_first
+    )
 
 
 def _convert(
@@ -246,12 +269,10 @@ def bank_account_submit(
         BankAccount.objects.filter(reseller=reseller, is_current=True).update(
             is_current=False
         )
-        shared = (
-            BankAccount.objects.filter(account_fingerprint=fingerprint)
-            .exclude(reseller=reseller)
-            .update(shared_with_other_reseller=True)
-            > 0
-        )
+        # Only the newcomer's account is held: the company that had the
+        # number first keeps being paid, and is told (issue 27).
+        first_holders = _earlier_holders(reseller, fingerprint)
+        shared = bool(first_holders)
         account = BankAccount.objects.create(
             reseller=reseller,
             version=(versions[0][1] + 1) if versions else 1,
@@ -267,9 +288,6 @@ def bank_account_submit(
             currency=currency,
             shared_with_other_reseller=shared,
             created_by=user,
-            admins_told_at=now,
-            cooling_off_until=now
-            + timedelta(days=settings.BANK_ACCOUNT_COOLING_OFF_DAYS),
         )
         if shared:
             logger.warning(
@@ -277,15 +295,36 @@ def bank_account_submit(
                 account.masked_account,
                 reseller.pk,
             )
+            bank_account_shared_announce(
+                account=account, owner_ids=first_holders, now=now
+            )
         if locked_payout is not None:
             _payout_make_ready(
                 locked_payout, account, user, PayoutEvent.Kind.BANK_DETAILS_SUBMITTED
             )
         _siblings_move_to(account, user, skip=locked_payout)
-        bank_account_announce(
+        # Held until this notice reached every admin; the cooling-off counts
+        # from then (holds.bank_account_notices_record, issue 27).
+        # (An update, not a save: no second history row for one version.)
+        account.told_notice_key = bank_account_announce(
             account=account, actor=user, kind=Announcement.NEW, now=now
         )
+        BankAccount.objects.filter(pk=account.pk).update(
+            told_notice_key=account.told_notice_key
+        )
     return account
+
+
+def payouts_a_new_account_takes(*, reseller_id: int) -> QuerySet[Payout]:
+    """The company's payouts a new account applies to (`_siblings_move_to`),
+    so also those it holds until it may be paid: waiting for details, ready
+    or scheduled, not in a released batch. The bank-details page counts them
+    before an admin saves (issue 28)."""
+    return Payout.objects.filter(
+        Q(batch__isnull=True) | Q(batch__status=PaymentBatch.Status.DRAFT),
+        reseller_id=reseller_id,
+        status__in=[S.AWAITING_BANK_DETAILS, S.READY, S.SCHEDULED],
+    )
 
 
 def _siblings_move_to(account: BankAccount, user: User, *, skip: Payout | None) -> None:
@@ -294,9 +333,8 @@ def _siblings_move_to(account: BankAccount, user: User, *, skip: Payout | None) 
     (when their offer pays in its currency), and those ready or scheduled in
     that currency are paid to it instead of the old one."""
     rows = (
-        Payout.objects.select_for_update(of=("self",))
-        .filter(reseller_id=account.reseller_id)
-        .filter(Q(batch__isnull=True) | Q(batch__status=PaymentBatch.Status.DRAFT))
+        payouts_a_new_account_takes(reseller_id=account.reseller_id)
+        .select_for_update(of=("self",))
         .select_related("claim", "reseller", "offer")
         .order_by("pk")
     )
@@ -348,7 +386,7 @@ def bank_account_confirm(
                 ),
                 code=PayoutError.Code.INVALID_BANK_DETAILS,
             ) from error
-        if account.refused_at is not None or account.frozen_at is not None:
+        if not account.can_be_confirmed:
             raise PayoutError(
                 _(
                     "The account on file cannot be paid any more: enter other "

@@ -57,6 +57,7 @@ from ..bank.models import BankDiscrepancy, BatchPayment, InboundBankFile
 from ..bank.reason_codes import Side, is_duplicate, reason_lookup
 from ..crypto import bank_file_decrypt, bank_file_encrypt
 from ..models import PaymentBatch, Payout, PayoutEvent
+from ..signals import payout_paid, payout_returned
 from .errors import PayoutError
 from .holds import bank_account_refuse
 from .opening import payout_cycle_restart
@@ -454,6 +455,9 @@ def _booking_apply(
         fields=["paid_at", "payment_reference"],
         event_fields={"bank_date": booked_on},
     )
+    payout_paid.send(
+        sender=Payout, payout=payout, batch_id=payout.batch_id, booked_on=booked_on
+    )
 
 
 def _unmatched_apply(
@@ -562,7 +566,8 @@ def _return_apply(
         # finds the payout still in its batch).
         _note(payout, K.BANK_CONFIRMED, _where(context), bank_code=code)
         return
-    line = _line(payout, payout.batch_id)
+    was_paid, batch_id = payout.status == S.PAID, payout.batch_id
+    line = _line(payout, batch_id)
     _answer(line, A.RETURNED, code)
     account = payout.bank_account
     masked = account.masked_account if account else "-"
@@ -599,6 +604,10 @@ def _return_apply(
         context=context,
         bank_date=payment.booking_date,
     )
+    if was_paid:
+        payout_returned.send(
+            sender=Payout, payout=payout, batch_id=batch_id, reason=stated
+        )
     alerts.add(
         _("%(reference)s: returned by the bank (%(code)s); the company is asked again.")
         % {"reference": payout.claim.reference, "code": code or "-"}

@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..pain001 import CreditTransfer, pain001_build
 from .errors import PayoutError
-from .holds import account_payment_refuse_if_blocked
+from .holds import account_payment_block, account_payment_refuse_if_blocked
 from .transitions import S, SetStep, batch_status_write, payouts_move_set
 
 # The task that puts a released batch's file in the bank's outbound folder
@@ -92,7 +92,12 @@ def batch_create(
 def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
     """Release a draft batch (four eyes): write its validated pain.001 file.
 
-    The batch row is locked, so two releases at once produce one file.
+    The batch row is locked, so two releases at once produce one file. A
+    payout whose account may not be paid now (holds.account_payment_block: a
+    shared number, a frozen account, ...) is taken out, scheduled and free
+    for a later batch, instead of failing the whole batch (issue 27); the
+    returned batch lists them in `skipped` (payout, reason) for the
+    operator's message. A batch whose every payout is held is not released.
     """
     with transaction.atomic():
         locked = PaymentBatch.objects.select_for_update().get(pk=batch.pk)
@@ -117,8 +122,24 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
                 _("The batch is empty."), code=PayoutError.Code.BATCH_EMPTY
             )
         now = timezone.now()
-        for payout in payouts:
-            account_payment_refuse_if_blocked(payout, now=now)
+        skipped = [
+            (payout, reason)
+            for payout in payouts
+            if (reason := account_payment_block(payout.bank_account, now=now))
+        ]
+        if len(skipped) == len(payouts):
+            account_payment_refuse_if_blocked(payouts[0], now=now)
+        if skipped:
+            payouts_move_set(
+                Payout.objects.filter(pk__in=[p.pk for p, _reason in skipped]),
+                steps=[SetStep(kind=PayoutEvent.Kind.UNBATCHED, to=S.SCHEDULED)],
+                now=now,
+                actor=operator,
+                message=_("Taken out at release: its account may not be paid yet."),
+                batch=None,
+            )
+            held = {p.pk for p, _reason in skipped}
+            payouts = [p for p in payouts if p.pk not in held]
         transfers = [
             CreditTransfer(
                 end_to_end_id=p.claim.reference,
@@ -164,6 +185,7 @@ def batch_release(*, batch: PaymentBatch, operator: User) -> PaymentBatch:
             message=locked.message_id,
         )
         batch_payments_record(batch=locked, payouts=payouts)
+    locked.skipped = skipped
     return locked
 
 

@@ -36,3 +36,4 @@ class PayoutError(PortalError):
         NOT_PERMITTED = "not_permitted"
         BANK_FILE_NOT_AWAITING = "bank_file_not_awaiting"
         NOT_AWAITING_DECISION = "not_awaiting_decision"
+        NOT_SHARED = "not_shared"

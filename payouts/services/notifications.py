@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cashback.clock import PROGRAM_TIME_ZONE, program_day_end, program_today
 from cashback.outbox import outbox_email_enqueue
-from resellers.selectors import recipients_by_language
+from resellers.selectors import recipients_by_language, reseller_admin_count
 
 from ..bank.reason_codes import reason_words_lazy
 from ..models import Payout
@@ -110,7 +110,15 @@ def notice_dedup_keys(payout: Payout) -> list[str]:
 
 def notice_enqueue(payout: Payout, *, template: str = NOTICE_TEMPLATE) -> None:
     """Queue this cycle's bank-details notice (or the failed-payment one) to
-    the company's users, once per language (the outbox sends after commit)."""
+    the company's admins, the only ones who may give bank details (R20), once
+    per language (the outbox sends after commit). Members read on the claim
+    that the admins were asked.
+
+    Not while the company has no active admin (issue 27): nobody could act on
+    it, and its window would run out unseen. The notice goes out when an
+    admin is appointed (`notices_owed_send`), and its clock starts then."""
+    if not reseller_admin_count(reseller_id=payout.reseller_id):
+        return
     context = payout_email_context(
         reference=payout.claim.reference,
         amount=payout.amount,
@@ -127,9 +135,9 @@ def notice_enqueue(payout: Payout, *, template: str = NOTICE_TEMPLATE) -> None:
         max_reminders=payout.offer.max_reminders,
         time_zone=PROGRAM_TIME_ZONE,
     )
-    languages = recipients_by_language(reseller_ids=[payout.reseller_id])[
-        payout.reseller_id
-    ]
+    languages = recipients_by_language(
+        reseller_ids=[payout.reseller_id], admins_only=True
+    )[payout.reseller_id]
     for language, emails in languages.items():
         outbox_email_enqueue(
             dedup_key=notice_dedup_key(payout, language),
@@ -138,3 +146,28 @@ def notice_enqueue(payout: Payout, *, template: str = NOTICE_TEMPLATE) -> None:
             context=context,
             language=language,
         )
+
+
+def notices_owed_send(*, reseller_id: int) -> int:
+    """Queue the notice of each payout of the company still waiting for bank
+    details whose notice never went out (it had no admin, issue 27); the
+    outbox's keys make a notice already queued count once. Returns how many
+    payouts were looked at."""
+    waiting = list(
+        Payout.objects.filter(
+            reseller_id=reseller_id,
+            status=Payout.Status.AWAITING_BANK_DETAILS,
+            notified_at__isnull=True,
+        ).select_related("claim", "reseller", "offer")
+    )
+    for payout in waiting:
+        notice_enqueue(
+            payout,
+            template=FAILED_TEMPLATE if payout.failure_reason else NOTICE_TEMPLATE,
+        )
+    return len(waiting)
+
+
+def on_company_admin_added(sender, *, reseller_id: int, **kwargs) -> None:
+    """Receiver of resellers.signals.company_admin_added (in its transaction)."""
+    notices_owed_send(reseller_id=reseller_id)

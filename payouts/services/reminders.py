@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from cashback.models import OutboxMessage
 from cashback.outbox import outbox_emails_enqueue_many
+from resellers.models import active_admin_exists
 from resellers.selectors import recipients_by_language
 
 from ..models import Payout, PayoutEvent, Reminder
+from .holds import bank_account_notices_record
 from .notifications import (
     BankDetailsLinks,
     bank_details_due,
@@ -44,6 +46,7 @@ class SweepResult:
     windows_started: int = 0
     reminders: int = 0
     forfeited: int = 0
+    accounts_told: int = 0
 
 
 def _windows_start(
@@ -122,9 +125,15 @@ def _due_sweep(
     """
     link = BankDetailsLinks()
     list_link = payouts_list_link()
-    due = Payout.objects.filter(
-        status=S.AWAITING_BANK_DETAILS, bank_details_due_at__lte=now
-    ).values_list(*_DUE_FIELDS, named=True)
+    # A company with no admin is neither reminded nor forfeited: nobody there
+    # may give bank details (issue 27); the operators' dashboard shows it.
+    due = (
+        Payout.objects.filter(
+            status=S.AWAITING_BANK_DETAILS, bank_details_due_at__lte=now
+        )
+        .filter(active_admin_exists())
+        .values_list(*_DUE_FIELDS, named=True)
+    )
     for rows in locked_batches(due, batch_size=batch_size):
         if progress:
             progress(len(rows))
@@ -139,8 +148,13 @@ def _due_sweep(
             for days in {row.offer__reminder_interval_days for row in reminded}
         }
         _sweep_write(reminded, forfeited, due_at, now)
+        # A reminder asks for bank details: the admins only (R20); that the
+        # reward lapsed concerns everyone who may see the company's payouts.
         recipients = recipients_by_language(
             reseller_ids=[row.reseller_id for row in rows]
+        )
+        admins = recipients_by_language(
+            reseller_ids=[row.reseller_id for row in reminded], admins_only=True
         )
         emails = []
         for row in rows:
@@ -148,11 +162,13 @@ def _due_sweep(
             key = f"payout:{row.pk}:cycle:{row.cycle}"
             if sent < max_reminders:
                 template = "emails/payout_reminder"
+                to = admins
                 key = f"{key}:reminder:{sent + 1}"
                 number = sent + 1
                 due = due_at[row.offer__reminder_interval_days]
             else:
                 template = "emails/payout_forfeited"
+                to = recipients
                 key = f"{key}:forfeited"
                 number, due = sent, None
             context = payout_email_context(
@@ -166,7 +182,7 @@ def _due_sweep(
                 max_reminders=max_reminders,
                 due_at=due,
             )
-            for language, emails_of in recipients.get(row.reseller_id, {}).items():
+            for language, emails_of in to.get(row.reseller_id, {}).items():
                 emails.append(
                     {
                         "dedup_key": f"{key}:{language}",
@@ -278,6 +294,10 @@ def payouts_send_reminders(
     """
     now = now or timezone.now()
     result = SweepResult()
+    if not dry_run:
+        # New accounts whose notice reached every admin: their cooling-off
+        # starts (issue 27); the outbox's sent times, as for the windows.
+        result.accounts_told = bank_account_notices_record(now=now)
     result.windows_started = _windows_start(now, dry_run, batch_size, progress)
     _due_sweep(now, dry_run, batch_size, result, progress)
     return result

@@ -22,6 +22,8 @@ WRITERS = {
     "claims/ledger_import/runs.py": {"AgreementImport"},
     "offers/services.py": {"Offer"},
     "resellers/services.py": {"Reseller"},
+    # A copy of a person's data: its own state (being prepared, ready).
+    "portal/privacy/export.py": {"DataExport"},
 }
 TRANSITIONS_MODULES = {
     "offers/services.py",

@@ -232,3 +232,56 @@ def test_without_a_trusted_proxy_a_forwarded_for_header_is_ignored(
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
     _file_from(signed_in, offer, sale, HTTP_X_FORWARDED_FOR="203.0.113.7")
     assert Claim.objects.get().terms_accepted_ip == "127.0.0.1"
+
+
+# Issue 28: a filing with a number the ledger does not hold became a claim
+# worth "EUR 0" with "Nothing to do now".
+
+
+def test_the_filer_is_told_at_once_that_a_number_is_unknown(signed_in, offer, sale):
+    response = signed_in.post(
+        reverse("claims:file", args=[offer.slug]),
+        {
+            "agreement_numbers": f"{sale.agreement_number}\n99999998",
+            "accepted_terms": "on",
+            "terms_version": offer.terms.latest().version,
+        },
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    notice = html.split('id="unknown-numbers"', 1)[1].split("</div>", 1)[0]
+    assert "99999998" in notice
+    assert sale.agreement_number not in notice
+    assert "among the Open agreements we know" in notice
+    assert "withdraw" in notice
+
+
+def test_a_claim_whose_numbers_are_all_known_has_no_such_notice(signed_in, offer, sale):
+    response = signed_in.post(
+        reverse("claims:file", args=[offer.slug]),
+        {
+            "agreement_numbers": sale.agreement_number,
+            "accepted_terms": "on",
+            "terms_version": offer.terms.latest().version,
+        },
+        follow=True,
+    )
+    assert 'id="unknown-numbers"' not in response.content.decode()
+
+
+def test_the_help_names_every_separator_the_form_accepts(signed_in, offer):
+    """What the help text says works does: lines, commas, semicolons, and
+    spaces, dashes, dots or slashes inside a number."""
+    from claims.numbers import agreement_numbers_parse, agreement_numbers_split
+
+    html = signed_in.get(
+        reverse("claims:file", args=[offer.slug]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "One per line, or separated by commas or semicolons" in html
+    assert "Spaces, dashes, dots and slashes inside a number do not matter" in html
+    entries = agreement_numbers_split("1234 5678, 8765-4321; 1111.2222\n3333/4444")
+    numbers, errors = agreement_numbers_parse(entries)
+    assert numbers == ["12345678", "87654321", "11112222", "33334444"]
+    assert errors == []

@@ -358,14 +358,14 @@ def test_operators_batch_release_and_pay_and_the_reseller_sees_it_paid(
     admin by one and confirmed by the other, marks the payout paid and the
     reseller reads it."""
     from payouts.services import bank_account_submit
-    from tests.payouts.conftest import approve
+    from tests.payouts.conftest import approve, notice_delivered
     from tests.payouts.factories import approved_claim
 
     reseller, user = company
     # Filing, approval and bank details are journey 2; here they set the scene.
     claim = approved_claim(reseller=reseller, submitted_by=user)
     payout = approve(claim)
-    bank_account_submit(
+    account = bank_account_submit(
         reseller=reseller,
         user=user,
         beneficiary_name=reseller.legal_name,
@@ -375,6 +375,7 @@ def test_operators_batch_release_and_pay_and_the_reseller_sees_it_paid(
         currency="SEK",
         payout=payout,
     )
+    notice_delivered(account)  # its cooling-off runs from delivery (issue 27)
     payouts_schedule(today=payout.release_date)
     payout.refresh_from_db()
     assert payout.status == Payout.Status.SCHEDULED

@@ -116,6 +116,7 @@ def portal(language: str) -> Portal:
             second.get_absolute_url(),
             "/payouts/",
             f"/payouts/{payout.pk}/bank-details/",
+            "/statements/",
             "/company/",
             f"/company/members/{waiting_member.pk}/approve/",
             f"/company/members/{waiting_member.pk}/remove/",

@@ -56,6 +56,7 @@ def change_form_data(offer: Offer, **changes) -> dict:
         "reminder_interval_days": offer.reminder_interval_days,
         "max_reminders": offer.max_reminders,
         "return_period_days": offer.return_period_days,
+        "vat_document_kind": offer.vat_document_kind,
         "return_periods-TOTAL_FORMS": 0,
         "return_periods-INITIAL_FORMS": 0,
         "terms-TOTAL_FORMS": len(terms),
@@ -66,6 +67,20 @@ def change_form_data(offer: Offer, **changes) -> dict:
         data[f"terms-{index}-offer"] = offer.pk
     data.update(changes)
     return data
+
+
+def test_a_program_manager_chooses_the_offers_vat_document(admin_client):
+    """The kind of VAT document an offer's payments carry (R25) is set in
+    admin, also once the offer has claims (it is no criterion)."""
+    offer = ClaimFactory().offer
+    assert offer.vat_document_kind == Offer.VatDocumentKind.CREDIT_NOTE
+    response = admin_client.post(
+        reverse("admin:offers_offer_change", args=[offer.pk]),
+        change_form_data(offer, vat_document_kind="settlement_note"),
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    offer.refresh_from_db()
+    assert offer.vat_document_kind == Offer.VatDocumentKind.SETTLEMENT_NOTE
 
 
 def test_the_changelist_runs_a_fixed_number_of_queries(

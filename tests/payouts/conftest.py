@@ -33,6 +33,24 @@ def account_on_file(reseller, user=None):
     )
 
 
+def notice_delivered(account):
+    """The outbox hands the notice of `account` to the mail server (its own
+    delivery, as after commit) and the reminder job's step records it: the
+    cooling-off runs from now (issue 27). Returns the account, refreshed."""
+    from cashback.models import OutboxMessage
+    from cashback.outbox import outbox_message_deliver
+    from payouts.services.holds import bank_account_notices_record
+
+    if account.told_notice_key:
+        for message_id in OutboxMessage.objects.filter(
+            dedup_key__startswith=account.told_notice_key, sent_at__isnull=True
+        ).values_list("pk", flat=True):
+            outbox_message_deliver(message_id=message_id)
+    bank_account_notices_record(now=timezone.now())
+    account.refresh_from_db()
+    return account
+
+
 def approve(claim: Claim, reviewer=None) -> Payout:
     """Send claim_approved inside a transaction, as the approval service does."""
     reviewer = reviewer or StaffUserFactory()

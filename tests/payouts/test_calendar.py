@@ -193,12 +193,19 @@ def _queries_per_batch(count: int, batch_size: int) -> list[int]:
         result = payouts_send_reminders(now=timezone.now(), batch_size=batch_size)
     assert result.reminders + result.forfeited == count
     batches: list[int] = []
+    before = 0
     for query in captured.captured_queries:
         if "SAVEPOINT" in query["sql"]:
             continue  # the test's transaction makes each batch's a savepoint
         if "SKIP LOCKED" in query["sql"]:
             batches.append(0)
+        if not batches:
+            before += 1
+            continue
         batches[-1] += 1
+    # Before the batches: the held accounts whose notice may have gone out
+    # (issue 27), one query when there are none.
+    assert before == 1
     return batches
 
 

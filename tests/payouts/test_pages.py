@@ -1,9 +1,11 @@
 """The reseller's payout pages: scoping, re-authentication, no-store, queries."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from payouts.models import BankAccount, Payout
 from payouts.services import bank_details_link
@@ -164,3 +166,138 @@ def test_confirming_the_current_account_in_one_click(client, member, payout):
     assert response.status_code == 302
     payout.refresh_from_db()
     assert payout.status == Payout.Status.READY
+
+
+# Issue 28: "Expected payment by" showed past dates and disagreed with the
+# release date; a payout whose notice had not gone out said "the number of
+# days stated in the e-mail" instead of a date.
+
+
+def _expected_cell(client) -> str:
+    html = client.get(reverse("payouts:list"), HTTP_ACCEPT_LANGUAGE="en")
+    return html.content.decode().split("<tbody>", 1)[1]
+
+
+def test_expected_payment_is_never_before_the_release_date(client, time_machine):
+    time_machine.move_to(dt.datetime(2027, 1, 10, 12, tzinfo=dt.UTC), tick=False)
+    payout = PayoutFactory(
+        status=Payout.Status.READY,
+        release_date=dt.date(2027, 5, 20),
+        payment_deadline=dt.date(2027, 4, 29),
+    )
+    assert payout.expected_payment_by(dt.date(2027, 1, 10)) == dt.date(2027, 5, 20)
+    client.force_login(payout.claim.submitted_by)
+    body = _expected_cell(client)
+    assert "29 April 2027" not in body
+    assert body.count("20 May 2027") == 2  # release date and expected payment
+
+
+def test_expected_payment_is_never_in_the_past(client, time_machine):
+    """A payout past both dates and still waiting says when it will be paid
+    in words, not by a date gone by."""
+    time_machine.move_to(dt.datetime(2027, 6, 10, 12, tzinfo=dt.UTC), tick=False)
+    payout = PayoutFactory(status=Payout.Status.AWAITING_BANK_DETAILS)
+    assert payout.expected_payment_by(dt.date(2027, 6, 10)) is None
+    client.force_login(payout.claim.submitted_by)
+    body = _expected_cell(client)
+    assert "29 April 2027" not in body
+    assert "In the next payment run after the bank details are in" in body
+
+
+def test_a_paid_payout_shows_no_expected_date(client):
+    payout = PayoutFactory(status=Payout.Status.PAID)
+    assert payout.expected_payment_by(dt.date(2027, 1, 1)) is None
+
+
+def test_the_bank_details_deadline_is_a_date_before_the_notice_goes_out(
+    client, time_machine
+):
+    time_machine.move_to(dt.datetime(2027, 1, 10, 12, tzinfo=dt.UTC), tick=False)
+    payout = PayoutFactory(status=Payout.Status.AWAITING_BANK_DETAILS)
+    assert payout.notified_at is None
+    client.force_login(payout.claim.submitted_by)
+    body = _expected_cell(client)
+    assert "number of days stated in the e-mail" not in body
+    # The offer's five days from today, as the notice itself will state.
+    assert "by 15 January 2027" in body
+
+
+# Issue 28: a new account silently held every pending payout of the company;
+# a bank-refused account was still offered with "Confirm this account".
+
+
+def test_the_page_says_a_new_account_holds_every_pending_payout(client, member, payout):
+    account_on_file(payout.reseller, member)
+    PayoutFactory(claim__reseller=payout.reseller, status=Payout.Status.SCHEDULED)
+    PayoutFactory(claim__reseller=payout.reseller, status=Payout.Status.PAID)
+    sign_in_fresh(client, member)
+    html = client.get(bank_url(payout), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    new_section = html.split("Or enter a new account", 1)[1]
+    assert "all 2 payouts of the company will wait" in new_section
+
+
+def test_the_confirmation_says_how_many_payouts_wait_and_until_when(
+    client, member, payout, time_machine, settings
+):
+    settings.BANK_ACCOUNT_COOLING_OFF_DAYS = 3
+    time_machine.move_to(dt.datetime(2027, 1, 10, 12, tzinfo=dt.UTC), tick=False)
+    sign_in_fresh(client, member)
+    response = client.post(
+        bank_url(payout),
+        {
+            "account-beneficiary_name": payout.reseller.legal_name,
+            "account-iban": "SE45 5000 0000 0583 9825 7466",
+            "account-bic": "ESSESESS",
+            "account-bank_country": "SE",
+            "account-currency": "SEK",
+            "account-address_confirmed": "on",
+            "account-submit": "1",
+        },
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = response.content.decode()
+    assert "1 payout of the company waits until 13 January 2027" in html
+
+
+def test_a_bank_refused_account_is_not_offered_for_confirmation(client, member, payout):
+    account = account_on_file(payout.reseller, member)
+    BankAccount.objects.filter(pk=account.pk).update(refused_at=timezone.now())
+    sign_in_fresh(client, member)
+    html = client.get(bank_url(payout), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Confirm this account" not in html
+    assert "The bank refused the account on file" in html
+
+
+# Issue 28: the bank-details invitation went to members who cannot act on it,
+# and a member who is not an admin was asked for their password first.
+
+
+def test_the_invitation_goes_to_company_admins_only(django_capture_on_commit_callbacks):
+    from cashback.models import OutboxMessage
+
+    claim = approved_claim()
+    colleague = UserFactory(reseller=claim.reseller, email="colleague@reseller.example")
+    payout = approve(claim)
+    notice = OutboxMessage.objects.get(dedup_key__contains=f"payout:{payout.pk}:")
+    assert claim.submitted_by.email in notice.recipients
+    assert colleague.email not in notice.recipients
+
+
+def test_members_are_told_an_admin_was_asked():
+    """The approval e-mail every member reads says the admins were asked."""
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("en"):
+        body = render_to_string("emails/claim_update_body.txt", {"kind": "approved"})
+    assert "We will ask you to submit or confirm" not in body
+    assert "We have asked your company admins" in body
+
+
+def test_a_member_who_is_not_an_admin_is_told_before_any_password(client, payout):
+    colleague = UserFactory(reseller=payout.reseller)
+    client.force_login(colleague)  # signed in long ago: no fresh password
+    response = client.get(bank_url(payout), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    assert "Only a company admin can enter or confirm" in response.content.decode()

@@ -26,6 +26,7 @@ from payouts.models import Payout
 from payouts.services import PayoutError
 from portal.management.commands.seed_demo import local_demo_database
 from resellers.models import User
+from tests.payouts.conftest import notice_delivered
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,16 @@ DEMO_DAY = dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)
 # Loaded again a month after the last use: reminders and forfeits would be
 # due by then, so a run that swept or moved anything would show it.
 LATER = dt.timedelta(days=30)
-APPS = ["cashback", "resellers", "offers", "claims", "payouts", "auth", "account"]
+APPS = [
+    "cashback",
+    "resellers",
+    "offers",
+    "claims",
+    "payouts",
+    "statements",
+    "auth",
+    "account",
+]
 
 
 def seed_demo() -> str:
@@ -88,6 +98,16 @@ def test_a_first_run_shows_every_claim_and_payout_state(demo):
     assert OpenAgreement.objects.filter(
         reseller_org_number=nordlicens.org_number, sale_date__lt="2026-07-01"
     ).exists()  # a sale no offer counts, for the validation report
+
+
+def test_the_demo_shows_a_paid_payout_with_its_statement_and_document(demo):
+    from statements.models import PaymentStatement, VatDocument
+
+    payout = Payout.objects.get(claim__reference="CB-DEMO-P006")
+    assert payout.status == Payout.Status.PAID
+    statement = PaymentStatement.objects.get(payout=payout)
+    assert statement.pdf.read().startswith(b"%PDF")
+    assert VatDocument.objects.get(payout=payout).kind == "credit_note"
 
 
 def test_a_second_run_changes_nothing_and_says_so_in_one_line(demo):
@@ -179,7 +199,7 @@ def submit_bank_details() -> bool:
     )
     if payout is None:
         return False
-    payout_services.bank_account_submit(
+    account = payout_services.bank_account_submit(
         reseller=anna.reseller,
         user=anna,
         beneficiary_name=anna.reseller.legal_name,
@@ -189,6 +209,7 @@ def submit_bank_details() -> bool:
         currency="SEK",
         payout=payout,
     )
+    notice_delivered(account)  # its cooling-off runs from delivery (issue 27)
     return True
 
 
@@ -316,3 +337,12 @@ def test_only_the_default_sqlite_file_under_var_counts_as_the_local_demo(tmp_pat
         databases = {"default": {"ENGINE": sqlite, "NAME": name}}
         with mock.patch.dict(django_settings.DATABASES, databases):
             assert local_demo_database() == expected
+
+
+def test_every_demo_company_has_an_admin(demo):
+    """Somebody at each demo company may give its bank details (issue 27):
+    Fjällsoft AB's only user was a member nobody approved."""
+    from resellers.models import Reseller
+
+    for company in Reseller.objects.all():
+        assert company.members.filter(is_active=True, is_company_admin=True), company

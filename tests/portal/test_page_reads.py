@@ -146,7 +146,8 @@ def test_a_claim_page_runs_a_fixed_number_of_queries(
     signed_in, user, django_assert_num_queries
 ):
     """Session, user, the claim with its offer and terms, agreements, invoices,
-    events: whatever their number."""
+    events, the ledger's numbers, its payout (none yet): whatever their
+    number."""
     few = ClaimFactory(
         reseller=user.reseller, submitted_by=user, agreement_numbers=["87000001"]
     )
@@ -157,7 +158,7 @@ def test_a_claim_page_runs_a_fixed_number_of_queries(
     )
     claim_request_invoice(claim=many, actor=ReviewerFactory(), message="Send it.")
     for claim in (few, many):
-        with django_assert_num_queries(6):
+        with django_assert_num_queries(8):
             page = html(signed_in, claim.get_absolute_url())
         assert claim.offer.title_en in page
         assert f"Version {claim.terms.version}" in page

@@ -72,7 +72,8 @@ def due_payouts(count: int) -> list[Payout]:
     """`count` approved claims of one company, each with a payout whose
     bank-details window closed a minute ago (bulk-created: this is about volume)."""
     reseller = ResellerFactory()
-    user = UserFactory(reseller=reseller)
+    # Its admin: a company nobody may give bank details for is not reminded.
+    user = UserFactory(reseller=reseller, is_company_admin=True)
     offer = OfferFactory(claim_mode=Offer.ClaimMode.ONE_PER_SALE)
     terms = offer.terms.latest()
     now = timezone.now()

@@ -75,7 +75,7 @@ def test_approving_while_redis_is_down_works_and_the_notices_go_out_once_back(
     from tests.claims.factories import ClaimFactory
     from tests.resellers.factories import ReviewerFactory, UserFactory
 
-    user = UserFactory()
+    user = UserFactory(is_company_admin=True)  # someone who may give bank details
     claim = ClaimFactory(reseller=user.reseller, submitted_by=user)
     settings.CACHES = {
         "default": {

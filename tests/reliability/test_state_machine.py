@@ -22,6 +22,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from cashback.outbox import outbox_relay
 from claims import services as claims
 from claims import services as corrections
 from claims.models import Claim, ClaimEvent, RewardAdjustment
@@ -252,6 +253,9 @@ class ProgramMachine(RuleBasedStateMachine):
 
     @rule()
     def jobs_run(self):
+        # The outbox relay (every minute) delivers what commits queued; the
+        # reminder job then starts the cooling-off of accounts told (issue 27).
+        self.attempt(lambda: outbox_relay(older_than=dt.timedelta(0)))
         self.attempt(payouts.payouts_send_reminders)
         self.attempt(payouts.payouts_schedule)
 
@@ -473,7 +477,8 @@ class ProgramMachine(RuleBasedStateMachine):
     def no_payment_to_a_frozen_shared_or_unverified_new_account(self):
         """A batch released in the last step paid no account that was, at
         that moment, frozen, refused, shared and not cleared, or new and
-        neither verified nor past its cooling-off date."""
+        neither verified nor past its cooling-off date counted from when the
+        notice of it reached every admin (issue 27)."""
         now = timezone.now()
         released = PaymentBatch.objects.filter(
             payouts__reseller=self.reseller, released_at__isnull=False
@@ -488,7 +493,8 @@ class ProgramMachine(RuleBasedStateMachine):
                     or account.shared_cleared_at is not None
                 )
                 assert account.verified_at is not None or (
-                    account.cooling_off_until <= now
+                    account.admins_told_at is not None
+                    and account.cooling_off_until <= now
                 )
             self.released_checked.add(batch.pk)
 

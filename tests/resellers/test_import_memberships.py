@@ -135,3 +135,20 @@ def test_a_corrected_org_number_picks_up_its_waiting_memberships(tmp_path):
     assert ProgramMembership.objects.get(reseller=reseller).start_date == date(
         2015, 3, 1
     )
+
+
+def test_a_nul_character_is_a_bad_row_not_a_database_error(tmp_path):
+    """PostgreSQL cannot store NUL: such a row is named by its line, the rest kept."""
+    ResellerFactory(org_number="5591234561")
+    text = (
+        "reseller_org_number,program,start_date,end_date\n"
+        "5591234561,MRI,2016-01-01,\n"
+        "55912\x0034561,MRI,2017-01-01,\n"
+        "5591234561,M\x00RI,2018-01-01,\n"
+    )
+
+    _out, err = run(tmp_path, text)
+
+    assert ProgramMembership.objects.count() == 1
+    assert "line 3" in err and "line 4" in err
+    assert "NUL" in err

@@ -38,7 +38,7 @@ from tests.resellers.factories import (
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
-WAITING = "A company admin must approve you"
+WAITING = "hidden until a company admin approves you"
 
 
 @pytest.fixture
@@ -225,7 +225,7 @@ def test_a_member_not_yet_approved_is_refused_bank_details_and_company_settings(
     # In Swedish too.
     swedish = client.get(bank, HTTP_ACCEPT_LANGUAGE="sv")
     assert swedish.status_code == 403
-    assert "En företagsadministratör måste godkänna dig" in swedish.content.decode()
+    assert "tills en företagsadministratör godkänner dig" in swedish.content.decode()
     # The overview says so, naming the admins; offers and filing stay open.
     overview = client.get(reverse("dashboard"))
     assert overview.status_code == 200

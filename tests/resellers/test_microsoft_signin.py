@@ -472,3 +472,29 @@ def test_the_environment_configures_the_provider_and_the_form_policy(env, expect
     )
     assert probe.returncode == 0, probe.stderr
     assert probe.stdout.strip() == expected
+
+
+def test_an_unverified_colleague_joins_the_company_once_confirmed(
+    client, microsoft_provider, django_capture_on_commit_callbacks
+):
+    """Issue 28: the pending join was dropped before the address was checked,
+    so a colleague Entra did not vouch for never joined. After the portal's
+    confirmation they join like any colleague, waiting for approval."""
+    company = ResellerFactory(
+        legal_name="Nordlicens AB", org_number="5591234561", domain="nordlicens.se"
+    )
+    unverified = claims("bo@nordlicens.se", xms_edov=False)
+    microsoft_sign_in(client, microsoft_provider, user_claims=unverified)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("socialaccount_signup"), COMPANY)
+    colleague = User.objects.get(email="bo@nordlicens.se")
+    assert colleague.reseller is None  # not before the address is proved
+    message = next(m for m in mail.outbox if m.to == ["bo@nordlicens.se"])
+    link = re.search(r"https?://[^/]+(/accounts/confirm-email/[^/\s]+/)", message.body)
+    assert link is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(link[1])
+    colleague.refresh_from_db()
+    assert colleague.reseller == company
+    assert not colleague.is_company_admin
+    assert not colleague.is_approved_member  # waits for a company admin

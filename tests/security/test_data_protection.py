@@ -207,6 +207,11 @@ def test_staff_cannot_edit_the_audit_trail(admin_user, rf):
             {"offers.change_offer", "claims.add_agreementimport"},
             {"payouts.change_payout", "claims.change_claim"},
         ),
+        (
+            "Data protection",
+            {"privacy.close_account", "privacy.add_accountclosure"},
+            {"claims.view_claim", "payouts.view_payout", "resellers.change_user"},
+        ),
     ],
 )
 def test_each_staff_group_has_only_what_it_needs(group, may, may_not):

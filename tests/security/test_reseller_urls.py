@@ -15,12 +15,21 @@ from django.urls import URLResolver, get_resolver, reverse
 
 from claims.models import Claim, InvoiceDocument
 from payouts.services import bank_details_link
+from portal.privacy.export import data_export_build
+from portal.privacy.models import DataExport
 from tests.claims.factories import ClaimFactory
 from tests.payouts.conftest import sign_in_fresh
 from tests.payouts.factories import PayoutFactory
 from tests.resellers.factories import ResellerFactory, UserFactory
 
-RESELLER_NAMESPACES = ("resellers", "offers", "claims", "payouts")
+RESELLER_NAMESPACES = (
+    "resellers",
+    "offers",
+    "claims",
+    "payouts",
+    "privacy",
+    "statements",
+)
 
 # Offers are the program's catalogue: every signed-in reseller may read them.
 SHARED = {"offers:detail", "claims:file"}
@@ -51,6 +60,7 @@ class World:
     invoice: InvoiceDocument
     payout: object
     colleague: object
+    export: object
 
 
 @pytest.fixture
@@ -78,7 +88,9 @@ def world(db, settings, tmp_path) -> World:
     )
     # The other company's admin: the most a reseller user can be.
     outsider = UserFactory(reseller=ResellerFactory(), is_company_admin=True)
-    return World(owner, outsider, claim, invoice, payout, colleague)
+    export = DataExport.objects.create(user=owner, token="e" * 64)
+    export = data_export_build(export_id=export.pk)
+    return World(owner, outsider, claim, invoice, payout, colleague, export)
 
 
 # name -> (method, path builder, what the owner gets)
@@ -93,7 +105,50 @@ CASES = {
     "resellers:member_remove": ("post", lambda w: [w.colleague.pk], {302}),
     "resellers:member_make_admin": ("post", lambda w: [w.colleague.pk], {302}),
     "resellers:member_approve": ("post", lambda w: [w.colleague.pk], {302}),
+    # A person's copy of their data: theirs alone, not even their company's.
+    "privacy:export_download": ("get", lambda w: [w.export.token], {200}),
+    "statements:detail": ("get", lambda w: [_statement(w).pk], {200}),
+    "statements:pdf": ("get", lambda w: [_statement(w).pk], {200}),
+    "statements:document": ("get", lambda w: [_document(w).pk], {200}),
+    "statements:document_pdf": ("get", lambda w: [_document(w).pk], {200}),
+    "statements:document_ubl": ("get", lambda w: [_document(w).pk], {200}),
 }
+
+
+def _statement(world: World):
+    """Company A's payout paid in a batch the bank booked, and its documents."""
+    import datetime as dt
+
+    from payouts.bank.models import BatchPayment
+    from payouts.models import PaymentBatch
+    from statements.models import PaymentStatement
+    from statements.services import payment_documents_issue
+    from tests.resellers.factories import StaffUserFactory
+
+    found = PaymentStatement.objects.filter(payout=world.payout).first()
+    if found is not None:
+        return found
+    batch = PaymentBatch.objects.create(
+        currency="SEK",
+        message_id=f"SEC-{world.payout.pk}",
+        status=PaymentBatch.Status.CLOSED,
+        created_by=StaffUserFactory(),
+    )
+    BatchPayment.objects.create(
+        batch=batch,
+        payout=world.payout,
+        end_to_end_id=world.payout.claim.reference,
+        amount=world.payout.amount,
+        currency="SEK",
+        answer=BatchPayment.Answer.BOOKED,
+    )
+    return payment_documents_issue(
+        payout_id=world.payout.pk, batch_id=batch.pk, booked_on=dt.date(2027, 3, 1)
+    )
+
+
+def _document(world: World):
+    return _statement(world).vat_documents.get()
 
 
 def url_for(name: str, world: World) -> str:

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payouts', '0024_grant_confirm_bank_file'),
+        ('payouts', '0025_grant_confirm_bank_file'),
     ]
 
     operations = [

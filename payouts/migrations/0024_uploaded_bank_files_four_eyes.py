@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('payouts', '0022_payout_converted_with'),
+        ('payouts', '0023_bank_account_told_notice_key'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

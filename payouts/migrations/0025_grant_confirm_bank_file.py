@@ -34,6 +34,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("payouts", "0023_uploaded_bank_files_four_eyes")]
+    dependencies = [("payouts", "0024_uploaded_bank_files_four_eyes")]
 
     operations = [migrations.RunPython(grant, revoke)]
