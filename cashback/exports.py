@@ -27,6 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from .models import SecurityEvent
+from .security_log import security_event_record
+
 CHUNK_SIZE = 2000
 FILE_BLOCK = 64 * 1024
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -85,11 +88,13 @@ def csv_stream(headers: list[str], rows: Iterable[tuple]) -> Iterator[str]:
 
 def _xlsx_value(value):
     """A value as openpyxl writes it: local naive moments, text without the
-    characters XML cannot carry (a cell with one would break the file)."""
+    characters XML cannot carry (a cell with one would break the file) and
+    neutralised as in CSV (openpyxl stores text starting with "=" as a
+    formula, issue 27)."""
     if isinstance(value, dt.datetime):
         return _cell(value)
     if isinstance(value, str):
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", value))
     return value
 
 
@@ -112,7 +117,7 @@ def xlsx_stream(
     with tempfile.TemporaryFile() as handle:
         book = Workbook(write_only=True)
         sheet = book.create_sheet(title=_sheet_title(title))
-        sheet.append(headers)
+        sheet.append([_xlsx_value(str(header)) for header in headers])
         for row in rows:
             sheet.append([_xlsx_value(value) for value in row])
         book.save(handle)
@@ -175,6 +180,13 @@ class ExportMixin:
                 content_type=XLSX_TYPE,
             )
         response["Content-Disposition"] = f'attachment; filename="{name}"'
+        security_event_record(
+            kind=SecurityEvent.Kind.EXPORTED,
+            request=request,
+            list=f"{self.opts.app_label}.{self.opts.model_name}",
+            format=file_format,
+            filters=request.GET.urlencode(),
+        )
         return response
 
     def changelist_view(self, request, extra_context=None):

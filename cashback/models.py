@@ -153,6 +153,22 @@ class SecurityEvent(models.Model):
         COMPANY_ADMIN_REMOVED = "company_admin_removed", _("Company admin removed")
         COMPANY_ADMIN_DEMOTED = "company_admin_demoted", _("Company admin demoted")
         COMPANY_ADMIN_RESTORED = "company_admin_restored", _("Company admin restored")
+        # Issue 27: the rest of what changes who may do what, or where money goes.
+        PASSWORD_RESET = "password_reset", _("Password reset")
+        PASSWORD_SET = "password_set", _("Password set")
+        EMAIL_REMOVED = "email_removed", _("E-mail address removed")
+        MICROSOFT_CONNECTED = "microsoft_connected", _("Microsoft account connected")
+        MICROSOFT_DISCONNECTED = (
+            "microsoft_disconnected",
+            _("Microsoft account disconnected"),
+        )
+        STAFF_FLAGS_CHANGED = (
+            "staff_flags_changed",
+            _("Staff or superuser flag changed"),
+        )
+        EXPORTED = "exported", _("List exported")
+        BANK_FILE_UPLOADED = "bank_file_uploaded", _("Bank file uploaded")
+        BANK_FILE_CONFIRMED = "bank_file_confirmed", _("Bank file confirmed")
 
     created_at = models.DateTimeField(_("at"), auto_now_add=True, db_index=True)
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)

@@ -1,20 +1,25 @@
 """The security log: who logged in, failed to, proved a second factor, changed
-an address or someone's permissions, downloaded an invoice or a payment file.
+an address, a password or someone's permissions or staff flags, connected a
+Microsoft account, downloaded an invoice or a payment file, exported a list,
+uploaded or confirmed a bank file.
 
-Log-ins, second factors and permission changes are reported by Django's and
-allauth's own signals, connected here (infrastructure logging, not business
-state: nothing else listens for these rows). Downloads are recorded by the
-views that serve them, through `security_event_record`.
+Log-ins, second factors, passwords, addresses, Microsoft accounts and
+permission changes are reported by Django's and allauth's own signals,
+connected here (infrastructure logging, not business state: nothing else
+listens for these rows); staff and superuser flags by the user's own save.
+Downloads, exports and bank files are recorded by the views that serve them,
+through `security_event_record`.
 """
 
 import logging
 
 from allauth.account import signals as account_signals
 from allauth.mfa import signals as mfa_signals
+from allauth.socialaccount import signals as social_signals
 from django.contrib.auth import get_user_model
 from django.contrib.auth import signals as auth_signals
 from django.contrib.auth.models import Group
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, post_save, pre_save
 from django.http import HttpRequest
 from simple_history.models import HistoricalRecords
 
@@ -99,6 +104,82 @@ def _password_changed(sender, request, user, **kwargs) -> None:
     security_event_record(kind=Kind.PASSWORD_CHANGED, request=request, user=user)
 
 
+def _password_reset(sender, request, user, **kwargs) -> None:
+    security_event_record(kind=Kind.PASSWORD_RESET, request=request, user=user)
+
+
+def _password_set(sender, request, user, **kwargs) -> None:
+    security_event_record(kind=Kind.PASSWORD_SET, request=request, user=user)
+
+
+def _email_removed(sender, request, user, email_address, **kwargs) -> None:
+    security_event_record(
+        kind=Kind.EMAIL_REMOVED, request=request, user=user, old=email_address.email
+    )
+
+
+def _social_added(sender, request, sociallogin, **kwargs) -> None:
+    account = sociallogin.account
+    security_event_record(
+        kind=Kind.MICROSOFT_CONNECTED,
+        request=request,
+        user=account.user,
+        provider=account.provider,
+        uid=account.uid,
+    )
+
+
+def _social_removed(sender, request, socialaccount, **kwargs) -> None:
+    security_event_record(
+        kind=Kind.MICROSOFT_DISCONNECTED,
+        request=request,
+        user=socialaccount.user,
+        provider=socialaccount.provider,
+        uid=socialaccount.uid,
+    )
+
+
+STAFF_FLAGS = ("is_staff", "is_superuser")
+
+
+def _flags_before(sender, instance, update_fields=None, **kwargs) -> None:
+    # Only a save that may write the flags reads them first (a log-in's
+    # save of last_login does not).
+    if instance.pk is None or (
+        update_fields is not None and not set(STAFF_FLAGS) & set(update_fields)
+    ):
+        instance._staff_flags_before = None
+        return
+    instance._staff_flags_before = (
+        sender._default_manager.filter(pk=instance.pk).values(*STAFF_FLAGS).first()
+    )
+
+
+def _flags_after(sender, instance, created, **kwargs) -> None:
+    before = getattr(instance, "_staff_flags_before", None)
+    instance._staff_flags_before = None
+    if created:
+        before = {flag: False for flag in STAFF_FLAGS}
+    if before is None:
+        return
+    changed = {
+        flag: getattr(instance, flag)
+        for flag in STAFF_FLAGS
+        if before[flag] != getattr(instance, flag)
+    }
+    if not changed:
+        return
+    request = _acting_request()
+    security_event_record(
+        kind=Kind.STAFF_FLAGS_CHANGED,
+        request=request,
+        user=getattr(request, "user", None) if request is not None else None,
+        target=instance.email,
+        target_id=instance.pk,
+        **changed,
+    )
+
+
 def _mfa_added(sender, request, user, authenticator, **kwargs) -> None:
     security_event_record(
         kind=Kind.MFA_ADDED, request=request, user=user, type=authenticator.type
@@ -170,6 +251,11 @@ def connect() -> None:
         (account_signals.email_changed, _email_changed, None),
         (account_signals.email_added, _email_added, None),
         (account_signals.password_changed, _password_changed, None),
+        (account_signals.password_reset, _password_reset, None),
+        (account_signals.password_set, _password_set, None),
+        (account_signals.email_removed, _email_removed, None),
+        (social_signals.social_account_added, _social_added, None),
+        (social_signals.social_account_removed, _social_removed, None),
         (mfa_signals.authenticator_added, _mfa_added, None),
         (mfa_signals.authenticator_removed, _mfa_removed, None),
         (mfa_signals.authenticator_used, _mfa_used, None),
@@ -189,3 +275,15 @@ def connect() -> None:
             weak=False,
             dispatch_uid=f"cashback.security_log.{number}",
         )
+    pre_save.connect(
+        _flags_before,
+        sender=user_model,
+        weak=False,
+        dispatch_uid="cashback.security_log.flags_before",
+    )
+    post_save.connect(
+        _flags_after,
+        sender=user_model,
+        weak=False,
+        dispatch_uid="cashback.security_log.flags_after",
+    )

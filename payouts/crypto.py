@@ -43,6 +43,17 @@ def payment_file_decrypt(token: str) -> str:
     return _multi_fernet().decrypt(token.encode()).decode()
 
 
+def bank_file_encrypt(content: bytes) -> str:
+    """Encrypt a bank file an operator uploaded (it names accounts and
+    amounts) until a second operator confirms it, like a pain.001."""
+    return _multi_fernet().encrypt(content).decode()
+
+
+def bank_file_decrypt(token: str) -> bytes:
+    """The bytes of a stored, encrypted uploaded bank file."""
+    return _multi_fernet().decrypt(token.encode())
+
+
 def account_number_fingerprint(number: str) -> str:
     """HMAC-SHA256 of the normalised number: equal accounts, equal fingerprints."""
     key = settings.BANK_ACCOUNT_FINGERPRINT_KEY.encode()

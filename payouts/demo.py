@@ -11,6 +11,7 @@ from resellers.models import User
 
 from . import services
 from .bank import answers
+from .bank.models import InboundBankFile
 from .models import Payout
 
 S = Payout.Status
@@ -80,31 +81,46 @@ def demo_payout_advance(
         services.batch_release(batch=batch, operator=releaser)
         payout.refresh_from_db()
     if payout.status == S.IN_BATCH and target in (S.PAID, DEMO_FAILED):
-        demo_bank_answer(payout, paid=target == S.PAID)
+        demo_bank_answer(payout, paid=target == S.PAID, operators=operators)
 
 
-def demo_bank_answer(payout: Payout, *, paid: bool) -> None:
+def _uploaded_and_confirmed(
+    name: str, content: bytes, operators: tuple[User, User]
+) -> None:
+    """A bank file as an operator uploads it and a second one confirms it."""
+    uploader, confirmer = operators
+    result = services.bank_file_upload(name=name, content=content, operator=uploader)
+    if result.file_id is not None and result.status == "awaiting":
+        services.bank_file_confirm(
+            file=InboundBankFile.objects.get(pk=result.file_id), operator=confirmer
+        )
+
+
+def demo_bank_answer(
+    payout: Payout, *, paid: bool, operators: tuple[User, User]
+) -> None:
     """What the bank would send for a payout in a released batch (paid, or
-    refused for a wrong account number), read through the same path as the
-    bank's files and the admin upload."""
+    refused for a wrong account number), read through the admin upload and a
+    second operator's confirmation, as the bank's files are applied."""
     batch, reference = payout.batch.message_id, payout.claim.reference
     # One message per payment cycle: a payout refused and sent again gets new ones.
     message = f"{reference}-{payout.cycle}"
     status = "ACCP" if paid else "RJCT"
-    services.bank_file_upload(
-        name=f"demo-pain002-{message}.xml",
-        content=answers.status_report(
+    _uploaded_and_confirmed(
+        f"demo-pain002-{message}.xml",
+        answers.status_report(
             message_id=f"DEMO-P002-{message}",
             batch_message_id=batch,
             payments=[(reference, status, "" if paid else "AC01")],
             # PART: this payment refused, not the whole file.
             group_status="ACCP" if paid else "PART",
         ),
+        operators,
     )
     if paid:
-        services.bank_file_upload(
-            name=f"demo-camt054-{message}.xml",
-            content=answers.debit_notification(
+        _uploaded_and_confirmed(
+            f"demo-camt054-{message}.xml",
+            answers.debit_notification(
                 message_id=f"DEMO-C054-{message}",
                 batch_message_id=batch,
                 booking_date=dt.date.today(),
@@ -117,4 +133,5 @@ def demo_bank_answer(payout: Payout, *, paid: bool) -> None:
                     )
                 ],
             ),
+            operators,
         )

@@ -381,6 +381,17 @@ class PayoutQuerySet(models.QuerySet):
 
         return self.filter(deadline_q(key, today))
 
+    def to_account_still_on_file(self) -> "PayoutQuerySet":
+        """Payouts whose account is still the company's current one, unrefused."""
+        return self.filter(
+            bank_account__is_current=True, bank_account__refused_at__isnull=True
+        )
+
+    def returned_awaiting_decision(self) -> "PayoutQuerySet":
+        """Payments the bank returned to an account still on file: an operator
+        pays them again or refuses the account (issue 27)."""
+        return self.filter(status=Payout.Status.FAILED).to_account_still_on_file()
+
 
 class Payout(models.Model):
     """The money for one approved claim, from notice to payment."""
@@ -575,6 +586,7 @@ class PayoutEvent(StateChangeEvent):
         BANK_RETURNED = "bank_returned", _("Returned by the bank")
         BANK_CONFIRMED = "bank_confirmed", _("Confirmed by the bank again")
         BANK_DISAGREES = "bank_disagrees", _("Bank entry listed for operators")
+        RETURN_DECIDED = "return_decided", _("Return decided by an operator")
 
     payout = models.ForeignKey(
         Payout,
@@ -615,4 +627,5 @@ from payouts.bank.models import (  # noqa: E402, F401
     BatchPayment,
     InboundBankFile,
     OutboundBankFile,
+    ReturnedPayout,
 )

@@ -170,15 +170,6 @@ class AccountAdapter(DefaultAccountAdapter):
         )
         return not fresh_log_in(request, methods=methods)
 
-    def get_login_stages(self) -> list[str]:
-        """allauth's stages, with the TOTP step that knows Entra's MFA (R23)."""
-        return [
-            "resellers.microsoft.ProviderMfaAuthenticateStage"
-            if path == "allauth.mfa.stages.AuthenticateStage"
-            else path
-            for path in super().get_login_stages()
-        ]
-
     def confirm_email(self, request: HttpRequest, email_address: EmailAddress) -> bool:
         confirmed = super().confirm_email(request, email_address)
         if confirmed:

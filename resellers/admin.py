@@ -73,7 +73,6 @@ class UserAdmin(DjangoUserAdmin):
         "member_approved_at",
         "member_approved_by",
     ]
-    actions = ["set_membership"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         (
@@ -108,7 +107,8 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),
     )
-    actions = [send_mfa_enrolment_link, "make_company_admin"]
+    # Once declared twice, the second list hid set_membership (issue 27).
+    actions = [send_mfa_enrolment_link, "make_company_admin", "set_membership"]
 
     @admin.action(
         description=_("Make company admin (nobody else can give bank details)"),

@@ -11,16 +11,16 @@ program needs on top:
 - an address that already has a password account is linked only after the
   person logs in with that password (no merge by e-mail, "nOAuth");
 - a first sign-in goes on to the company form, as e-mail sign-up does;
-- staff who have a TOTP are asked for it unless Entra reports MFA (`amr`).
+- staff give the portal's own TOTP after a Microsoft sign-in as after a
+  password: Entra's `amr` claim is the tenant's own word, which the portal
+  cannot check, so it never stands in for the second factor (issue 27).
 """
 
 import logging
 
 import jwt
-from allauth.account.internal.flows.login import record_authentication
 from allauth.account.models import EmailAddress
 from allauth.core.exceptions import ImmediateHttpResponse
-from allauth.mfa.stages import AuthenticateStage
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.forms import SignupForm as SocialSignupForm
 from allauth.socialaccount.internal import jwtkit
@@ -111,11 +111,6 @@ def email_is_verified(claims: dict) -> bool:
 def _claim_true(value) -> bool:
     # Entra sends booleans; "true" and "1" are the same answer in string form.
     return value is True or str(value).lower() in {"true", "1"}
-
-
-def provider_reported_mfa(claims: dict) -> bool:
-    """Whether Entra says the person passed multi-factor authentication."""
-    return "mfa" in (claims.get("amr") or [])
 
 
 def expected_issuer(discovery_issuer: str, id_token: str) -> str:
@@ -362,38 +357,3 @@ class MicrosoftSignupForm(CompanySignupFields, SocialSignupForm):
             # e-mail sign-up joins once its address is confirmed.
             reseller_member_join_pending(user=user)
         return user
-
-
-# Staff MFA -------------------------------------------------------------------
-
-
-class ProviderMfaAuthenticateStage(AuthenticateStage):
-    """allauth's TOTP step, skipped when Entra reports MFA for this sign-in.
-
-    The MFA Entra did is recorded as the session's second factor.
-    """
-
-    def _should_handle(self, request: HttpRequest) -> bool:
-        if not super()._should_handle(request):
-            return False
-        sociallogin = (self.login.signal_kwargs or {}).get("sociallogin")
-        if sociallogin is None or sociallogin.account.provider != PROVIDER_ID:
-            return True
-        claims = microsoft_claims(sociallogin)
-        if not provider_reported_mfa(claims):
-            return True
-        record_authentication(
-            request,
-            self.login.user,
-            "mfa",
-            type="provider",
-            provider=PROVIDER_ID,
-            uid=sociallogin.account.uid,
-            amr=list(claims.get("amr") or []),
-        )
-        logger.info(
-            "staff second factor by microsoft mfa user=%s uid=%s",
-            self.login.user.pk,
-            sociallogin.account.uid,
-        )
-        return False

@@ -1,8 +1,10 @@
 """The bank files in admin: what was sent, what arrived and why a file was
-refused, an upload form for a file received by other means, the entries not
-applied, and the operators' reconciliation of released batches.
+refused, an upload form for a file received by other means and the action a
+second operator confirms it with, the entries not applied, and the operators'
+reconciliation of released batches.
 
-The rows are written by the release, the inbound job and the upload only.
+The rows are written by the release, the inbound job, the upload and its
+confirmation only.
 """
 
 from django import forms
@@ -17,17 +19,35 @@ from django.utils.translation import gettext_lazy as _
 
 from cashback.admin import ReadOnlyAdmin
 from cashback.clock import program_today
+from cashback.models import SecurityEvent
+from cashback.security_log import security_event_record
 
 from .models import (
     BankDiscrepancy,
     BatchReconciliation,
     InboundBankFile,
     OutboundBankFile,
+    ReturnedPayout,
 )
 from .reconciliation import batches_reconciled
 
 UPLOAD_PERMISSION = "payouts.record_bank_result"
+CONFIRM_PERMISSION = "payouts.confirm_bank_file"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def _log(kind: str, request: HttpRequest, result) -> None:
+    """One security-log row per bank file uploaded or confirmed: who, from
+    where, which file and what became of it."""
+    security_event_record(
+        kind=kind,
+        request=request,
+        file=result.name,
+        file_id=result.file_id,
+        message_id=result.message_id,
+        message_type=result.message_type,
+        status=result.status,
+    )
 
 
 class BankFileUploadForm(forms.Form):
@@ -56,7 +76,10 @@ class InboundBankFileAdmin(ReadOnlyAdmin):
         "original_message_id",
         "status",
         "reason",
+        "uploaded_by",
+        "confirmed_by",
     ]
+    list_select_related = ["uploaded_by", "confirmed_by"]
     list_filter = ["status", "message_type"]
     search_fields = ["=message_id", "=original_message_id", "name"]
     ordering = ["-received_at", "-pk"]
@@ -64,6 +87,67 @@ class InboundBankFileAdmin(ReadOnlyAdmin):
     fields = list_display
     readonly_fields = fields
     change_list_template = "admin/payouts/inboundbankfile/change_list.html"
+    actions = ["confirm_files"]
+
+    def has_confirm_bank_file_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(CONFIRM_PERMISSION)
+
+    @admin.action(
+        description=_(
+            "Confirm and apply the selected uploaded files (second operator)"
+        ),
+        permissions=["confirm_bank_file"],
+    )
+    def confirm_files(self, request: HttpRequest, queryset) -> None:
+        """Four eyes on a file uploaded by hand: another operator applies it."""
+        from payouts.services import PayoutError, bank_file_confirm
+
+        for file in queryset.order_by("received_at", "pk"):
+            try:
+                result = bank_file_confirm(file=file, operator=request.user)
+            except PayoutError as error:
+                self.message_user(request, f"{file.name}: {error}", messages.ERROR)
+                continue
+            _log(SecurityEvent.Kind.BANK_FILE_CONFIRMED, request, result)
+            self._report(request, result)
+
+    def _report(self, request: HttpRequest, result) -> None:
+        if result.status == InboundBankFile.Status.READ:
+            self.message_user(
+                request,
+                _("%(name)s read: %(type)s %(id)s applied.")
+                % {
+                    "name": result.name,
+                    "type": result.message_type,
+                    "id": result.message_id,
+                },
+                messages.SUCCESS,
+            )
+        elif result.status == InboundBankFile.Status.AWAITING:
+            self.message_user(
+                request,
+                _(
+                    "%(name)s kept: %(type)s %(id)s is applied when a second "
+                    "operator confirms it."
+                )
+                % {
+                    "name": result.name,
+                    "type": result.message_type,
+                    "id": result.message_id,
+                },
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                _("%(name)s refused, nothing applied: %(code)s: %(reason)s")
+                % {
+                    "name": result.name,
+                    "code": result.code,
+                    "reason": result.reason,
+                },
+                messages.ERROR,
+            )
 
     def get_urls(self):
         upload = self.admin_site.admin_view(self.upload_view)
@@ -73,7 +157,7 @@ class InboundBankFileAdmin(ReadOnlyAdmin):
         ]
 
     def upload_view(self, request: HttpRequest) -> HttpResponse:
-        """Read a file received by other means through the same reader."""
+        """Keep a file received by other means for a second operator to confirm."""
         from payouts.services import bank_file_upload
 
         if not request.user.has_perm(UPLOAD_PERMISSION):
@@ -81,29 +165,11 @@ class InboundBankFileAdmin(ReadOnlyAdmin):
         form = BankFileUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            result = bank_file_upload(name=upload.name, content=upload.read())
-            if result.status == InboundBankFile.Status.READ:
-                self.message_user(
-                    request,
-                    _("%(name)s read: %(type)s %(id)s applied.")
-                    % {
-                        "name": result.name,
-                        "type": result.message_type,
-                        "id": result.message_id,
-                    },
-                    messages.SUCCESS,
-                )
-            else:
-                self.message_user(
-                    request,
-                    _("%(name)s refused, nothing applied: %(code)s: %(reason)s")
-                    % {
-                        "name": result.name,
-                        "code": result.code,
-                        "reason": result.reason,
-                    },
-                    messages.ERROR,
-                )
+            result = bank_file_upload(
+                name=upload.name, content=upload.read(), operator=request.user
+            )
+            _log(SecurityEvent.Kind.BANK_FILE_UPLOADED, request, result)
+            self._report(request, result)
             return redirect(reverse("admin:payouts_inboundbankfile_changelist"))
         return TemplateResponse(
             request,
@@ -217,3 +283,108 @@ class BatchReconciliationAdmin(ReadOnlyAdmin):
     @admin.display(description=_("not settled in time"), ordering="overdue")
     def overdue(self, obj) -> int:
         return obj.overdue
+
+
+@admin.register(ReturnedPayout)
+class ReturnedPayoutAdmin(ReadOnlyAdmin):
+    """Payments the bank returned to an account the company still has on file:
+    the company is not asked for bank details again until an operator decides
+    to refuse the account, or pays it again (issue 27)."""
+
+    list_display = [
+        "claim",
+        "reseller",
+        "payout_amount",
+        "payout_currency",
+        "failure_code",
+        "failure_reason",
+        "updated_at",
+    ]
+    list_select_related = ["claim", "reseller"]
+    ordering = ["updated_at", "pk"]
+    show_full_result_count = False
+    fields = list_display
+    readonly_fields = fields
+    list_display_links = None
+    actions = ["pay_again", "refuse_accounts"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).returned_awaiting_decision()
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.has_perm("payouts.view_payout")
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.has_perm("payouts.view_payout")
+
+    def has_record_bank_result_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm(UPLOAD_PERMISSION)
+
+    def _decide(self, request, queryset, *, action, title, call):
+        """Ask why, then call the service for each selected payout."""
+        from payouts.admin import AccountReasonForm
+        from payouts.services import PayoutError
+
+        form = AccountReasonForm(
+            request.POST if "apply" in request.POST else None, label=_("Why")
+        )
+        if form.is_valid():
+            for payout in queryset:
+                try:
+                    call(payout, form.cleaned_data["reason"])
+                except PayoutError as error:
+                    self.message_user(request, f"{payout}: {error}", messages.ERROR)
+                else:
+                    self.message_user(
+                        request, _("%(payout)s: done.") % {"payout": payout}
+                    )
+            return None
+        return TemplateResponse(
+            request,
+            "admin/payouts/account_reason.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": title,
+                "form": form,
+                "accounts": queryset.select_related("reseller"),
+                "action": action,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                "opts": self.model._meta,
+            },
+        )
+
+    @admin.action(
+        description=_("Pay the selected payments again to the same account (say why)"),
+        permissions=["record_bank_result"],
+    )
+    def pay_again(self, request: HttpRequest, queryset):
+        from payouts.services import payout_return_resend
+
+        return self._decide(
+            request,
+            queryset,
+            action="pay_again",
+            title=_("Pay returned payments again"),
+            call=lambda payout, reason: payout_return_resend(
+                payout=payout, operator=request.user, reason=reason
+            ),
+        )
+
+    @admin.action(
+        description=_(
+            "Refuse the selected payments' accounts and ask the companies (say why)"
+        ),
+        permissions=["record_bank_result"],
+    )
+    def refuse_accounts(self, request: HttpRequest, queryset):
+        from payouts.services import payout_return_account_refuse
+
+        return self._decide(
+            request,
+            queryset,
+            action="refuse_accounts",
+            title=_("Refuse the accounts of returned payments"),
+            call=lambda payout, reason: payout_return_account_refuse(
+                payout=payout, operator=request.user, reason=reason
+            ),
+        )

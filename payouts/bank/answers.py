@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from django.conf import settings
+
 NS = "urn:iso:std:iso:20022:tech:xsd:"
 
 
@@ -61,9 +63,12 @@ def debit_notification(
     entries: Iterable[tuple[str, Decimal, str, str]],
     credit_debit: str = "DBIT",
     return_reason: str = "",
+    account_iban: str = "",
 ) -> bytes:
     """A camt.054 with one booked entry per payment; `entries` are
-    (end-to-end id, amount, currency, bank reference)."""
+    (end-to-end id, amount, currency, bank reference). The account is the
+    vendor's paying account (PAYOUT_DEBTOR_IBAN) unless `account_iban`."""
+    account_iban = account_iban or settings.PAYOUT_DEBTOR_IBAN
     rows = []
     for e2e, amount, currency, reference in entries:
         returned = (
@@ -86,7 +91,9 @@ def debit_notification(
         f'<Document xmlns="{NS}camt.054.001.08"><BkToCstmrDbtCdtNtfctn>'
         f"<GrpHdr><MsgId>{escape(message_id)}</MsgId>"
         f"<CreDtTm>{dt.datetime.now(dt.UTC):%Y-%m-%dT%H:%M:%S}Z</CreDtTm></GrpHdr>"
-        f"<Ntfctn><Id>{escape(message_id)}</Id>{''.join(rows)}</Ntfctn>"
+        f"<Ntfctn><Id>{escape(message_id)}</Id>"
+        f"<Acct><Id><IBAN>{escape(account_iban)}</IBAN></Id></Acct>"
+        f"{''.join(rows)}</Ntfctn>"
         f"</BkToCstmrDbtCdtNtfctn></Document>"
     ).encode()
 

@@ -19,6 +19,10 @@ For every file at the top of the inbound folder, in name order:
 6. after the commit, move the file to `processed/` (read) or `failed/` (refused,
    with a `<name>.reason.txt` beside it).
 
+A file larger than MAX_FILE_BYTES is refused before it is read; a file whose
+name is already in `processed/` is the bank delivering it again and is refused
+as `already_read` (recorded, moved to `failed/`), like a copy under a new name.
+
 The wiring of messages to payout transitions is an `apply` function; the
 default, `apply_record_only`, records the file and changes no payout.
 """
@@ -28,6 +32,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.files.storage import Storage
 from django.db import IntegrityError, connection, transaction
 
@@ -37,6 +42,8 @@ from .connection import inbound_storage, storage_move, storage_write_whole
 from .messages import (
     CAMT053,
     CAMT054,
+    MAX_FILE_BYTES,
+    PACS004,
     BankFileError,
     BankMessage,
     BankPayment,
@@ -88,6 +95,7 @@ class InboundResult:
     message_type: str = ""
     code: str = ""
     reason: str = ""
+    file_id: int | None = None  # the InboundBankFile row
 
 
 def inbound_summary(results: list[InboundResult]) -> dict:
@@ -127,11 +135,28 @@ def inbound_file_read(
     with _name_lock(name) as acquired:
         if not acquired or not storage.exists(name):
             return None
-        with storage.open(name, "rb") as handle:
-            content = handle.read()
-        result = bank_content_read(
-            name=name, content=content, apply=apply, finish_earlier_move=True
-        )
+        if storage.size(name) > MAX_FILE_BYTES:
+            # Refused before a byte of it is read into memory.
+            result = _refuse(
+                name[:MAX_NAME],
+                None,
+                BankFileError(
+                    "too_large",
+                    f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.",
+                ),
+            )
+        else:
+            with storage.open(name, "rb") as handle:
+                content = handle.read(MAX_FILE_BYTES + 1)
+            # A file of this name already in processed/ was read and moved: this
+            # is the bank delivering it again, refused as a renamed copy is.
+            # Without one, the move after an earlier read was interrupted.
+            result = bank_content_read(
+                name=name,
+                content=content,
+                apply=apply,
+                finish_earlier_move=not storage.exists(f"{PROCESSED}/{name}"),
+            )
         folder = PROCESSED if result.status == InboundBankFile.Status.READ else FAILED
         target = _free_name(storage, f"{folder}/{name}")
         storage_move(storage, name, target)
@@ -151,20 +176,24 @@ def bank_content_read(
     content: bytes,
     apply: Apply = apply_record_only,
     finish_earlier_move: bool = False,
+    awaiting: InboundBankFile | None = None,
 ) -> InboundResult:
     """Read one file's content and apply it, in one transaction; record the outcome.
 
-    The same path serves the inbound folder and a file an operator uploads.
-    A refused file is recorded with its reason and changes nothing else.
-    `finish_earlier_move` (the folder job): a file of this name whose message
-    was read already is the same file, left behind when the process stopped
-    between the commit and the move; it is reported read, not refused.
+    The same path serves the inbound folder and an uploaded file once a second
+    operator confirmed it: `awaiting` is then the upload's row, locked by the
+    caller in its transaction, which becomes read or refused instead of a new
+    row being written. A refused file is recorded with its reason and changes
+    nothing else. `finish_earlier_move` (the folder job): a file of this name
+    whose message was read already is the same file, left behind when the
+    process stopped between the commit and the move; it is reported read, not
+    refused.
     """
     name = name[:MAX_NAME]
     try:
         message = bank_message_read(content)
     except BankFileError as error:
-        return _refuse(name, None, error)
+        return _refuse(name, None, error, awaiting)
     try:
         with transaction.atomic():
             earlier = (
@@ -180,7 +209,8 @@ def bank_content_read(
                 return _result(earlier)
             if earlier is not None:
                 raise _already_read(earlier)
-            record = InboundBankFile.objects.create(
+            record = _record(
+                awaiting,
                 name=name,
                 message_id=message.message_id,
                 message_type=message.message_type,
@@ -189,13 +219,50 @@ def bank_content_read(
             )
             apply(bank_message_match(message=message, file=record))
     except BankFileError as error:
-        return _refuse(name, message, error)
+        return _refuse(name, message, error, awaiting)
     except IntegrityError:
         # Another run read the same message id under another name meanwhile.
         earlier = InboundBankFile.objects.filter(
             message_id=message.message_id, status=InboundBankFile.Status.READ
         ).first()
-        return _refuse(name, message, _already_read(earlier))
+        return _refuse(name, message, _already_read(earlier), awaiting)
+    return _result(record)
+
+
+def bank_upload_record(
+    *, name: str, content: bytes, content_encrypted: str, uploaded_by
+) -> InboundResult:
+    """Record a file an operator uploaded, to wait for a second operator.
+
+    A file that cannot be read, or whose message was read already, is refused
+    at once (recorded with its uploader); any other is kept encrypted and
+    changes nothing until it is confirmed (`bank_content_read(awaiting=...)`).
+    """
+    name = name[:MAX_NAME]
+    message = None
+    try:
+        message = bank_message_read(content)
+        earlier = InboundBankFile.objects.filter(
+            message_id=message.message_id, status=InboundBankFile.Status.READ
+        ).first()
+        if earlier is not None:
+            raise _already_read(earlier)
+    except BankFileError as error:
+        record = _record(
+            None,
+            **_refusal_fields(name, message, error),
+            uploaded_by=uploaded_by,
+        )
+        return _result(record, code=error.code, reason=error.reason)
+    record = InboundBankFile.objects.create(
+        name=name,
+        message_id=message.message_id,
+        message_type=message.message_type,
+        original_message_id=message.original_message_id,
+        status=InboundBankFile.Status.AWAITING,
+        content_encrypted=content_encrypted,
+        uploaded_by=uploaded_by,
+    )
     return _result(record)
 
 
@@ -204,13 +271,20 @@ def bank_message_match(
 ) -> InboundContext:
     """Find and lock the batches and payouts a message is about.
 
-    A status report or a return names the pain.001 it answers: it must be one
-    of ours, and each payment it names must be in that batch. Statements and
-    notifications list every movement on the account, so entries that are not
-    ours are kept aside as `unmatched`, not refused.
+    A status report names the pain.001 it answers: it must be one of ours,
+    and each payment it names must be in that batch, or the file is refused.
+    A statement or notification must be about the vendor's paying account
+    (PAYOUT_DEBTOR_IBAN), or the file is refused; it lists every movement on
+    the account, so entries that are not ours are kept aside as `unmatched`.
+    A return (pacs.004) counts only for a payment it names with both the
+    batch's message id and its end-to-end id; any other is `unmatched`, for
+    the discrepancy list, never a payout changed (issue 27).
     """
     context = InboundContext(file=file, message=message)
     listing = message.kind in {CAMT053, CAMT054}
+    if listing:
+        _paying_account_check(message)
+    setting_aside = listing or message.kind == PACS004
     names = message.original_message_ids
     context.batches = {
         batch.message_id: batch
@@ -220,7 +294,7 @@ def bank_message_match(
         .order_by("pk")
     }
     unknown = sorted(names - context.batches.keys())
-    if unknown and not listing:
+    if unknown and not setting_aside:
         raise BankFileError(
             "unknown_batch",
             f"The file answers payment file {', '.join(unknown)}, "
@@ -236,13 +310,18 @@ def bank_message_match(
     by_reference = {payout.claim.reference: payout for payout in candidates}
     for payment in message.payments:
         payout = by_reference.get(payment.end_to_end_id)
-        in_named_batch = payout is not None and (
-            not payment.original_message_id
-            or payout.batch.message_id == payment.original_message_id
+        names_batch = bool(payment.original_message_id) or message.kind != PACS004
+        in_named_batch = (
+            payout is not None
+            and names_batch
+            and (
+                not payment.original_message_id
+                or payout.batch.message_id == payment.original_message_id
+            )
         )
         if in_named_batch:
             context.payouts[payment.end_to_end_id] = payout
-        elif listing:
+        elif setting_aside:
             context.unmatched.append(payment)
         else:
             raise BankFileError(
@@ -251,6 +330,20 @@ def bank_message_match(
                 f"payment file {payment.original_message_id or '?'}.",
             )
     return context
+
+
+def _paying_account_check(message: BankMessage) -> None:
+    """A statement or notification of another account is not the bank's word
+    on our payments: refused whole."""
+    paying = settings.PAYOUT_DEBTOR_IBAN.replace(" ", "").upper()
+    others = sorted(message.accounts - {paying})
+    if others or not message.accounts:
+        raise BankFileError(
+            "not_our_account",
+            "The file is about account "
+            f"{', '.join(a or '(none named)' for a in others) or '(none named)'}, "
+            f"not the paying account {paying}.",
+        )
 
 
 def _already_read(earlier: InboundBankFile | None) -> BankFileError:
@@ -262,17 +355,36 @@ def _already_read(earlier: InboundBankFile | None) -> BankFileError:
     )
 
 
-def _refuse(
+def _refusal_fields(
     name: str, message: BankMessage | None, error: BankFileError
+) -> dict:
+    return {
+        "name": name,
+        "message_id": (message.message_id if message else "")[:35],
+        "message_type": message.message_type if message else "",
+        "original_message_id": (message.original_message_id if message else "")[:35],
+        "status": InboundBankFile.Status.FAILED,
+        "reason": f"{error.code}: {error.reason}",
+    }
+
+
+def _record(awaiting: InboundBankFile | None, **fields) -> InboundBankFile:
+    """A new row, or the awaiting upload's row brought up to date."""
+    if awaiting is None:
+        return InboundBankFile.objects.create(**fields)
+    for field_name, value in fields.items():
+        setattr(awaiting, field_name, value)
+    awaiting.save(update_fields=list(fields))
+    return awaiting
+
+
+def _refuse(
+    name: str,
+    message: BankMessage | None,
+    error: BankFileError,
+    awaiting: InboundBankFile | None = None,
 ) -> InboundResult:
-    record = InboundBankFile.objects.create(
-        name=name,
-        message_id=(message.message_id if message else "")[:35],
-        message_type=message.message_type if message else "",
-        original_message_id=(message.original_message_id if message else "")[:35],
-        status=InboundBankFile.Status.FAILED,
-        reason=f"{error.code}: {error.reason}",
-    )
+    record = _record(awaiting, **_refusal_fields(name, message, error))
     return _result(record, code=error.code, reason=error.reason)
 
 
@@ -284,6 +396,7 @@ def _result(record: InboundBankFile, code: str = "", reason: str = "") -> Inboun
         message_type=record.message_type,
         code=code,
         reason=reason,
+        file_id=record.pk,
     )
 
 

@@ -113,6 +113,9 @@ class BankMessage:
     group_reason_code: str = ""
     group_reason_text: str = ""
     payments: tuple[BankPayment, ...] = field(default_factory=tuple)
+    # camt.054 / camt.053: the account of each notification or statement, as
+    # the bank names it (IBAN, or another identifier); "" where none is named.
+    accounts: frozenset[str] = frozenset()
 
     @property
     def kind(self) -> str:
@@ -384,14 +387,20 @@ def _camt(container: str, report_tag: str) -> Callable[[_Element, str], BankMess
         document = root.first(container)
         if document is None:
             raise BankFileError("missing_element", f"<{container}> is missing.")
-        payments = []
+        payments, accounts = [], set()
         for report in document.all(report_tag):
             payments.extend(_camt_payments(report))
+            accounts.add(
+                (report.text("Acct/Id/IBAN") or report.text("Acct/Id/Othr/Id"))
+                .replace(" ", "")
+                .upper()
+            )
         return BankMessage(
             message_id=document.identifier("GrpHdr/MsgId"),
             message_type=message_type,
             created_at=_datetime(document.text("GrpHdr/CreDtTm")),
             payments=tuple(payments),
+            accounts=frozenset(accounts),
         )
 
     return read

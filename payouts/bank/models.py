@@ -1,10 +1,11 @@
 """What passed through the bank's folders: each file written once, each read once."""
 
+from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from payouts.models import PaymentBatch
+from payouts.models import PaymentBatch, Payout
 
 
 class OutboundBankFile(models.Model):
@@ -26,9 +27,16 @@ class OutboundBankFile(models.Model):
 
 
 class InboundBankFile(models.Model):
-    """A file found in the bank's inbound folder, and what became of it."""
+    """A file found in the bank's inbound folder or uploaded by an operator,
+    and what became of it.
+
+    An uploaded file is kept encrypted (like a pain.001) with its uploader and
+    waits for a second operator to confirm it before it is applied (issue 27);
+    a file read from the bank's own folder is applied at once.
+    """
 
     class Status(models.TextChoices):
+        AWAITING = "awaiting", _("Waiting for a second operator")
         READ = "read", _("Read")
         FAILED = "failed", _("Refused")
 
@@ -41,19 +49,51 @@ class InboundBankFile(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status.choices)
     reason = models.TextField(_("reason"), blank=True)
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    # Uploaded files only: the content, encrypted (crypto.bank_file_encrypt),
+    # who uploaded it, and the second operator who confirmed it.
+    content_encrypted = models.TextField(blank=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("uploaded by"),
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("confirmed by"),
+    )
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("file received from the bank")
         verbose_name_plural = _("files received from the bank")
         ordering = ["-received_at"]
+        permissions = [
+            (
+                "confirm_bank_file",
+                "Can confirm a bank file another operator uploaded",
+            )
+        ]
         constraints = [
+            # Four eyes: whoever uploaded a file cannot confirm it.
+            models.CheckConstraint(
+                condition=Q(confirmed_by__isnull=True)
+                | ~Q(confirmed_by=F("uploaded_by")),
+                name="inbound_bank_file_confirmed_by_another",
+            ),
             # R22: a message is read once. Refused files keep their message id
             # (if one could be read) without blocking a later, good copy.
             models.UniqueConstraint(
                 fields=["message_id"],
                 condition=Q(status="read"),
                 name="inbound_bank_file_read_once",
-            )
+            ),
         ]
         indexes = [models.Index(fields=["message_id"], name="inbound_bank_msg_idx")]
 
@@ -149,3 +189,13 @@ class BatchReconciliation(PaymentBatch):
         proxy = True
         verbose_name = _("bank reconciliation")
         verbose_name_plural = _("bank reconciliation")
+
+
+class ReturnedPayout(Payout):
+    """Payouts the bank returned to an account still on file, waiting for an
+    operator to pay them again or refuse the account (admin's view, issue 27)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("returned payment waiting for a decision")
+        verbose_name_plural = _("returned payments waiting for a decision")

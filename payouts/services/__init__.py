@@ -31,9 +31,13 @@ from .bank_details import (
     payouts_a_new_account_takes,
 )
 from .bank_results import (
+    bank_file_confirm,
     bank_file_upload,
     bank_files_read,
     bank_message_apply,
+    payout_return_account_refuse,
+    payout_return_awaits_operator,
+    payout_return_resend,
 )
 from .batches import batch_cancel, batch_create, batch_payout_remove, batch_release
 from .corrections import payout_cancel
@@ -91,6 +95,7 @@ __all__ = [
     "bank_details_due",
     "bank_details_link",
     "bank_details_link_payout_id",
+    "bank_file_confirm",
     "bank_file_upload",
     "bank_files_read",
     "bank_message_apply",
@@ -114,6 +119,9 @@ __all__ = [
     "payout_cancel",
     "payout_cycle_restart",
     "payout_open",
+    "payout_return_account_refuse",
+    "payout_return_awaits_operator",
+    "payout_return_resend",
     "payouts_a_new_account_takes",
     "payouts_schedule",
     "payouts_send_reminders",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from resellers.addresses import address_is_complete
 from resellers.models import Reseller, User
 
+from ..bank.models import InboundBankFile
 from ..banking import account_check, beneficiary_check
 from ..crypto import (
     account_number_encrypt,
@@ -423,12 +424,19 @@ def bank_accounts_reencrypt(*, batch_size: int = 500) -> int:
 
 
 def payment_files_reencrypt(*, batch_size: int = 50) -> int:
-    """Re-encrypt every stored pain.001 file with the newest key."""
-    return _reencrypt(
+    """Re-encrypt every stored pain.001 file, and every bank file an
+    operator uploaded, with the newest key."""
+    changed = _reencrypt(
         PaymentBatch,
         "payment_file",
         batch_size,
         PaymentBatch.objects.exclude(payment_file=""),
+    )
+    return changed + _reencrypt(
+        InboundBankFile,
+        "content_encrypted",
+        batch_size,
+        InboundBankFile.objects.exclude(content_encrypted=""),
     )
 
 

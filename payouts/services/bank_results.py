@@ -29,6 +29,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,6 +41,7 @@ from ..bank.inbound import (
     InboundContext,
     InboundResult,
     bank_content_read,
+    bank_upload_record,
     inbound_files_read,
 )
 from ..bank.messages import (
@@ -51,21 +53,29 @@ from ..bank.messages import (
     BankFileError,
 )
 from ..bank.messages import BankPayment as Payment
-from ..bank.models import BankDiscrepancy, BatchPayment
+from ..bank.models import BankDiscrepancy, BatchPayment, InboundBankFile
 from ..bank.reason_codes import Side, is_duplicate, reason_lookup
+from ..crypto import bank_file_decrypt, bank_file_encrypt
 from ..models import PaymentBatch, Payout, PayoutEvent
 from ..signals import payout_paid, payout_returned
 from .errors import PayoutError
 from .holds import bank_account_refuse
 from .opening import payout_cycle_restart
 from .scheduling import OPERATORS_GROUP
-from .transitions import S, batch_close_if_done, batch_status_write, payout_move
+from .transitions import (
+    S,
+    batch_close_if_done,
+    batch_status_write,
+    payout_lock,
+    payout_move,
+)
 
 logger = logging.getLogger(__name__)
 
 A = BatchPayment.Answer
 K = PayoutEvent.Kind
 ALERT_TEMPLATE = "emails/bank_alert"
+CONFIRM_BANK_FILE_PERMISSION = "payouts.confirm_bank_file"
 
 
 # Entry points ----------------------------------------------------------------
@@ -76,10 +86,50 @@ def bank_files_read() -> list[InboundResult]:
     return inbound_files_read(apply=bank_message_apply)
 
 
-def bank_file_upload(*, name: str, content: bytes) -> InboundResult:
-    """A bank file an operator received by other means: the same reader and
-    the same effects as the inbound folder (refused files are recorded too)."""
-    return bank_content_read(name=name, content=content, apply=bank_message_apply)
+def bank_file_upload(*, name: str, content: bytes, operator: User) -> InboundResult:
+    """A bank file an operator received by other means: recorded with its
+    uploader and kept encrypted, waiting for a second operator
+    (`bank_file_confirm`); a file that cannot be read, or was read already, is
+    refused at once. Nothing is applied yet."""
+    with transaction.atomic():
+        result = bank_upload_record(
+            name=name,
+            content=content,
+            content_encrypted=bank_file_encrypt(content),
+            uploaded_by=operator,
+        )
+    return result
+
+
+def bank_file_confirm(*, file: InboundBankFile, operator: User) -> InboundResult:
+    """A second operator confirms an uploaded bank file (four eyes): never the
+    operator who uploaded it. Then it is read and applied exactly as a file of
+    the bank's inbound folder is, or refused with its reason."""
+    if not operator.has_perm(CONFIRM_BANK_FILE_PERMISSION):
+        raise PayoutError(
+            _("You may not confirm bank files."), code=PayoutError.Code.NOT_PERMITTED
+        )
+    with transaction.atomic():
+        locked = InboundBankFile.objects.select_for_update().filter(pk=file.pk).first()
+        if locked is None or locked.status != InboundBankFile.Status.AWAITING:
+            raise PayoutError(
+                _("The file %(name)s is not waiting for a second operator.")
+                % {"name": file.name},
+                code=PayoutError.Code.BANK_FILE_NOT_AWAITING,
+            )
+        if locked.uploaded_by_id == operator.pk:
+            raise PayoutError(
+                _("Four eyes: another operator must confirm the file you uploaded."),
+                code=PayoutError.Code.FOUR_EYES,
+            )
+        locked.confirmed_by, locked.confirmed_at = operator, timezone.now()
+        locked.save(update_fields=["confirmed_by", "confirmed_at"])
+        return bank_content_read(
+            name=locked.name,
+            content=bank_file_decrypt(locked.content_encrypted),
+            apply=bank_message_apply,
+            awaiting=locked,
+        )
 
 
 # Applying one message ----------------------------------------------------------
@@ -116,7 +166,7 @@ def _message_apply(context: InboundContext) -> None:
         _entries_apply(context, alerts)
     elif kind == PACS004:
         for payment in context.message.payments:
-            _return_apply(context, context.payout_for(payment), payment, alerts)
+            _returned_payment_check(context, payment, alerts)
     if alerts.lines:
         _operators_alert(context, alerts)
 
@@ -452,11 +502,60 @@ def _unmatched_apply(
 # Returns -----------------------------------------------------------------------
 
 
+def _returned_payment_check(
+    context: InboundContext, payment: Payment, alerts: _Alerts
+) -> None:
+    """A pacs.004 changes a payout only when it names one of our payments by
+    its batch's message id and its end-to-end id and returns exactly what was
+    sent; anything else is listed for the operators (issue 27: a forged or
+    mistaken return must not make a company give its bank details again)."""
+    payout = context.payout_for(payment)
+    if payout is None:
+        _disagree(
+            context,
+            None,
+            payment,
+            _(
+                "The return names no payment of the portal's payment files "
+                "(payment file %(batch)s, end-to-end id %(id)s). Not applied."
+            )
+            % {
+                "batch": payment.original_message_id or "-",
+                "id": payment.end_to_end_id or "-",
+            },
+            alerts,
+        )
+        return
+    expected = (payout.payout_amount, payout.payout_currency)
+    if (payment.amount, payment.currency) != expected:
+        _disagree(
+            context,
+            payout,
+            payment,
+            _(
+                "The bank returns %(amount)s %(currency)s; the payout is "
+                "%(expected_amount)s %(expected_currency)s. Not applied."
+            )
+            % {
+                "amount": payment.amount if payment.amount is not None else "?",
+                "currency": payment.currency or "?",
+                "expected_amount": expected[0],
+                "expected_currency": expected[1],
+            },
+            alerts,
+        )
+        return
+    _return_apply(context, payout, payment, alerts)
+
+
 def _return_apply(
     context: InboundContext, payout: Payout, payment: Payment, alerts: _Alerts
 ) -> None:
-    """A transfer the bank sends back: failed with the return reason and a new
-    cycle; the refused account cannot simply be confirmed again (bank_details)."""
+    """A transfer the bank sends back: failed with the return reason. While
+    the account it went to is still the company's unrefused account, the
+    operators decide (`payout_return_resend` or `payout_return_account_refuse`)
+    and the company is not asked for bank details; otherwise a new cycle, and
+    the refused account cannot simply be confirmed again (bank_details)."""
     code = payment.return_reason or payment.reason_code
     if payout.status not in (S.PAID, S.IN_BATCH):
         _note(payout, K.BANK_CONFIRMED, _where(context), bank_code=code)
@@ -470,13 +569,38 @@ def _return_apply(
     was_paid, batch_id = payout.status == S.PAID, payout.batch_id
     line = _line(payout, batch_id)
     _answer(line, A.RETURNED, code)
-    account = payout.bank_account.masked_account if payout.bank_account else "-"
+    account = payout.bank_account
+    masked = account.masked_account if account else "-"
     stated = f"{code} {payment.reason_text}".strip()
+    if payout_return_awaits_operator(payout):
+        payout.failure_reason = f"{stated}; account {masked} still on file"
+        payout.failure_code = code[:35]
+        payout_move(
+            payout,
+            to=S.FAILED,
+            kind=K.BANK_RETURNED,
+            message=f"{_where(context)}: {payout.failure_reason}",
+            fields=["failure_reason", "failure_code"],
+            event_fields={"bank_code": code[:35], "bank_date": payment.booking_date},
+        )
+        alerts.add(
+            _(
+                "%(reference)s: returned by the bank (%(code)s) from account "
+                "%(account)s, which is still on file. An operator decides: pay it "
+                "again, or refuse the account and ask the company."
+            )
+            % {
+                "reference": payout.claim.reference,
+                "code": code or "-",
+                "account": masked,
+            }
+        )
+        return
     _fail(
         payout,
         kind=K.BANK_RETURNED,
         code=code,
-        stated=f"{stated}; account {account} refused",
+        stated=f"{stated}; account {masked} refused",
         context=context,
         bank_date=payment.booking_date,
     )
@@ -488,6 +612,73 @@ def _return_apply(
         _("%(reference)s: returned by the bank (%(code)s); the company is asked again.")
         % {"reference": payout.claim.reference, "code": code or "-"}
     )
+
+
+def payout_return_awaits_operator(payout: Payout) -> bool:
+    """Whether a returned payout waits for an operator instead of asking the
+    company for bank details: the account it was sent to is still the
+    company's current account and nobody refused it."""
+    return Payout.objects.filter(pk=payout.pk).to_account_still_on_file().exists()
+
+
+def _returned_lock(payout: Payout, to: str) -> Payout:
+    locked = payout_lock(payout, to=to)
+    waiting = Payout.objects.returned_awaiting_decision().filter(pk=locked.pk)
+    if not waiting.exists():
+        raise PayoutError(
+            _("%(reference)s is not a returned payment waiting for a decision.")
+            % {"reference": locked.claim.reference},
+            code=PayoutError.Code.NOT_AWAITING_DECISION,
+        )
+    return locked
+
+
+def payout_return_resend(*, payout: Payout, operator: User, reason: str) -> Payout:
+    """An operator decides a returned payment goes again to the same account
+    (the bank's return was a passing fault): back to ready, to be scheduled
+    and batched again (under the batch's four eyes)."""
+    reason = _reason_required(reason)
+    with transaction.atomic():
+        locked = _returned_lock(payout, S.READY)
+        locked.batch = None
+        payout_move(
+            locked,
+            to=S.READY,
+            kind=K.RETURN_DECIDED,
+            actor=operator,
+            message=_("Paid again to the same account: %(reason)s")
+            % {"reason": reason},
+            fields=["batch"],
+        )
+    return locked
+
+
+def payout_return_account_refuse(
+    *, payout: Payout, operator: User, reason: str
+) -> Payout:
+    """An operator decides the account a payment came back from is wrong: it
+    is refused and the company is asked for bank details (a new cycle)."""
+    reason = _reason_required(reason)
+    with transaction.atomic():
+        locked = _returned_lock(payout, S.AWAITING_BANK_DETAILS)
+        account = locked.bank_account
+        payout_cycle_restart(payout=locked, actor=operator)
+        bank_account_refuse(
+            account=account,
+            reason=f"{locked.failure_reason}; {reason}",
+            code=locked.failure_code,
+            actor=operator,
+        )
+    return locked
+
+
+def _reason_required(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise PayoutError(
+            _("Say why."), code=PayoutError.Code.REASON_REQUIRED, field="reason"
+        )
+    return reason
 
 
 # Operators ---------------------------------------------------------------------

@@ -34,4 +34,6 @@ class PayoutError(PortalError):
         RATE_NOT_AWAITING = "rate_not_awaiting"
         INVALID_RATE = "invalid_rate"
         NOT_PERMITTED = "not_permitted"
+        BANK_FILE_NOT_AWAITING = "bank_file_not_awaiting"
+        NOT_AWAITING_DECISION = "not_awaiting_decision"
         NOT_SHARED = "not_shared"

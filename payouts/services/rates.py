@@ -4,9 +4,11 @@ operators, never behind a payout's back.
 A payout records the rate it was converted with (R12); the rate of that pair
 and day is then fixed: it can be neither changed nor deleted
 (`selectors.exchange_rate_in_use`). A rate further than
-EXCHANGE_RATE_CONFIRM_ABOVE_PERCENT from the pair's previous usable rate (the
-latest earlier day's), or the first rate of a pair, which has nothing to be
-compared with, is stored but waits for a second operator: until another
+EXCHANGE_RATE_CONFIRM_ABOVE_PERCENT from the last rate a second operator
+confirmed for the pair, or from the latest rate a payout used, or any rate of
+a pair with no confirmed rate yet, is stored but waits for a second operator
+(issue 27: the day before's rate was the yardstick, and small steps walked
+the rate anywhere past four eyes): until another
 operator than the one who entered it confirms it, no payout converts with it
 (`ExchangeRate.objects.usable()`, read by `bank_details._convert`), and a
 payout asking for it waits exactly as when no rate is there.
@@ -23,7 +25,7 @@ from django.utils.translation import gettext as _
 
 from resellers.models import User
 
-from ..models import ExchangeRate
+from ..models import ExchangeRate, Payout
 from ..selectors import exchange_rate_in_use
 from .errors import PayoutError
 
@@ -38,22 +40,39 @@ def exchange_rate_needs_second_operator(
     rate: Decimal,
     exclude: ExchangeRate | None = None,
 ) -> bool:
-    """Whether `rate` differs from the pair's previous usable rate by more than
-    EXCHANGE_RATE_CONFIRM_ABOVE_PERCENT (exactly that much needs none), or the
-    pair has no earlier usable rate. Rates still waiting are no yardstick: two
-    rates in a row, each as far off, would otherwise pass one on the other."""
-    earlier = ExchangeRate.objects.usable().filter(
-        base_currency=base_currency,
-        quote_currency=quote_currency,
-        rate_date__lt=rate_date,
+    """Whether `rate` must wait for a second operator: it differs by more than
+    EXCHANGE_RATE_CONFIRM_ABOVE_PERCENT (exactly that much needs none) from
+    the last rate a second operator confirmed for the pair, or from the latest
+    rate a payout of the pair was converted with; or the pair has no
+    confirmed rate yet. Measured against confirmed rates, not the day
+    before's, so that small steps each within the limit cannot walk the rate
+    away without a second person (issue 27); rates entered by one operator are
+    never a yardstick, whatever their date."""
+    pair = ExchangeRate.objects.filter(
+        base_currency=base_currency, quote_currency=quote_currency
     )
     if exclude is not None and exclude.pk is not None:
-        earlier = earlier.exclude(pk=exclude.pk)
-    previous = earlier.order_by("-rate_date").values_list("rate", flat=True).first()
-    if previous is None:
+        pair = pair.exclude(pk=exclude.pk)
+    confirmed = (
+        pair.filter(confirmed_at__isnull=False)
+        .order_by("-confirmed_at", "-pk")
+        .values_list("rate", flat=True)
+        .first()
+    )
+    if confirmed is None:
         return True
+    used = (
+        pair.filter(pk__in=Payout.objects.values("converted_with"))
+        .order_by("-rate_date")
+        .values_list("rate", flat=True)
+        .first()
+    )
     limit = Decimal(str(settings.EXCHANGE_RATE_CONFIRM_ABOVE_PERCENT))
-    return abs(rate - previous) * 100 > limit * previous
+    return any(
+        abs(rate - yardstick) * 100 > limit * yardstick
+        for yardstick in (confirmed, used)
+        if yardstick is not None
+    )
 
 
 def _clean(

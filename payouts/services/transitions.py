@@ -41,7 +41,9 @@ TRANSITIONS: dict[str, set[str]] = {
     S.READY: {S.SCHEDULED, S.AWAITING_BANK_DETAILS, S.CANCELLED},
     S.SCHEDULED: {S.IN_BATCH, S.AWAITING_BANK_DETAILS, S.CANCELLED},
     S.IN_BATCH: {S.PAID, S.FAILED, S.SCHEDULED},
-    S.FAILED: {S.AWAITING_BANK_DETAILS},
+    # A return to an account still on file waits in failed for an operator:
+    # paid again (ready) or the account refused (a new cycle), issue 27.
+    S.FAILED: {S.AWAITING_BANK_DETAILS, S.READY},
     S.PAID: {S.FAILED},
     S.FORFEITED: set(),
     S.CANCELLED: {S.AWAITING_BANK_DETAILS},

@@ -132,18 +132,26 @@ def test_rotate_field_keys_reencrypts_with_the_newest_key(settings):
         status=PaymentBatch.Status.RELEASED,
         payment_file=payment_file_encrypt("<Document>SE45</Document>"),
     )
+    from payouts.bank.models import InboundBankFile
+    from payouts.crypto import bank_file_decrypt, bank_file_encrypt
+
+    uploaded = InboundBankFile.objects.create(
+        name="camt054.xml",
+        status=InboundBankFile.Status.AWAITING,
+        content_encrypted=bank_file_encrypt(b"<Document>SE46</Document>"),
+    )
     old_keys = list(settings.FIELD_ENCRYPTION_KEYS)
     new_key = Fernet.generate_key().decode()
     settings.FIELD_ENCRYPTION_KEYS = [new_key, *old_keys]
     out, _err = run("rotate_field_keys", "--dry-run")
     # The account and its one history row (issue 15: the history too).
     assert out == (
-        "Would re-encrypt 2 account number(s).\nWould re-encrypt 1 payment file(s).\n"
+        "Would re-encrypt 2 account number(s).\nWould re-encrypt 2 payment file(s).\n"
     )
     out, err = run("rotate_field_keys")
     assert out == (
         "Re-encrypted 2 account number(s) with the newest key.\n"
-        "Re-encrypted 1 payment file(s) with the newest key.\n"
+        "Re-encrypted 2 payment file(s) with the newest key.\n"
     )
     assert "| 2/2 [" in err and "accounts/s" in err
     settings.FIELD_ENCRYPTION_KEYS = [new_key]  # the old key is gone
@@ -153,4 +161,6 @@ def test_rotate_field_keys_reencrypts_with_the_newest_key(settings):
     assert account_number_decrypt(history.account_number_encrypted) == IBAN
     batch.refresh_from_db()
     assert "SE45" not in batch.payment_file
+    uploaded.refresh_from_db()  # a bank file uploaded by hand (issue 27)
+    assert bank_file_decrypt(uploaded.content_encrypted) == b"<Document>SE46</Document>"
     assert batch.payment_file_xml() == "<Document>SE45</Document>"

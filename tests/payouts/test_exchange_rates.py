@@ -13,6 +13,7 @@ from django.contrib.auth.models import Group
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from payouts.models import ExchangeRate, Payout
 from payouts.services import (
@@ -45,10 +46,21 @@ def operators():
     return operator(), operator()
 
 
+def confirmed_rate(**fields) -> ExchangeRate:
+    """A rate one operator entered and a second one confirmed."""
+    return ExchangeRateFactory(
+        entered_by=operator(),
+        confirmation_required=True,
+        confirmed_by=operator(),
+        confirmed_at=timezone.now(),
+        **fields,
+    )
+
+
 @pytest.fixture
 def previous():
-    """The pair's usable rate of the day before (entered before this feature)."""
-    return ExchangeRateFactory(rate_date=DAY - dt.timedelta(days=1), rate=PREVIOUS)
+    """The pair's rate of the day before, confirmed by a second operator."""
+    return confirmed_rate(rate_date=DAY - dt.timedelta(days=1), rate=PREVIOUS)
 
 
 def add(user, rate, day=DAY, base="SEK", quote="EUR") -> ExchangeRate:
@@ -102,10 +114,12 @@ def test_the_threshold_is_a_setting(settings, operators, previous):
     assert not waits(add(operators[0], Decimal("0.115")))
 
 
-def test_the_previous_rate_is_the_latest_earlier_usable_one(operators, previous):
-    """The yardstick is the pair's latest earlier rate that is usable: another
-    pair, a later day or a rate still waiting is not it, so two far-off rates
-    in a row both wait."""
+def test_the_yardstick_is_the_last_rate_a_second_operator_confirmed(
+    operators, previous
+):
+    """Another pair, a rate of any day entered by one operator alone, or a
+    rate still waiting is not the yardstick: two far-off rates in a row both
+    wait, and a rate close to an unconfirmed later one still waits."""
     ExchangeRateFactory(rate_date=DAY - dt.timedelta(days=1), quote_currency="USD")
     ExchangeRateFactory(rate_date=DAY + dt.timedelta(days=5), rate=Decimal("0.2"))
     far = add(operators[0], Decimal("0.2"), day=DAY)
@@ -114,6 +128,40 @@ def test_the_previous_rate_is_the_latest_earlier_usable_one(operators, previous)
     assert waits(next_day)  # not measured against the unconfirmed 0.2
     exchange_rate_confirm(exchange_rate=far, operator=operators[1])
     assert not waits(add(operators[0], Decimal("0.2"), day=DAY + dt.timedelta(2)))
+
+
+def test_a_walk_of_small_steps_needs_a_second_operator_where_it_crosses_the_limit(
+    operators,
+):
+    """The attack (issue 27): one operator enters 15 rates, each 0.5 % above
+    the day before's. Measured against the day before, none needed a second
+    person and the rate walked 7.5 %. Now the step that takes it past 5 % of
+    the last confirmed rate waits; once a second operator confirms it, it is
+    the new yardstick."""
+    confirmed_rate(rate_date=DAY, rate=Decimal("1.00000000"))
+    waiting = []
+    for step in range(1, 16):
+        rate = add(
+            operators[0],
+            Decimal("1") + Decimal("0.005") * step,
+            day=DAY + dt.timedelta(days=step),
+        )
+        if waits(rate):
+            waiting.append(step)
+            exchange_rate_confirm(exchange_rate=rate, operator=operators[1])
+    assert waiting == [11]  # 1.055: the first step more than 5 % above 1.00
+
+
+def test_a_rate_far_from_the_one_a_payout_used_waits(operators, previous):
+    """Within the limit of the last confirmed rate but not of the rate a payout
+    was converted with: a second operator."""
+    payout = approve(approved_claim())
+    used = ExchangeRateFactory(rate_date=payout.offer.calculation_date)  # 0.087
+    eur_details(payout)
+    assert Payout.objects.filter(converted_with=used).exists()
+    confirmed_rate(rate_date=DAY + dt.timedelta(2), rate=Decimal("0.0920"))
+    assert waits(add(operators[0], Decimal("0.0960"), day=DAY + dt.timedelta(3)))
+    assert not waits(add(operators[0], Decimal("0.0910"), day=DAY + dt.timedelta(4)))
 
 
 def test_the_first_rate_of_a_pair_waits_for_a_second_operator(operators, previous):
@@ -174,7 +222,8 @@ def test_a_payout_never_converts_with_an_unconfirmed_rate(operators):
     day = payout.offer.calculation_date
     ExchangeRateFactory(rate_date=day - dt.timedelta(days=1), rate=PREVIOUS)
     entered = add(operators[0], Decimal("0.2"), day=day)
-    with pytest.raises(PayoutError) as caught:
+    # In English whatever language an earlier test left active in this worker.
+    with translation.override("en"), pytest.raises(PayoutError) as caught:
         eur_details(payout)
     assert caught.value.code == PayoutError.Code.NO_EXCHANGE_RATE
     assert "no exchange rate" in caught.value.message_dict["currency"][0]

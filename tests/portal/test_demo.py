@@ -229,11 +229,16 @@ def build_and_release_a_batch() -> bool:
     return True
 
 
+def _demo_operators():
+    return (_staff("operator1@vendor.example"), _staff("operator2@vendor.example"))
+
+
 def mark_paid() -> bool:
     payout = Payout.objects.filter(status="in_batch").order_by("pk").first()
     if payout is None:
         return False
-    demo_bank_answer(payout, paid=True)  # the bank's pain.002 and camt.054
+    # the bank's pain.002 and camt.054
+    demo_bank_answer(payout, paid=True, operators=_demo_operators())
     return True
 
 
@@ -241,7 +246,8 @@ def mark_failed() -> bool:
     payout = Payout.objects.filter(status="in_batch").order_by("-pk").first()
     if payout is None:
         return False
-    demo_bank_answer(payout, paid=False)  # the bank's pain.002 refusal
+    # the bank's pain.002 refusal
+    demo_bank_answer(payout, paid=False, operators=_demo_operators())
     return True
 
 

@@ -2,6 +2,7 @@
 in admin and exportable."""
 
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -11,7 +12,9 @@ from allauth.mfa.totp.internal.auth import (
     generate_totp_secret,
     hotp_value,
 )
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cashback.models import SecurityEvent
@@ -237,3 +240,150 @@ def test_the_security_log_is_read_only_in_admin_and_exportable(admin_client):
     )
     body = b"".join(export.streaming_content).decode()
     assert "'=cmd@b.example" in body
+
+
+# Issue 27: the rest of what changes who may act, or where money goes. -------
+
+
+def test_a_password_reset_by_e_mail_is_logged(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    from tests.resellers.test_account_emails import link_to
+
+    user = UserFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": user.email})
+    (message,) = mailoutbox
+    form = client.get(link_to(message, "account_reset_password_from_key"))
+    client.post(
+        form.url,
+        {"password1": "a-new-long-passphrase", "password2": "a-new-long-passphrase"},
+    )
+    event = only(Kind.PASSWORD_RESET)
+    assert (event.user, event.ip_address) == (user, "127.0.0.1")
+
+
+def test_a_password_set_on_an_account_without_one_is_logged(client):
+    user = UserFactory()
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    client.force_login(user)
+    # Re-authenticated a moment ago by an e-mailed code (no password to type
+    # again), as allauth records it in the session.
+    session = client.session
+    session["account_authentication_methods_user"] = str(user.pk)
+    session["account_authentication_methods"] = [
+        {
+            "method": "code",
+            "email": user.email,
+            "at": time.time(),
+            "reauthenticated": True,
+        }
+    ]
+    session.save()
+    response = client.post(
+        reverse("account_set_password"),
+        {"password1": "a-new-long-passphrase", "password2": "a-new-long-passphrase"},
+    )
+    assert response.status_code == 302
+    assert only(Kind.PASSWORD_SET).user == user
+
+
+def test_an_e_mail_address_removed_is_logged(client):
+    user = UserFactory(email="kim@reseller.example")
+    EmailAddress.objects.create(
+        user=user, email="kim.old@reseller.example", verified=True, primary=False
+    )
+    sign_in_fresh(client, user)
+    client.post(
+        reverse("account_email"),
+        {"action_remove": "", "email": "kim.old@reseller.example"},
+    )
+    event = only(Kind.EMAIL_REMOVED)
+    assert (event.user, event.detail["old"]) == (user, "kim.old@reseller.example")
+
+
+def test_a_microsoft_account_connected_and_disconnected_is_logged(
+    client, microsoft_provider
+):
+    """Connected through the real provider after the password; disconnected
+    on allauth's connections page."""
+    from tests.resellers.test_microsoft_signin import claims, microsoft_sign_in
+
+    owner = UserFactory(email="anna@nordlicens.se")
+    user_claims = claims("anna@nordlicens.se")
+    response = microsoft_sign_in(client, microsoft_provider, user_claims=user_claims)
+    logged_in = client.post(
+        response["Location"],
+        {"login": "anna@nordlicens.se", "password": FACTORY_PASSWORD},
+    )
+    client.get(logged_in["Location"])
+    query = "?" + urlsplit(logged_in["Location"]).query
+    microsoft_sign_in(client, microsoft_provider, user_claims=user_claims, query=query)
+    connected = only(Kind.MICROSOFT_CONNECTED)
+    account = SocialAccount.objects.get()
+    assert (connected.user, connected.detail["uid"]) == (owner, account.uid)
+
+    sign_in_fresh(client, owner)
+    client.post(reverse("socialaccount_connections"), {"account": account.pk})
+    assert not SocialAccount.objects.exists()
+    disconnected = only(Kind.MICROSOFT_DISCONNECTED)
+    assert (disconnected.user, disconnected.ip_address) == (owner, "127.0.0.1")
+
+
+def test_staff_and_superuser_flags_changed_are_logged():
+    """One row per save that changes a flag, naming the flag; a log-in's save
+    of last_login writes none."""
+    target = UserFactory()
+    rows = SecurityEvent.objects.filter(
+        kind=Kind.STAFF_FLAGS_CHANGED, detail__target_id=str(target.pk)
+    )
+    assert not rows.exists()
+    target.is_staff = True
+    target.save()
+    (event,) = rows.all()
+    assert event.detail["is_staff"] == "True" and "is_superuser" not in event.detail
+    target.last_login = target.date_joined
+    target.save(update_fields=["last_login"])
+    target.save()
+    assert rows.count() == 1
+    target.is_superuser = True
+    target.save(update_fields=["is_superuser"])
+    assert rows.count() == 2
+
+
+def test_an_export_is_logged_with_its_list_and_filters(admin_client):
+    admin_client.get(
+        reverse("admin:payouts_payout_export", args=["csv"]),
+        {"status__exact": "paid"},
+    )
+    event = only(Kind.EXPORTED)
+    assert event.detail["list"] == "payouts.payout"
+    assert event.detail["filters"] == "status__exact=paid"
+    assert event.ip_address == "127.0.0.1"
+
+
+def test_a_bank_file_upload_and_its_confirmation_are_logged(client):
+    from tests.payouts.bank.answers import operator
+    from tests.payouts.bank.conftest import MESSAGES
+
+    uploader, confirmer = operator(), operator()
+    client.force_login(uploader)
+    client.post(
+        reverse("admin:payouts_inboundbankfile_upload"),
+        {
+            "file": SimpleUploadedFile(
+                "p002.xml", (MESSAGES / "pain002_001_10_part.xml").read_bytes()
+            )
+        },
+    )
+    uploaded = only(Kind.BANK_FILE_UPLOADED)
+    assert (uploaded.user, uploaded.detail["status"]) == (uploader, "awaiting")
+    client.force_login(confirmer)
+    client.post(
+        reverse("admin:payouts_inboundbankfile_changelist"),
+        {"action": "confirm_files", "_selected_action": [uploaded.detail["file_id"]]},
+    )
+    confirmed = only(Kind.BANK_FILE_CONFIRMED)
+    assert confirmed.user == confirmer
+    assert confirmed.detail["file_id"] == uploaded.detail["file_id"]

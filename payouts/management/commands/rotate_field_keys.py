@@ -8,7 +8,7 @@ when it has finished, the old key can be removed from the list.
 from django.core.management.base import BaseCommand
 
 from cashback.progress import Progress
-from payouts.models import BankAccount, PaymentBatch
+from payouts.models import BankAccount, InboundBankFile, PaymentBatch
 from payouts.services import bank_accounts_reencrypt, payment_files_reencrypt
 
 
@@ -23,9 +23,13 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run: bool = False, **options):
-        # The account numbers and their history rows, then the pain.001 files.
+        # The account numbers and their history rows, then the pain.001 files
+        # and the bank files uploaded by hand.
         total = BankAccount.objects.count() + BankAccount.history.count()
-        files = PaymentBatch.objects.exclude(payment_file="").count()
+        files = (
+            PaymentBatch.objects.exclude(payment_file="").count()
+            + InboundBankFile.objects.exclude(content_encrypted="").count()
+        )
         if dry_run:
             self.stdout.write(f"Would re-encrypt {total} account number(s).")
             self.stdout.write(f"Would re-encrypt {files} payment file(s).")

@@ -1,15 +1,20 @@
-"""The bank's answers about our own batches, read through the portal's one way
-in (services.bank_file_upload), for tests that need a payout paid, refused or
+"""The bank's answers about our own batches, read through the portal's way in
+for a file received by hand (services.bank_file_upload by one operator,
+bank_file_confirm by a second), for tests that need a payout paid, refused or
 returned. Each answer has a message id of its own."""
 
 import datetime as dt
 import uuid
 from decimal import Decimal
 
+from django.contrib.auth.models import Group
+
 from payouts.bank import answers
 from payouts.bank.inbound import InboundResult
+from payouts.bank.models import InboundBankFile
 from payouts.models import PaymentBatch, Payout
-from payouts.services import bank_file_upload
+from payouts.services import bank_file_confirm, bank_file_upload
+from tests.resellers.factories import StaffUserFactory
 
 BOOKED_ON = dt.date(2027, 3, 1)
 
@@ -18,9 +23,20 @@ def _id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:20]}"
 
 
-def _read(name: str, content: bytes) -> InboundResult:
-    result = bank_file_upload(name=name, content=content)
-    return result
+def operator() -> StaffUserFactory:
+    """A member of the Operators group (who may upload and confirm bank files)."""
+    user = StaffUserFactory()
+    user.groups.add(Group.objects.get(name="Operators"))
+    return type(user).objects.get(pk=user.pk)
+
+
+def upload_confirmed(name: str, content: bytes) -> InboundResult:
+    """Upload `content` as one operator and confirm it as another."""
+    result = bank_file_upload(name=name, content=content, operator=operator())
+    if result.status != "awaiting":
+        return result  # refused at upload: unreadable, or read already
+    waiting = InboundBankFile.objects.get(pk=result.file_id)
+    return bank_file_confirm(file=waiting, operator=operator())
 
 
 def report(
@@ -31,7 +47,7 @@ def report(
     group_reason: str = "",
 ) -> InboundResult:
     """A pain.002: {payout: (status, reason code)}."""
-    return _read(
+    return upload_confirmed(
         "pain002.xml",
         answers.status_report(
             message_id=_id("P002"),
@@ -55,7 +71,7 @@ def book(
     booked_on: dt.date = BOOKED_ON,
 ) -> InboundResult:
     """A camt.054 booking each payout's debit (or `amount`/`currency`)."""
-    return _read(
+    return upload_confirmed(
         "camt054.xml",
         answers.debit_notification(
             message_id=_id("C054"),
@@ -78,7 +94,7 @@ def give_back(
     batch: PaymentBatch, payout: Payout, reason: str = "AC04"
 ) -> InboundResult:
     """A pacs.004 returning the payout's transfer."""
-    return _read(
+    return upload_confirmed(
         "pacs004.xml",
         answers.payment_return(
             message_id=_id("R004"),

@@ -10,10 +10,10 @@ import pytest
 
 from payouts.bank.models import BankDiscrepancy, InboundBankFile
 from payouts.models import PaymentBatch, Payout, PayoutEvent
-from payouts.services import bank_file_upload, batch_create, batch_release
 from payouts.services import bank_results as applying
+from payouts.services import batch_create, batch_release
 from payouts.tasks import read_bank_files
-from tests.payouts.bank.answers import book, give_back, report
+from tests.payouts.bank.answers import book, give_back, report, upload_confirmed
 from tests.payouts.bank.conftest import MESSAGES
 from tests.payouts.test_batches import scheduled_payout
 from tests.resellers.factories import StaffUserFactory
@@ -66,9 +66,9 @@ def test_an_end_to_end_id_that_is_not_ours_is_refused_or_listed():
     an entry naming no file of ours (a fee) is set aside."""
     batch, (payout, _other) = released()
     before = frozen()
-    result = bank_file_upload(
-        name="p002.xml",
-        content=(MESSAGES / "bad_not_our_payment.xml")
+    result = upload_confirmed(
+        "p002.xml",
+        (MESSAGES / "bad_not_our_payment.xml")
         .read_bytes()
         .replace(b"CB-TEST-0001", batch.message_id.encode()),
     )
@@ -128,13 +128,14 @@ def test_bad_files_in_the_folder_are_refused_with_a_reason(bank_folders, sample,
 
 def test_a_return_of_a_payout_the_bank_never_paid_is_still_a_return():
     """pacs.004 for a payout still with the bank (no booking read yet): failed
-    with the return reason and a new cycle, not left in the batch."""
+    with the return reason, not left in the batch; its account is still on
+    file, so it waits for an operator's decision (issue 27)."""
     batch, (payout, _other) = released()
     assert give_back(batch, payout, "AC04").status == "read"
     payout.refresh_from_db()
     assert (payout.status, payout.cycle, payout.failure_code) == (
-        S.AWAITING_BANK_DETAILS,
-        2,
+        S.FAILED,
+        1,
         "AC04",
     )
 

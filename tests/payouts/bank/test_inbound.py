@@ -2,6 +2,7 @@
 
 import shutil
 import threading
+import tracemalloc
 
 import pytest
 from django.db import connection
@@ -11,7 +12,7 @@ from payouts.bank.inbound import (
     bank_content_read,
     inbound_files_read,
 )
-from payouts.bank.messages import BankFileError
+from payouts.bank.messages import MAX_FILE_BYTES, BankFileError
 from payouts.bank.models import InboundBankFile
 from payouts.models import Payout
 from tests.payouts.bank.conftest import MESSAGES, Recorder, in_batch
@@ -207,3 +208,43 @@ def test_two_runs_at_once_read_each_file_once(bank_folders):
     assert InboundBankFile.objects.filter(status="read").count() == 5
     assert not InboundBankFile.objects.filter(status="failed").exists()
     assert len(list((inbound / "processed").glob("*.xml"))) == 5
+
+
+def test_a_file_delivered_again_under_the_same_name_is_recorded_and_refused(
+    our_batch, bank_folders
+):
+    """The bank sends the same file again with the same name after it was read
+    and moved: refused and listed as a renamed copy is (issue 27), not moved
+    silently to processed/<name>.2."""
+    _outbound, inbound = bank_folders
+    put(inbound, "pacs004_001_09_return.xml")
+    assert inbound_files_read()[0].status == "read"
+    put(inbound, "pacs004_001_09_return.xml")
+    recorder = Recorder()
+
+    (result,) = inbound_files_read(apply=recorder)
+
+    assert (result.status, result.code) == ("failed", "already_read")
+    assert recorder == []
+    rows = InboundBankFile.objects.filter(name="pacs004_001_09_return.xml")
+    assert sorted(rows.values_list("status", flat=True)) == ["failed", "read"]
+    assert (inbound / "failed" / "pacs004_001_09_return.xml").exists()
+    assert not (inbound / "processed" / "pacs004_001_09_return.xml.2").exists()
+
+
+def test_a_file_above_the_limit_is_refused_before_it_is_read(bank_folders):
+    """A 60 MB file (sparse on disk): refused as too large and moved to
+    failed/, while the job's memory never holds it."""
+    _outbound, inbound = bank_folders
+    with open(inbound / "huge.xml", "wb") as handle:
+        handle.truncate(MAX_FILE_BYTES + 10 * 1024 * 1024)
+    tracemalloc.start()
+    try:
+        (result,) = inbound_files_read()
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (result.status, result.code) == ("failed", "too_large")
+    assert peak < MAX_FILE_BYTES // 10
+    assert InboundBankFile.objects.get().status == "failed"
+    assert (inbound / "failed" / "huge.xml").exists()

@@ -42,7 +42,13 @@ def send(bank, batch) -> dict:
 def read_answers() -> Recorder:
     recorder = Recorder()
     results = inbound_files_read(apply=recorder)
-    refused = [r for r in results if r.status != InboundBankFile.Status.READ]
+    # mock-bank writes every account's statement into the one pickup folder,
+    # its own seeded customers' too: those are refused as not our account.
+    refused = [
+        r
+        for r in results
+        if r.status != InboundBankFile.Status.READ and r.code != "not_our_account"
+    ]
     assert not refused, refused
     return recorder
 

@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 
 from payouts.bank import answers
@@ -30,6 +31,20 @@ def operator(client):
     user.groups.add(Group.objects.get(name="Operators"))
     client.force_login(user)
     return client
+
+
+@pytest.fixture
+def client_factory():
+    """A signed-in client of a new member of the Operators group."""
+
+    def make() -> Client:
+        user = StaffUserFactory()
+        user.groups.add(Group.objects.get(name="Operators"))
+        other = Client()
+        other.force_login(user)
+        return other
+
+    return make
 
 
 def released(count: int):
@@ -78,8 +93,11 @@ def test_reconciliation_needs_the_batch_view_permission(client):
     assert client.get(reverse(RECONCILIATION)).status_code == 200
 
 
-def test_an_uploaded_file_is_read_and_applied(operator):
-    """The upload goes through the same reader and the same effects."""
+def test_an_uploaded_file_is_applied_when_a_second_operator_confirms_it(
+    operator, client_factory
+):
+    """The upload keeps the file; another operator's confirm action applies it
+    through the same reader and the same effects."""
     batch, (payout,) = released(1)
     content = answers.debit_notification(
         message_id="UPLOAD-C054-1",
@@ -94,10 +112,21 @@ def test_an_uploaded_file_is_read_and_applied(operator):
         {"file": SimpleUploadedFile("camt054.xml", content)},
         follow=True,
     )
+    assert "applied when a second operator confirms it" in response.text
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.IN_BATCH
+    uploaded = InboundBankFile.objects.get()
+    assert (uploaded.name, uploaded.status) == ("camt054.xml", "awaiting")
+
+    second = client_factory()
+    response = second.post(
+        reverse("admin:payouts_inboundbankfile_changelist"),
+        {"action": "confirm_files", "_selected_action": [uploaded.pk]},
+        follow=True,
+    )
     assert "applied" in response.text
     payout.refresh_from_db()
     assert (payout.status, payout.payment_reference) == (Payout.Status.PAID, "REF-1")
-    assert InboundBankFile.objects.get().name == "camt054.xml"
 
 
 def test_a_bad_upload_is_refused_with_its_reason_not_a_500(operator):

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('claims', '0016_field_labels'),
         ('offers', '0005_grant_publish_and_approve'),
-        ('payouts', '0023_bank_account_told_notice_key'),
+        ('payouts', '0026_returned_payouts_and_decisions'),
         ('resellers', '0009_member_approval'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
