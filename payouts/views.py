@@ -209,8 +209,14 @@ def _bank_details_admin(request: HttpRequest, payout_id: int) -> HttpResponse:
                     )
                     % {
                         "count": waiting,
+                        # The cooling-off starts once the notice reached every
+                        # admin (issue 27): until then, what the e-mail states.
                         "date": date_format(
-                            timezone.localtime(account.cooling_off_until), "j F Y"
+                            timezone.localtime(
+                                account.cooling_off_until
+                                or services.cooling_off_estimate(timezone.now())
+                            ),
+                            "j F Y",
                         ),
                     },
                 )

@@ -44,11 +44,13 @@ def _sweep_at(time_machine, moment):
 def payout(time_machine):
     time_machine.move_to(APPROVED, tick=False)
     claim = approved_claim()
-    UserFactory(reseller=claim.reseller, preferred_language="sv")
+    # A second company admin who reads Swedish: the notice goes to the admins,
+    # the only ones who may give bank details (R20).
+    UserFactory(reseller=claim.reseller, preferred_language="sv", is_company_admin=True)
     return approve(claim)
 
 
-def test_the_notice_goes_to_every_user_in_their_language(payout):
+def test_the_notice_goes_to_every_admin_in_their_language(payout):
     """On approval one notice per language is queued, with a signed link."""
     messages = OutboxMessage.objects.filter(dedup_key__in=notice_dedup_keys(payout))
     assert {m.dedup_key.rsplit(":", 1)[-1] for m in messages} == {"en", "sv"}
@@ -212,13 +214,14 @@ def _queries_per_batch(count: int, batch_size: int) -> list[int]:
 @pytest.mark.postgres  # batches are told apart by their SKIP LOCKED select
 def test_the_sweep_runs_a_fixed_number_of_queries_per_batch():
     """Set-based: a batch of a mix of offers, reminders and forfeitures runs
-    six statements (lock, reminders, events, one UPDATE, users, outbox), no
-    more for a bigger batch or more batches."""
+    seven statements (lock, reminders, events, one UPDATE, the admins who
+    are reminded, the users told of a forfeiture, outbox), no more for a
+    bigger batch or more batches."""
     few = _queries_per_batch(3, batch_size=3)
     Reminder.objects.all().delete()
     Payout.objects.all().delete()
     many = _queries_per_batch(24, batch_size=8)
-    assert max(few) == max(many) == 6
+    assert max(few) == max(many) == 7
     assert len(many) == 1 + 3 + 1  # the windows' empty batch, 3 full, the last
 
 
@@ -309,11 +312,14 @@ def test_the_notice_states_the_due_date_and_the_offers_reminders(payout):
 def test_the_payouts_page_shows_the_date_of_the_notice_once_sent(
     payout, time_machine, client
 ):
-    """Nothing before the notice goes out; then the very date the notice states."""
+    """Before the notice goes out, the date it will state and that it is on its
+    way (issue 28); then the very date and time the notice states."""
     user = payout.claim.submitted_by
     client.force_login(user)
     url = reverse("payouts:list")
-    assert "15 January 2027" not in client.get(url).content.decode()
+    before = client.get(url).content.decode()
+    assert "by 15 January 2027: our e-mail with the link is on its way" in before
+    assert "23:59 CET" not in before
     notice = OutboxMessage.objects.get(dedup_key__in=notice_dedup_keys(payout)[:1])
     _deliver_at(time_machine, SENT)
     _sweep_at(time_machine, SENT + dt.timedelta(minutes=1))

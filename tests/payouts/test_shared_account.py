@@ -113,11 +113,11 @@ def test_a_release_leaves_a_held_payout_out_and_says_so(client, operators):
     client.force_login(StaffUserFactory(is_superuser=True))
     response = client.post(
         reverse("admin:payouts_paymentbatch_changelist"),
-        {"action": "release", "_selected_action": [batch.pk]},
+        {"action": "release", "_selected_action": [batch.pk], "apply": "1"},
         follow=True,
     )
     page = response.content.decode()
-    assert f"payout {held.pk} left out" in page
+    assert f"{held.claim.reference} left out" in page
     batch.refresh_from_db()
     good.refresh_from_db()
     held.refresh_from_db()

@@ -54,7 +54,9 @@ def released(count: int, django_capture_on_commit_callbacks) -> PaymentBatch:
         payout = scheduled_payout(iban=reseller_iban(7_000_000 + number * 10))
         payout.claim.submitted_by.preferred_language = "en"
         payout.claim.submitted_by.save(update_fields=["preferred_language"])
-        UserFactory(reseller=payout.reseller, preferred_language="sv")
+        UserFactory(
+            reseller=payout.reseller, preferred_language="sv", is_company_admin=True
+        )
         payouts.append(payout)
     batch = batch_create(currency="SEK", payouts=payouts, operator=StaffUserFactory())
     with django_capture_on_commit_callbacks(execute=True):
