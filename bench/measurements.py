@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import traffic
+from .errors import kinds_sum
 from .harness import DB_NAME, PG, child, log, sql
 from .load import USERS, gunicorn, load
 from .seeding import claims_add, ledger_file, payouts_due, sweep_claims_ensure
@@ -139,6 +140,7 @@ def measure_pages(reseller, user, scale: dict) -> dict:
                 "rps": spread([r["rps"] for r in runs]),
                 "p95_ms": spread([r["p95_ms"] for r in runs]),
                 "errors": sum(r["errors"] for r in runs),
+                "error_kinds": kinds_sum(r.get("error_kinds", {}) for r in runs),
                 "requests": sum(r["requests"] for r in runs),
             }
             log(f"  {name}: {figures[name]['rps']['median']:.0f} req/s")
@@ -193,6 +195,7 @@ def measure_traffic(scale: dict, work: Path) -> dict:
                     "rps": spread([r["rps"] for r in runs]),
                     "p95_ms": spread([r["p95_ms"] for r in runs]),
                     "errors": sum(r["errors"] for r in runs),
+                    "error_kinds": kinds_sum(r.get("error_kinds", {}) for r in runs),
                     "requests": sum(r["requests"] for r in runs),
                 }
                 for view, runs in (("first", first), ("second", second))

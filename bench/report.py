@@ -1,6 +1,7 @@
 """The report: each figure against its target, as the Markdown table of
 bench/results/<scale>.md."""
 
+from .errors import errors_text
 from .load import USERS
 
 # Report -------------------------------------------------------------------------
@@ -69,7 +70,8 @@ def markdown_traffic(results: dict) -> list[str]:
             goal = "floor" if floor else verdict(ok) + " (>= 50 %, p95 < 100 ms)"
             lines.append(
                 f"| {name} | {fmt(first['rps'], digits=0)} | {first['of_floor']:.0%} "
-                f"| {fmt(first['p95_ms'])} | {first['errors']} | {goal} "
+                f"| {fmt(first['p95_ms'])} "
+                f"| {errors_text(first['errors'], first.get('error_kinds'))} | {goal} "
                 f"| {cpu.get('gunicorn', 0):.1f} / {cpu.get('postgres', 0):.1f} "
                 f"| {fmt(second['rps'], digits=0)} | {second['of_floor']:.0%} "
                 f"| {fmt(second['p95_ms'])} |"
@@ -166,7 +168,7 @@ def markdown(results: dict) -> str:
             ok = ok and f["of_floor"] >= t["page_of_floor"]
         lines.append(
             f"| {name} | {fmt(f['rps'], digits=0)} | {f['of_floor']:.0%} | "
-            f"{fmt(f['p95_ms'])} | {f['errors']} | "
+            f"{fmt(f['p95_ms'])} | {errors_text(f['errors'], f.get('error_kinds'))} | "
             f"{'floor' if floor else verdict(ok)} |"
         )
     lines += [
