@@ -16,8 +16,9 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from cashback.admin import ReadOnlyAdmin
+from cashback.admin import ReadOnlyAdmin, admin_action_with_form
 from cashback.clock import program_today
 from cashback.models import SecurityEvent
 from cashback.security_log import security_event_record
@@ -48,6 +49,12 @@ def _log(kind: str, request: HttpRequest, result) -> None:
         message_type=result.message_type,
         status=result.status,
     )
+
+
+class ReturnDecisionForm(forms.Form):
+    """Why an operator decides on a returned payment (kept with its event)."""
+
+    reason = forms.CharField(label=_("Why"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class BankFileUploadForm(forms.Form):
@@ -321,36 +328,25 @@ class ReturnedPayoutAdmin(ReadOnlyAdmin):
         return request.user.has_perm(UPLOAD_PERMISSION)
 
     def _decide(self, request, queryset, *, action, title, call):
-        """Ask why, then call the service for each selected payout."""
-        from payouts.admin import AccountReasonForm
-        from payouts.services import PayoutError
-
-        form = AccountReasonForm(
-            request.POST if "apply" in request.POST else None, label=_("Why")
-        )
-        if form.is_valid():
-            for payout in queryset:
-                try:
-                    call(payout, form.cleaned_data["reason"])
-                except PayoutError as error:
-                    self.message_user(request, f"{payout}: {error}", messages.ERROR)
-                else:
-                    self.message_user(
-                        request, _("%(payout)s: done.") % {"payout": payout}
-                    )
-            return None
-        return TemplateResponse(
+        """Ask why (the kernel's one action-with-a-form page), then call the
+        service for each selected payout and say what became of each."""
+        return admin_action_with_form(
+            self,
             request,
-            "admin/payouts/account_reason.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": title,
-                "form": form,
-                "accounts": queryset.select_related("reseller"),
-                "action": action,
-                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                "opts": self.model._meta,
-            },
+            queryset.select_related("claim", "reseller"),
+            form_class=ReturnDecisionForm,
+            title=title,
+            run=lambda form, payout: call(payout, form.cleaned_data["reason"]),
+            done=lambda count, names: (
+                ngettext(
+                    "Decided %(count)d returned payment: %(names)s.",
+                    "Decided %(count)d returned payments: %(names)s.",
+                    count,
+                )
+                % {"count": count, "names": names}
+            ),
+            name=lambda payout: payout.claim.reference,
+            submit=_("Save"),
         )
 
     @admin.action(
