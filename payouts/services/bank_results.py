@@ -572,6 +572,12 @@ def _return_apply(
     account = payout.bank_account
     masked = account.masked_account if account else "-"
     stated = f"{code} {payment.reason_text}".strip()
+    if was_paid:
+        # The money came back, whoever decides what next: the payment's
+        # documents are corrected either way (statements, after the commit).
+        payout_returned.send(
+            sender=Payout, payout=payout, batch_id=batch_id, reason=stated
+        )
     if payout_return_awaits_operator(payout):
         payout.failure_reason = f"{stated}; account {masked} still on file"
         payout.failure_code = code[:35]
@@ -604,10 +610,6 @@ def _return_apply(
         context=context,
         bank_date=payment.booking_date,
     )
-    if was_paid:
-        payout_returned.send(
-            sender=Payout, payout=payout, batch_id=batch_id, reason=stated
-        )
     alerts.add(
         _("%(reference)s: returned by the bank (%(code)s); the company is asked again.")
         % {"reference": payout.claim.reference, "code": code or "-"}

@@ -123,6 +123,10 @@ class PersonalData:
     files: str = ""
     # Held about staff only (reviewers, operators); a reseller's export has none.
     staff_only: bool = False
+    # The company's own record, about no person by reference: personal data
+    # only where the company's legal name and address are a person's (a sole
+    # trader). A person's export has none of its rows; erasure keeps it.
+    company_record: bool = False
 
     @property
     def model_class(self) -> type[models.Model]:
@@ -415,6 +419,80 @@ REGISTER: tuple[PersonalData, ...] = (
         person=_any("created_by", "released_by"),
         files="pain.001 kept with the batch",
         staff_only=True,
+    ),
+    PersonalData(
+        kind="payment_statements",
+        label=_("Payment statements"),
+        model="statements.PaymentStatement",
+        fields=(
+            "reseller_id",
+            "payment_id",
+            "execution_date",
+            "amount",
+            "currency",
+            "issued_at",
+            "content",
+        ),
+        purpose=_(
+            "The remittance advice of a payment to the company (R25). Its frozen "
+            "content names the company (legal name, organisation number, address), "
+            "the masked account and the claims paid; no user's name or e-mail "
+            "address. It names a person only where the company's legal name and "
+            "address are theirs (a sole trader)."
+        ),
+        basis=Basis.LEGAL_OBLIGATION,
+        retention=Retention.ACCOUNTING,
+        erasure=Erasure.KEEP,
+        files="statements/",
+        company_record=True,
+    ),
+    PersonalData(
+        kind="vat_documents",
+        label=_("VAT documents"),
+        model="statements.VatDocument",
+        fields=(
+            "reseller_id",
+            "kind",
+            "number",
+            "issue_date",
+            "currency",
+            "total_amount",
+            "content",
+        ),
+        purpose=_(
+            "The credit note, self-billed invoice or settlement note of a payment "
+            "(R25; Mervärdesskattelagen 17 kap.). Its frozen content names the "
+            "company and the vendor as parties and the claims paid; no user's name "
+            "or e-mail address. It names a person only where the company's legal "
+            "name and address are theirs (a sole trader)."
+        ),
+        basis=Basis.LEGAL_OBLIGATION,
+        retention=Retention.ACCOUNTING,
+        erasure=Erasure.KEEP,
+        files="statements/",
+        company_record=True,
+    ),
+    PersonalData(
+        kind="self_billing_agreements",
+        label=_("Self-billing agreements accepted or withdrawn"),
+        model="statements.SelfBillingAgreement",
+        fields=(
+            "reseller_id",
+            "accepted_at",
+            "accepted_ip",
+            "withdrawn_at",
+        ),
+        purpose=_(
+            "Evidence that the company agreed to self-billing (Mervärdesskattelagen "
+            "17 kap. 15 §): who accepted or withdrew it, when, and the IP address "
+            "it was accepted from. The IP address is kept with the record, as with "
+            "a claim's acceptance of the terms; closing the account leaves the "
+            "record pointing at the pseudonym."
+        ),
+        basis=Basis.LEGAL_OBLIGATION,
+        retention=Retention.ACCOUNTING,
+        erasure=Erasure.KEEP,
+        person=_any("accepted_by", "withdrawn_by"),
     ),
     PersonalData(
         kind="emails",

@@ -24,6 +24,7 @@ from cashback.models import SecurityEvent
 from claims.models import AgreementImport, Claim, InvoiceDocument
 from payouts.models import BankAccount, OutboundBankFile, PaymentBatch, Payout
 from resellers.models import Reseller, User
+from statements.models import PaymentStatement, VatDocument
 
 from .models import DataExport, RetentionDeletion
 from .register import Retention
@@ -97,6 +98,59 @@ def _ledger_uploads(now: dt.datetime, dry_run: bool) -> int:
     with transaction.atomic():
         found = _locked(AgreementImport, rows)
         AgreementImport.objects.filter(pk__in=[pk for pk, _ in found]).delete()
+        _files_delete_after_commit("private", [name for _, name in found if name])
+    return len(found)
+
+
+def _statement_payouts(now: dt.datetime):
+    """Payouts whose statements and VAT documents are all past retention: the
+    latest of them (a correction counts in its own year) dated before the
+    cutoff's year, and the payout neither open nor its claim undecided."""
+    cutoff = program_today(accounting_cutoff(now))
+    later = Payout.objects.filter(
+        Q(statements__execution_date__gte=cutoff)
+        | Q(vat_documents__issue_date__gte=cutoff)
+    )
+    return (
+        Payout.objects.filter(statements__isnull=False)
+        .exclude(pk__in=later.values("pk"))
+        .exclude(pk__in=Payout.objects.open().values("pk"))
+        .exclude(claim__in=Claim.objects.undecided())
+        .values("pk")
+    )
+
+
+def _statement_documents(now: dt.datetime, dry_run: bool) -> int:
+    """Payment statements and their VAT documents past retention, rows and
+    PDFs. The documents refuse any UPDATE (statements migration 0002), so the
+    rows go whole; the number series keep their last number, so no number is
+    ever given twice. Corrections go before the documents they name."""
+    payouts = _statement_payouts(now)
+    statements = PaymentStatement.objects.filter(payout__in=payouts)
+    documents = VatDocument.objects.filter(payout__in=payouts)
+    if dry_run:
+        return statements.count() + documents.count()
+    with transaction.atomic():
+        ids = list(payouts.values_list("pk", flat=True))
+        list(Payout.objects.select_for_update().filter(pk__in=ids).values_list("pk"))
+        payouts = _statement_payouts(now).filter(pk__in=ids)
+        statements = PaymentStatement.objects.filter(payout__in=payouts)
+        documents = VatDocument.objects.filter(payout__in=payouts)
+        found = list(documents.values_list("pk", "pdf"))
+        found += list(statements.values_list("pk", "pdf"))
+        remaining = {pk for pk, _ in documents.values_list("pk", "pdf")}
+        while remaining:
+            named = set(
+                VatDocument.objects.filter(corrects__in=remaining).values_list(
+                    "corrects", flat=True
+                )
+            )
+            unnamed = remaining - named
+            if not unnamed:  # named by a document kept: keep them too
+                break
+            VatDocument.objects.filter(pk__in=unnamed).delete()
+            remaining &= named
+        statements.delete()
         _files_delete_after_commit("private", [name for _, name in found if name])
     return len(found)
 
@@ -233,6 +287,7 @@ def _data_exports(now: dt.datetime, dry_run: bool) -> int:
 STEPS: dict[Retention, dict[str, Callable[[dt.datetime, bool], int]]] = {
     Retention.ACCOUNTING: {
         "invoice_copies": _invoice_copies,
+        "statement_documents": _statement_documents,
         "ledger_uploads": _ledger_uploads,
         "bank_files": _bank_files,
     },

@@ -15,6 +15,7 @@ from claims.services import (
 )
 from payouts.services import bank_account_submit
 from resellers.models import ResellerEvent
+from statements.services import self_billing_agreement_accept
 from tests.claims.factories import ClaimEventFactory, ClaimFactory
 from tests.claims.test_pages import SMALL_PDF
 from tests.payouts.conftest import account_on_file
@@ -43,7 +44,7 @@ def person_who_did_everything(
 ) -> Person:
     """Signed in (a session and a log-in row), filed a claim that was reviewed,
     uploaded the invoice copy asked for, changed the company's bank details,
-    and was written to."""
+    accepted self-billing for the company, and was written to."""
     reseller = ResellerFactory(legal_name=company, domain=email.split("@")[1])
     user = UserFactory(
         reseller=reseller,
@@ -75,6 +76,7 @@ def person_who_did_everything(
         currency="SEK",
         payout=claim.payout,
     )
+    self_billing_agreement_accept(reseller=reseller, user=user, ip="192.0.2.44")
     ResellerEvent.objects.create(
         reseller=reseller,
         actor=user,

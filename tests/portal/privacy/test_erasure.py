@@ -5,9 +5,11 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from cashback.models import SecurityEvent
 from claims.models import InvoiceDocument
+from payouts.bank.models import BatchPayment
 from payouts.models import BankAccount, PaymentBatch, Payout
 from portal.privacy.erasure import (
     PrivacyError,
@@ -17,6 +19,8 @@ from portal.privacy.erasure import (
 )
 from portal.privacy.models import AccountClosure
 from resellers.models import User
+from statements.models import PaymentStatement, VatDocument
+from statements.services import payment_documents_issue
 from tests.claims.factories import ClaimFactory
 from tests.payouts.conftest import FACTORY_PASSWORD, sign_in_fresh
 from tests.resellers.factories import StaffUserFactory, UserFactory
@@ -54,6 +58,33 @@ def colleague_admin(person) -> User:
     return UserFactory(reseller=person.reseller, is_company_admin=True)
 
 
+def paid_with_documents(person) -> PaymentBatch:
+    """The person's payout in a batch the bank booked, and the statement and
+    VAT document issued for that payment to the person's company."""
+    batch = PaymentBatch.objects.create(
+        currency="SEK",
+        message_id="PRIVACY-TEST-1",
+        created_by=StaffUserFactory(),
+        payment_file="<Document>pain.001 paying 1000.00 SEK</Document>",
+    )
+    payout = person.claim.payout
+    Payout.objects.filter(pk=payout.pk).update(batch=batch)
+    BatchPayment.objects.create(
+        batch=batch,
+        payout=payout,
+        end_to_end_id=payout.claim.reference,
+        amount=payout.amount,
+        currency=payout.currency,
+        answer=BatchPayment.Answer.BOOKED,
+        answered_at=timezone.now(),
+    )
+    payment_documents_issue(
+        payout_id=payout.pk, batch_id=batch.pk, booked_on=timezone.localdate()
+    )
+    assert VatDocument.objects.filter(reseller=person.reseller).exists()
+    return batch
+
+
 def _money_and_files(person) -> dict:
     return {
         "payout": Payout.objects.filter(reseller=person.reseller).values_list(
@@ -70,25 +101,31 @@ def _money_and_files(person) -> dict:
             )
         ),
         "claim": (person.claim.reference, person.claim.reward_amount),
+        "statements": list(
+            PaymentStatement.objects.filter(reseller=person.reseller).values_list(
+                "payment_id", "amount", "content", "pdf"
+            )
+        ),
+        "vat_documents": list(
+            VatDocument.objects.filter(reseller=person.reseller).values_list(
+                "number", "total_amount", "content", "pdf"
+            )
+        ),
     }
 
 
 @pytest.mark.postgres
 def test_closing_leaves_no_name_or_address_while_money_and_documents_stay(
-    person, stranger, client
+    person, stranger, client, django_capture_on_commit_callbacks
 ):
     """After closing, no text column of any table holds the person's name or
-    any of their addresses; the claim, payout, invoice copy, bank details and
-    the payment file stay whole; the stranger is untouched."""
+    any of their addresses; the claim, payout, invoice copy, bank details, the
+    payment file, the statement and VAT document of the payment (rows and
+    PDFs) stay whole; the stranger is untouched."""
     colleague_admin(person)
-    payment_file = "<Document>pain.001 paying 1000.00 SEK</Document>"
-    batch = PaymentBatch.objects.create(
-        currency="SEK",
-        message_id="PRIVACY-TEST-1",
-        created_by=StaffUserFactory(),
-        payment_file=payment_file,
-    )
-    Payout.objects.filter(pk=person.claim.payout.pk).update(batch=batch)
+    with django_capture_on_commit_callbacks(execute=True):  # the issue task
+        batch = paid_with_documents(person)
+    payment_file = batch.payment_file
     person.user.first_name = "Ingrid"  # the change is in the history too
     person.user.save()
     before = _money_and_files(person)
@@ -105,6 +142,8 @@ def test_closing_leaves_no_name_or_address_while_money_and_documents_stay(
     assert batch.payment_file == payment_file
     for invoice in InvoiceDocument.objects.filter(claim=person.claim):
         assert invoice.file.storage.exists(invoice.file.name)
+    for statement in PaymentStatement.objects.filter(reseller=person.reseller):
+        assert statement.pdf.storage.exists(statement.pdf.name)
     assert _text_columns_naming(["Oxelgren"])  # the stranger is untouched
     user = User.objects.get(pk=person.user.pk)
     pseudonym = user_pseudonym(user)

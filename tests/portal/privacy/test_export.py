@@ -29,8 +29,9 @@ def test_a_person_who_did_everything_gets_every_kind_and_nothing_of_others(
     person, stranger, django_capture_on_commit_callbacks
 ):
     """Every kind in the register is in the export; for a reseller who filed,
-    uploaded, changed bank details and was reviewed, every kind not held
-    only about staff has rows; nothing of the other person or company."""
+    uploaded, changed bank details, accepted self-billing and was reviewed,
+    every kind not held only about staff (nor the company's own record) has
+    rows; nothing of the other person or company."""
     with django_capture_on_commit_callbacks(execute=True):
         export = data_export_request(user=person.user, language="en")
     export.refresh_from_db()
@@ -41,9 +42,13 @@ def test_a_person_who_did_everything_gets_every_kind_and_nothing_of_others(
     empty = [
         entry.kind
         for entry in REGISTER
-        if not entry.staff_only and not kinds[entry.kind]["rows"]
+        if not (entry.staff_only or entry.company_record)
+        and not kinds[entry.kind]["rows"]
     ]
     assert empty == []
+    (agreement,) = kinds["self_billing_agreements"]["rows"]
+    assert agreement["reseller_id"] == person.reseller.pk
+    assert agreement["accepted_ip"] == "192.0.2.44"
     assert kinds["profile"]["rows"][0]["email"] == person.email
     assert kinds["claims"]["rows"][0]["reference"] == person.claim.reference
     assert kinds["invoice_uploads"]["rows"][0]["original_name"] == "invoice.pdf"
