@@ -7,7 +7,7 @@ import datetime as dt
 import uuid
 from decimal import Decimal
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 
 from payouts.bank import answers
 from payouts.bank.inbound import InboundResult
@@ -26,7 +26,14 @@ def _id(prefix: str) -> str:
 def operator() -> StaffUserFactory:
     """A member of the Operators group (who may upload and confirm bank files)."""
     user = StaffUserFactory()
-    user.groups.add(Group.objects.get(name="Operators"))
+    # A flushed database (browser tests) has the group's rows from no migration.
+    group, _created = Group.objects.get_or_create(name="Operators")
+    group.permissions.add(
+        Permission.objects.get(
+            codename="confirm_bank_file", content_type__app_label="payouts"
+        )
+    )
+    user.groups.add(group)
     return type(user).objects.get(pk=user.pk)
 
 
