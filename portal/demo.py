@@ -189,6 +189,16 @@ def _payouts_seed(seed: DemoSeed) -> None:
             last_name="Operator",
         ),
     )
+    # As for the reviewers: a flushed test database has the group without the
+    # permission its migration grants, and the demo's second operator confirms
+    # the bank answers the first uploaded (four eyes, issue 27).
+    confirm = Permission.objects.get(
+        codename="confirm_bank_file", content_type__app_label="payouts"
+    )
+    group, _created = Group.objects.get_or_create(name=payout_services.OPERATORS_GROUP)
+    if not group.permissions.filter(pk=confirm.pk).exists():
+        group.permissions.add(confirm)
+        group.user_set.add(*operators)
     seed.login("Operator who builds batches", operators[0].email)
     seed.login("Operator who releases batches", operators[1].email)
     reseller, _created = demo_reseller_ensure()
