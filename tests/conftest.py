@@ -89,6 +89,21 @@ def _bank_folders(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _english_between_tests():
+    """Each test starts in English, whatever language the last one left active.
+
+    The language middleware activates a user's language on the thread; the test
+    client runs requests on the test's own thread, so a Swedish request would
+    otherwise leak into the next test of the same worker.
+    """
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
