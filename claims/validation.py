@@ -5,21 +5,22 @@ fail or unknown with a reason, and the reward the eligible lines earn. It
 writes nothing (`claims.services.claim_validate` stores the result) and runs a
 fixed number of queries whatever the number of agreements on the claim.
 
+Each check is stored as codes and values, never as sentences: a reviewer
+reads it in their own language when the report is shown (claims/checks.py).
+
 The criteria themselves live in `offers.eligibility`, shared with the offer
 page and the claim form, so the three never disagree.
 """
 
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from django.conf import settings
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone, translation
-from django.utils.translation import gettext as _
+from django.utils import timezone
 
 from cashback.clock import program_today
-from cashback.money import money, percent
 from offers.eligibility import (
     CriterionOutcome,
     claim_window_outcome,
@@ -30,21 +31,50 @@ from offers.eligibility import (
 from offers.models import Offer
 from resellers.identifiers import company_name_key, org_number_match_key
 
+from .checks import CheckReason, reward_in_words, stored
 from .models import Claim, ClaimAgreement, DuplicateAttempt, OpenAgreement
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 CENT = Decimal("0.01")
+R = CheckReason
 
 
 @dataclass
 class Check:
-    """One check of the report; `agreement` is empty for claim-wide checks."""
+    """One check of the report; `agreement` is empty for claim-wide checks.
+
+    `reason_code` says why, with the `values` it names (claims/checks.py
+    words them).
+    """
 
     code: str
-    label: str
     result: str
-    reason: str
+    reason_code: str
+    values: dict[str, Any] = field(default_factory=dict)
     agreement: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "code": self.code,
+            "result": self.result,
+            "reason_code": str(self.reason_code),
+            "values": {name: stored(value) for name, value in self.values.items()},
+            "agreement": self.agreement,
+        }
+
+
+@dataclass
+class RewardPart:
+    """One part of how the reward was counted (its reason and values)."""
+
+    reason_code: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {
+            "reason_code": str(self.reason_code),
+            "values": {name: stored(value) for name, value in self.values.items()},
+        }
 
 
 @dataclass
@@ -71,20 +101,25 @@ class Report:
     lines: list[Line] = field(default_factory=list)
     reward_amount: Decimal | None = None
     reward_currency: str = ""
-    reward_explanation: str = ""
+    reward_counted: list[RewardPart] = field(default_factory=list)
 
     def as_json(self) -> dict:
         return {
             "outcome": self.outcome,
-            "checks": [asdict(check) for check in self.checks],
+            "checks": [check.as_json() for check in self.checks],
             "lines": [asdict(line) for line in self.lines],
             "reward_amount": None
             if self.reward_amount is None
             else str(self.reward_amount),
             "reward_currency": self.reward_currency,
-            "reward_explanation": self.reward_explanation,
+            "reward_counted": [part.as_json() for part in self.reward_counted],
             "generated_at": timezone.now().isoformat(),
         }
+
+    @property
+    def reward_explanation(self) -> str:
+        """How the reward was counted, in the active language."""
+        return reward_in_words(self.as_json())
 
 
 def _result(passed: bool | None) -> str:
@@ -94,101 +129,68 @@ def _result(passed: bool | None) -> str:
 def _from_outcome(outcome: CriterionOutcome, agreement: str = "") -> Check:
     return Check(
         outcome.code,
-        str(outcome.label),
         _result(outcome.passed),
-        str(outcome.reason),
+        outcome.reason_code,
+        dict(outcome.values),
         agreement,
     )
 
 
 def sold_by_check(row: OpenAgreement, reseller) -> Check:
     """Organisation number when the ledger has one, else the normalised name."""
-    label = _("Sold by this company")
+    number = row.agreement_number
     ledger_number = org_number_match_key(row.reseller_org_number)
+    same_name = company_name_key(row.reseller_name) == reseller.normalized_name
     if ledger_number:
         if ledger_number == org_number_match_key(reseller.org_number):
+            return Check("sold_by", PASS, R.SOLD_BY_ORG_NUMBER, agreement=number)
+        if same_name:
             return Check(
                 "sold_by",
-                label,
-                PASS,
-                _("The ledger names your organisation number."),
-                row.agreement_number,
-            )
-        if company_name_key(row.reseller_name) == reseller.normalized_name:
-            return Check(
-                "sold_by",
-                label,
                 UNKNOWN,
-                _(
-                    "The ledger has organisation number %(number)s under your "
-                    "company name; a reviewer checks it."
-                )
-                % {"number": row.reseller_org_number},
-                row.agreement_number,
+                R.SOLD_BY_ORG_NUMBER_UNDER_NAME,
+                {"number": row.reseller_org_number},
+                number,
             )
-        return Check(
-            "sold_by",
-            label,
-            FAIL,
-            _("The ledger records this sale for another company."),
-            row.agreement_number,
-        )
-    if company_name_key(row.reseller_name) == reseller.normalized_name:
-        return Check(
-            "sold_by",
-            label,
-            PASS,
-            _("The ledger names your company."),
-            row.agreement_number,
-        )
-    return Check(
-        "sold_by",
-        label,
-        FAIL,
-        _("The ledger records this sale for another company."),
-        row.agreement_number,
-    )
+    elif same_name:
+        return Check("sold_by", PASS, R.SOLD_BY_NAME, agreement=number)
+    return Check("sold_by", FAIL, R.SOLD_BY_ANOTHER_COMPANY, agreement=number)
 
 
 def _reward(
     offer: Offer, eligible: list[OpenAgreement]
-) -> tuple[Decimal, list[str], str]:
+) -> tuple[Decimal, list[str], RewardPart]:
     """The reward before the cap, the agreements left out, and how it was counted."""
     value = offer.reward_value
+    currency = offer.reward_currency
     left_out: list[str] = []
     if offer.reward_basis == Offer.RewardBasis.PERCENT_OF_REVENUE:
-        counted = [row for row in eligible if row.currency == offer.reward_currency]
+        counted = [row for row in eligible if row.currency == currency]
         left_out = [row.agreement_number for row in eligible if row not in counted]
         revenue = sum((row.revenue for row in counted), Decimal(0))
         amount = revenue * value / Decimal(100)
-        explanation = _("%(percent)s of eligible revenue %(revenue)s") % {
-            "percent": percent(value),
-            "revenue": money(revenue, offer.reward_currency),
-        }
+        how = RewardPart(
+            R.REWARD_PERCENT_OF_REVENUE,
+            {"percent": value, "revenue": (revenue, currency)},
+        )
     elif offer.reward_basis == Offer.RewardBasis.AMOUNT_PER_SEAT:
         seats = sum(row.seats for row in eligible)
         amount = seats * value
-        explanation = _("%(seats)s eligible seats × %(value)s") % {
-            "seats": seats,
-            "value": money(value, offer.reward_currency),
-        }
+        how = RewardPart(
+            R.REWARD_PER_SEAT, {"seats": seats, "value": (value, currency)}
+        )
     else:
         customers = len({row.customer_id for row in eligible if row.new_customer})
         amount = customers * value
-        explanation = _("%(count)s net new customers × %(value)s") % {
-            "count": customers,
-            "value": money(value, offer.reward_currency),
-        }
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP), left_out, explanation
+        how = RewardPart(
+            R.REWARD_PER_NEW_CUSTOMER,
+            {"count": customers, "value": (value, currency)},
+        )
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP), left_out, how
 
 
 def claim_report(claim: Claim) -> Report:
-    """Every check of one claim and its reward, in the program's default language."""
-    with translation.override(settings.LANGUAGE_CODE):
-        return _claim_report(claim)
-
-
-def _claim_report(claim: Claim) -> Report:
+    """Every check of one claim and its reward, as codes and values."""
     offer = claim.offer
     reseller = claim.reseller
     numbers = list(
@@ -220,25 +222,11 @@ def _claim_report(claim: Claim) -> Report:
     for number in numbers:
         row = ledger.get(number)
         if row is None:
-            checks.append(
-                Check(
-                    "in_ledger",
-                    _("In the agreement ledger"),
-                    FAIL,
-                    _("No Open agreement with this number is in the ledger."),
-                    number,
-                )
-            )
+            checks.append(Check("in_ledger", FAIL, R.NOT_IN_LEDGER, agreement=number))
             lines.append(Line(number, found=False))
             continue
         line_checks = [
-            Check(
-                "in_ledger",
-                _("In the agreement ledger"),
-                PASS,
-                _("Found in the ledger."),
-                number,
-            ),
+            Check("in_ledger", PASS, R.IN_LEDGER, agreement=number),
             sold_by_check(row, reseller),
             *(
                 _from_outcome(outcome, number)
@@ -255,10 +243,9 @@ def _claim_report(claim: Claim) -> Report:
             line_checks.append(
                 Check(
                     "not_claimed_elsewhere",
-                    _("Not claimed elsewhere"),
                     FAIL,
-                    _("Also claimed in %(reference)s.")
-                    % {"reference": claimed_elsewhere[number]},
+                    R.CLAIMED_ELSEWHERE,
+                    {"reference": claimed_elsewhere[number]},
                     number,
                 )
             )
@@ -266,20 +253,18 @@ def _claim_report(claim: Claim) -> Report:
             line_checks.append(
                 Check(
                     "not_claimed_elsewhere",
-                    _("Not claimed elsewhere"),
                     UNKNOWN,
-                    _("Another company also tried to claim this agreement."),
-                    number,
+                    R.ATTEMPTED_BY_ANOTHER_COMPANY,
+                    agreement=number,
                 )
             )
         else:
             line_checks.append(
                 Check(
                     "not_claimed_elsewhere",
-                    _("Not claimed elsewhere"),
                     PASS,
-                    _("No other claim on this offer covers it."),
-                    number,
+                    R.NOT_CLAIMED_ELSEWHERE,
+                    agreement=number,
                 )
             )
         if (
@@ -289,13 +274,9 @@ def _claim_report(claim: Claim) -> Report:
             line_checks.append(
                 Check(
                     "currency",
-                    _("Revenue currency"),
                     UNKNOWN,
-                    _(
-                        "Revenue is in %(currency)s, the reward in %(reward)s; it is "
-                        "left out of the amount for a reviewer to convert."
-                    )
-                    % {"currency": row.currency, "reward": offer.reward_currency},
+                    R.REVENUE_IN_OTHER_CURRENCY,
+                    {"currency": row.currency, "reward": offer.reward_currency},
                     number,
                 )
             )
@@ -327,19 +308,17 @@ def _claim_report(claim: Claim) -> Report:
     checks.append(
         Check(
             "filed_in_window",
-            _("Filed inside the claim window"),
             _result(window.passed),
-            _("Filed on %(date)s. %(detail)s")
-            % {"date": filed_on.isoformat(), "detail": window.reason},
+            window.reason_code,
+            {"filed_on": filed_on, **window.values},
         )
     )
 
-    amount, left_out, explanation = _reward(offer, eligible_rows)
-    amount, explanation = _capped(claim, amount, explanation)
+    amount, left_out, how = _reward(offer, eligible_rows)
+    amount, capped = _capped(claim, amount)
+    counted = [how, *capped]
     if left_out:
-        explanation += " " + _("(left out: %(numbers)s)") % {
-            "numbers": ", ".join(left_out)
-        }
+        counted.append(RewardPart(R.REWARD_LEFT_OUT, {"numbers": left_out}))
     results = {check.result for check in checks}
     outcome = FAIL if FAIL in results else UNKNOWN if UNKNOWN in results else PASS
     return Report(
@@ -348,7 +327,7 @@ def _claim_report(claim: Claim) -> Report:
         lines=lines,
         reward_amount=amount,
         reward_currency=offer.reward_currency,
-        reward_explanation=explanation,
+        reward_counted=counted,
     )
 
 
@@ -377,26 +356,33 @@ def _net_new_customers_check(claim: Claim, eligible_rows: list[OpenAgreement]) -
     passed = len(customers) >= minimum
     return Check(
         "net_new_customers",
-        _("Net new customers"),
         PASS if passed else FAIL,
-        _("%(count)s net new customers on eligible sales; the minimum is %(minimum)s.")
-        % {"count": len(customers), "minimum": minimum},
+        R.NET_NEW_CUSTOMERS,
+        {"count": len(customers), "minimum": minimum},
     )
 
 
-def _capped(claim: Claim, amount: Decimal, explanation: str) -> tuple[Decimal, str]:
+def _capped(claim: Claim, amount: Decimal) -> tuple[Decimal, list[RewardPart]]:
     """The cap is per company and offer: other live claims use part of it."""
     cap = claim.offer.reward_cap
     if cap is None:
-        return amount, explanation
+        return amount, []
     # What the other claims pay: a reviewer's adjustment where there is one.
     used = _active_sibling_claims(claim).aggregate(
         total=Sum(Coalesce("adjusted_reward_amount", "reward_amount"))
     )["total"] or Decimal(0)
     remaining = max(cap - used, Decimal(0))
     if amount > remaining:
-        return remaining, explanation + " " + _(
-            "= %(amount)s, capped at %(remaining)s (cap %(cap)s, %(used)s used by "
-            "other claims)"
-        ) % {"amount": amount, "remaining": remaining, "cap": cap, "used": used}
-    return amount, explanation
+        currency = claim.offer.reward_currency
+        return remaining, [
+            RewardPart(
+                R.REWARD_CAPPED,
+                {
+                    "amount": (amount, currency),
+                    "remaining": (remaining, currency),
+                    "cap": (cap, currency),
+                    "used": (used, currency),
+                },
+            )
+        ]
+    return amount, []

@@ -10,7 +10,8 @@ number of queries whatever the number of offers.
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from enum import StrEnum
+from typing import Any, Protocol
 
 from django.utils.formats import date_format
 from django.utils.functional import Promise
@@ -24,14 +25,45 @@ from resellers.models import ProgramMembership, Reseller
 from .models import Offer
 
 
+class OutcomeReason(StrEnum):
+    """Why a criterion the claims validation report repeats passed or failed.
+
+    The report stores this code and `CriterionOutcome.values`, not the
+    reseller's sentence, and words them for the reviewer in the reviewer's
+    language when read (claims/checks.py words every code).
+    """
+
+    TERRITORY_OPEN = "territory_open"
+    TERRITORY_CLOSED = "territory_closed"
+    NO_PROGRAM_EXCLUDED = "no_program_excluded"
+    EXCLUDED_PROGRAM_MEMBER = "excluded_program_member"
+    EXCLUDED_PROGRAM_NOT_MEMBER = "excluded_program_not_member"
+    WINDOW_NOT_OPEN = "window_not_open"
+    WINDOW_CLOSED = "window_closed"
+    WINDOW_OPEN = "window_open"
+    SOLD_INSIDE_PERIOD = "sold_inside_period"
+    SOLD_OUTSIDE_PERIOD = "sold_outside_period"
+    ELIGIBLE = "eligible"
+    NOT_ELIGIBLE = "not_eligible"
+    SEATS_MINIMUM = "seats_minimum"
+    SEATS_NO_MINIMUM = "seats_no_minimum"
+
+
 @dataclass(frozen=True)
 class CriterionOutcome:
-    """One criterion: passed is True, False, or None when it cannot be known yet."""
+    """One criterion: passed is True, False, or None when it cannot be known yet.
+
+    `label` and `reason` are the reseller's words in the active language;
+    `reason_code` and `values` (dates, numbers, names as data) are the same
+    reason for a reader in another language.
+    """
 
     code: str
     label: str | Promise
     passed: bool | None
     reason: str | Promise = ""
+    reason_code: str = ""
+    values: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -82,14 +114,24 @@ def period_text(start: dt.date | None, end: dt.date | None) -> str:
 def territory_outcome(offer: Offer, reseller: Reseller) -> CriterionOutcome:
     label = _("Territory")
     codes = [country.code for country in offer.territories]
+    values = {"country": reseller.country.code}
     if reseller.country.code in codes:
-        return CriterionOutcome("territory", label, True, _("Your country takes part."))
+        return CriterionOutcome(
+            "territory",
+            label,
+            True,
+            _("Your country takes part."),
+            OutcomeReason.TERRITORY_OPEN,
+            values,
+        )
     return CriterionOutcome(
         "territory",
         label,
         False,
         _("The offer is not open to resellers in %(country)s.")
         % {"country": reseller.country.name},
+        OutcomeReason.TERRITORY_CLOSED,
+        values,
     )
 
 
@@ -105,7 +147,11 @@ def excluded_program_outcome(
     label = _("Excluded program")
     if not offer.excluded_program:
         return CriterionOutcome(
-            "excluded_program", label, True, _("No program excluded.")
+            "excluded_program",
+            label,
+            True,
+            _("No program excluded."),
+            OutcomeReason.NO_PROGRAM_EXCLUDED,
         )
     program = offer.excluded_program.casefold()
     for membership in memberships:
@@ -130,6 +176,12 @@ def excluded_program_outcome(
                     ),
                     "period": period_text(offer.excluded_from, offer.excluded_until),
                 },
+                OutcomeReason.EXCLUDED_PROGRAM_MEMBER,
+                {
+                    "program": offer.excluded_program,
+                    "membership": (membership.start_date, membership.end_date),
+                    "period": (offer.excluded_from, offer.excluded_until),
+                },
             )
     return CriterionOutcome(
         "excluded_program",
@@ -137,6 +189,8 @@ def excluded_program_outcome(
         True,
         _("Your company was not a member of %(program)s in the excluded period.")
         % {"program": offer.excluded_program},
+        OutcomeReason.EXCLUDED_PROGRAM_NOT_MEMBER,
+        {"program": offer.excluded_program},
     )
 
 
@@ -148,6 +202,8 @@ def claim_window_outcome(offer: Offer, today: dt.date) -> CriterionOutcome:
             label,
             False,
             _("Claims open on %(date)s.") % {"date": date_format(offer.claim_opens_on)},
+            OutcomeReason.WINDOW_NOT_OPEN,
+            {"opens_on": offer.claim_opens_on},
         )
     if today > offer.claim_closes_on:
         return CriterionOutcome(
@@ -156,6 +212,8 @@ def claim_window_outcome(offer: Offer, today: dt.date) -> CriterionOutcome:
             False,
             _("Claims closed after %(date)s.")
             % {"date": date_format(offer.claim_closes_on)},
+            OutcomeReason.WINDOW_CLOSED,
+            {"closes_on": offer.claim_closes_on},
         )
     return CriterionOutcome(
         "claim_window",
@@ -163,6 +221,8 @@ def claim_window_outcome(offer: Offer, today: dt.date) -> CriterionOutcome:
         True,
         _("Claims can be filed until %(date)s.")
         % {"date": date_format(offer.claim_closes_on)},
+        OutcomeReason.WINDOW_OPEN,
+        {"closes_on": offer.claim_closes_on},
     )
 
 
@@ -306,6 +366,14 @@ def sale_outcomes(
                 "start": date_format(offer.sale_starts_on),
                 "end": date_format(offer.sale_ends_on),
             },
+            OutcomeReason.SOLD_INSIDE_PERIOD
+            if in_period
+            else OutcomeReason.SOLD_OUTSIDE_PERIOD,
+            {
+                "date": sale.sale_date,
+                "start": offer.sale_starts_on,
+                "end": offer.sale_ends_on,
+            },
         )
     )
     for code, label, value, allowed in (
@@ -320,6 +388,7 @@ def sale_outcomes(
                 label,
                 passed,
                 _("Eligible.") if passed else _("Not among the offer's eligible ones."),
+                OutcomeReason.ELIGIBLE if passed else OutcomeReason.NOT_ELIGIBLE,
             )
         )
     enough_seats = sale.seats >= offer.min_seats_per_agreement
@@ -335,6 +404,10 @@ def sale_outcomes(
             % {"seats": seats, "minimum": offer.min_seats_per_agreement}
             if offer.min_seats_per_agreement
             else _("%(seats)s; no minimum.") % {"seats": seats},
+            OutcomeReason.SEATS_MINIMUM
+            if offer.min_seats_per_agreement
+            else OutcomeReason.SEATS_NO_MINIMUM,
+            {"seats": sale.seats, "minimum": offer.min_seats_per_agreement},
         )
     )
     return outcomes

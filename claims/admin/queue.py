@@ -23,6 +23,7 @@ from cashback.admin import admin_action_run, admin_action_with_form
 from cashback.exports import ExportMixin
 
 from .. import services
+from ..checks import checks_in_words, reward_in_words
 from ..models import Claim, ClaimEvent, OpenAgreement, RewardAdjustment
 from .filters import AgeFilter, CountryFilter, WaitingFilter
 from .forms import AdjustRewardForm, RejectForm, RequestInvoiceForm, ReverseApprovalForm
@@ -248,7 +249,7 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("how the reward was counted"))
     def reward_explanation(self, claim: Claim) -> str:
-        return claim.validation_report.get("reward_explanation", "")
+        return reward_in_words(claim.validation_report)
 
     @admin.display(description=_("agreements and the ledger"))
     def agreements_with_ledger(self, claim: Claim):
@@ -262,8 +263,8 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
             ).select_related("product", "licence_type", "customer_segment")
         }
         checks: dict[str, list[dict]] = {}
-        for check in claim.validation_report.get("checks", []):
-            if check.get("agreement") and check.get("result") != "pass":
+        for check in checks_in_words(claim.validation_report):
+            if check["agreement"] and check["result"] != "pass":
                 checks.setdefault(check["agreement"], []).append(check)
         rows = [
             (number, ledger.get(number), checks.get(number, [])) for number in numbers
@@ -274,8 +275,8 @@ class ClaimAdmin(ExportMixin, admin.ModelAdmin):
     def claim_checks(self, claim: Claim):
         checks = [
             check
-            for check in claim.validation_report.get("checks", [])
-            if not check.get("agreement")
+            for check in checks_in_words(claim.validation_report)
+            if not check["agreement"]
         ]
         return render_to_string("admin/claims/claim/checks.html", {"checks": checks})
 

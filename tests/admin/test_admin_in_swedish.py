@@ -9,8 +9,10 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import trans_real
 
+from claims.checks import check_in_words, reward_in_words
 from claims.models import Claim
 from payouts.models import BankAccount, PaymentBatch, Payout
 from resellers.models import Reseller
@@ -87,23 +89,31 @@ def test_the_admin_staff_use_reads_swedish_in_swedish(client):
     assert not english, "\n".join(sorted(set(english)))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 28, left open: the validation report is stored as text in the "
-    "program's language when validation runs; reading it in the reviewer's "
-    "language needs the checks stored as codes and values (claims/validation.py)",
-)
 def test_the_validation_report_reads_in_the_reviewers_language(client):
+    """Each check's label, result and reason reads in Swedish on the claim's
+    admin page, with none of the English words; so does the reward's count."""
     call_command("seed_demo", verbosity=0)
     client.force_login(StaffUserFactory(is_superuser=True))
     claim = Claim.objects.exclude(validation_report={}).order_by("pk").first()
-    labels = [check["label"] for check in claim.validation_report["checks"]]
     client.cookies["cashback_language"] = "sv"
     html = client.get(
         reverse("admin:claims_claim_change", args=[claim.pk]),
         HTTP_ACCEPT_LANGUAGE="sv",
     ).content.decode()
+    shown = [
+        check
+        for check in claim.validation_report["checks"]
+        if not check["agreement"] or check["result"] != "pass"
+    ]
+    assert shown
     with translation.override("sv"):
-        swedish = swedish_words()
-    english = [label for label in labels if label.lower() not in swedish]
-    assert not english or all(label not in html for label in english), english
+        swedish = [check_in_words(check) for check in shown]
+        reward = reward_in_words(claim.validation_report)
+    with translation.override("en"):
+        english = [check_in_words(check) for check in shown]
+    for sv, en in zip(swedish, english, strict=True):
+        for part in ("label", "result_label", "reason"):
+            assert escape(sv[part]) in html, sv[part]
+            if sv[part] != en[part]:
+                assert escape(en[part]) not in html, en[part]
+    assert reward and escape(reward) in html
