@@ -46,7 +46,7 @@ from .measurements import (
     measure_traffic,
 )
 from .report import markdown
-from .seeding import demo_reseller
+from .seeding import demo_reseller, demo_seed
 
 
 def main() -> None:
@@ -69,7 +69,7 @@ def main() -> None:
         django.setup()
         call_command("migrate", verbosity=0)
         call_command("collectstatic", verbosity=0, interactive=False)
-        call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        demo_seed()
         reseller, user = demo_reseller()
         results = {
             "scale": scale_name,
