@@ -6,9 +6,9 @@ Run beat on two machines (or more) with `-S cashback.scheduler:LeasedDatabaseSch
 periodic jobs; the others wait. The holder renews the lease at every tick (at
 most a third of BEAT_LEASE_SECONDS apart); a holder that dies or loses Redis
 stops renewing, and after at most BEAT_LEASE_SECONDS another takes the lease,
-re-reads the schedules (and their last run times, written after every send:
-CELERY_BEAT_SYNC_EVERY = 1) from the database and carries on, so no tick is
-sent twice nor lost for longer than the lease. The lock is redis-py's (a
+re-reads the schedules (and their last run times, written before every send)
+from the database and carries on, so no tick is sent twice; a holder that
+stalls mid-send delays that tick by at most one interval. The lock is redis-py's (a
 SET NX with an expiry, renewed only by its owner); its value names the
 holder's host and process, for the operator. Schedules stay in the database:
 operators keep editing them in admin.
@@ -56,17 +56,30 @@ class LeasedDatabaseScheduler(DatabaseScheduler):
         return min(super().tick(*args, **kwargs), standby)
 
     def apply_entry(self, entry, producer=None) -> None:
-        """Renew the lease right before each send: a holder that stalled past
-        the lease (its first send imports and connects) must not send a tick
-        another beat has already taken over."""
+        """Write the run time, then send, each while holding the lease.
+
+        Celery's tick has already advanced the entry in memory; stock beat
+        sends, then writes the run time. A holder that stalls between the two
+        (a loaded machine, a pause) can lose the lease, and the next holder,
+        reading the database, would send the tick again. Written first, the
+        worst a stall can do is delay that one tick to the next interval. The
+        lease is renewed before the write and again right before the send: a
+        holder that stalled past the lease (its first send imports and
+        connects) must not send a tick another beat has already taken over.
+        """
         if not self.hold_lease():
-            logger.warning(
-                "Beat %s no longer holds the lease: %s not sent",
-                self.holder,
-                entry.name,
-            )
+            self.not_sent(entry)
+            return
+        self.sync()
+        if not self.hold_lease():
+            self.not_sent(entry)
             return
         super().apply_entry(entry, producer=producer)
+
+    def not_sent(self, entry) -> None:
+        logger.warning(
+            "Beat %s no longer holds the lease: %s not sent", self.holder, entry.name
+        )
 
     def hold_lease(self) -> bool:
         """Renew the lease if ours, else try to take it; False while another

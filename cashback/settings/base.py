@@ -547,7 +547,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 # One scheduler at a time with failover (cashback/scheduler.py): beats on
 # several machines share a lease in Redis; the holder sends, the others wait
-# and take over within BEAT_LEASE_SECONDS. Last run times are written after
+# and take over within BEAT_LEASE_SECONDS. Last run times are written before
 # every send so the next holder never sends a tick again.
 CELERY_BEAT_SCHEDULER = "cashback.scheduler:LeasedDatabaseScheduler"
 CELERY_BEAT_SYNC_EVERY = 1

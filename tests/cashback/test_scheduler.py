@@ -2,6 +2,7 @@
 once per tick, and the jobs keep running after the beat holding the lease is
 killed. Every job also takes its own lock: a second run while one runs skips."""
 
+import datetime as dt
 import itertools
 import os
 import subprocess
@@ -13,6 +14,7 @@ import psycopg
 import pytest
 import redis
 from django.conf import settings
+from django.utils import timezone
 from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from cashback.models import JobRun
@@ -141,3 +143,54 @@ def test_a_job_already_running_is_skipped_not_run_twice(transactional_db):
             ["cashback-job:payouts.schedule_payouts"],
         )
     assert schedule_payouts.apply().get() == 0
+
+
+@pytest.mark.redis
+def test_a_jobs_run_time_is_in_the_database_before_its_task_is_sent(
+    transactional_db, settings
+):
+    """A holder that stalls right after a send (load, a pause) can lose the lease
+    before it writes the run time; the next holder reads the database and must
+    not send that tick again. So the run time is written first."""
+    from celery.signals import before_task_publish
+
+    from cashback.celery import app
+    from cashback.scheduler import LeasedDatabaseScheduler
+
+    settings.BEAT_LEASE_KEY = f"test:beat-lease:{uuid.uuid4().hex}"
+    PeriodicTask.objects.update(enabled=False)
+    hourly, _ = IntervalSchedule.objects.get_or_create(
+        every=1, period=IntervalSchedule.HOURS
+    )
+    name = f"relay-{uuid.uuid4().hex[:6]}"
+    queue = f"test-{name}"
+    last_run = timezone.now() - dt.timedelta(hours=2)  # due now
+    PeriodicTask.objects.create(
+        name=name,
+        task="cashback.outbox_relay",
+        interval=hourly,
+        queue=queue,
+        last_run_at=last_run,
+    )
+    stored_at_send = []
+
+    def read_the_database(sender=None, headers=None, **kwargs):
+        if (headers or {}).get("periodic_task_name") == name:
+            stored_at_send.append(PeriodicTask.objects.get(name=name).last_run_at)
+
+    before_task_publish.connect(read_the_database, weak=False)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    scheduler = LeasedDatabaseScheduler(app=app)
+    try:
+        for _ in range(20):
+            scheduler.tick()
+            if stored_at_send:
+                break
+    finally:
+        scheduler.close()
+        app.conf.task_always_eager = eager
+        before_task_publish.disconnect(read_the_database)
+        redis.Redis.from_url(settings.REDIS_URL).delete(queue)
+    assert stored_at_send, "the due job was not sent"
+    assert stored_at_send[0] > last_run, "sent before its run time was stored"
