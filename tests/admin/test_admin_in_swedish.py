@@ -173,3 +173,29 @@ def test_the_timelines_name_states_and_events_by_their_swedish_labels(client):
             }
         assert used_states and expected <= set(cells), (url, expected - set(cells))
         assert expected <= in_swedish(states.choices) | in_swedish(kinds.choices)
+
+
+def test_a_validation_event_reads_its_outcome_in_the_readers_language(client):
+    """Validation ran in English (a task); the Swedish timeline says the
+    outcome in Swedish: the event keeps the outcome's code, not its words."""
+    from claims.models import ClaimEvent
+    from claims.services import claim_validate
+    from tests.claims.factories import ClaimFactory
+
+    with translation.override("en"):
+        claim = claim_validate(claim_id=ClaimFactory().pk, note="")
+    event = ClaimEvent.objects.get(claim=claim, kind=ClaimEvent.Kind.VALIDATED)
+    with translation.override("sv"):
+        swedish = str(claim.get_validation_outcome_display())
+        assert event.message_in_words == swedish
+    with translation.override("en"):
+        english = str(claim.get_validation_outcome_display())
+        assert event.message_in_words == english
+    client.force_login(StaffUserFactory(is_superuser=True))
+    client.cookies["cashback_language"] = "sv"
+    html = client.get(
+        reverse("admin:claims_claim_change", args=[claim.pk]),
+        HTTP_ACCEPT_LANGUAGE="sv",
+    ).content.decode()
+    assert swedish in event_cells(html, "events")
+    assert english not in event_cells(html, "events")
