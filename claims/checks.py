@@ -246,7 +246,10 @@ def stored(value: Any) -> Any:
 
 
 def reason_text(reason_code: str, values: Mapping[str, Any]) -> str:
-    return WORDS[reason_code].render(values)
+    """The reason in words; a code no longer worded here reads as its code
+    rather than breaking the claim's page."""
+    words = WORDS.get(reason_code)
+    return reason_code if words is None else words.render(values)
 
 
 def check_in_words(check: Mapping[str, Any]) -> dict[str, str]:

@@ -294,3 +294,8 @@ def test_the_migration_reads_each_sentence_with_values(sentence, reason_code, va
     assert converted["reason_code"] == reason_code
     assert converted["values"] == values
     assert WORDS[reason_code].render(converted["values"])
+
+
+def test_a_reason_no_longer_worded_reads_as_its_code():
+    check = {"code": "sold_by", "result": "fail", "reason_code": "gone", "values": {}}
+    assert check_in_words(check)["reason"] == "gone"
