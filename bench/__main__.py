@@ -41,15 +41,20 @@ from .measurements import (
     measure_pages,
     measure_pain,
     measure_queries,
+    measure_render,
     measure_slow,
     measure_sweep,
     measure_traffic,
 )
 from .report import markdown
-from .seeding import demo_reseller
+from .seeding import demo_reseller, demo_seed
 
 
 def main() -> None:
+    if {"-h", "--help"} & set(sys.argv[1:]):
+        print(__doc__.strip() + "\n\nUsage: python -m bench [small|full]")
+        print("BENCH_ONLY=render,queries runs only the named steps.")
+        return
     scale_name = (
         sys.argv[1] if len(sys.argv) > 1 else os.environ.get("SCALE")
     ) or "small"
@@ -69,7 +74,7 @@ def main() -> None:
         django.setup()
         call_command("migrate", verbosity=0)
         call_command("collectstatic", verbosity=0, interactive=False)
-        call_command("seed_demo", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        demo_seed()
         reseller, user = demo_reseller()
         results = {
             "scale": scale_name,
@@ -81,6 +86,7 @@ def main() -> None:
         # report needs them all.
         only = set(filter(None, os.environ.get("BENCH_ONLY", "").split(",")))
         steps = {
+            "render": lambda: measure_render(user, reseller, scale),
             "traffic": lambda: measure_traffic(scale, work),
             "burst": lambda: measure_burst(scale),
             "slow": lambda: measure_slow(reseller, user, scale),

@@ -9,7 +9,7 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import traffic
+from . import render, traffic
 from .errors import kinds_sum
 from .harness import DB_NAME, PG, child, log, sql
 from .load import USERS, gunicorn, load
@@ -95,6 +95,25 @@ def measure_queries(reseller, user) -> dict:
             "same": small[name] == large[name],
         }
         for name in small
+    }
+
+
+# Render budget ------------------------------------------------------------------
+
+
+def measure_render(user, reseller, scale: dict) -> dict:
+    """CPU per render of each reseller page's template (bench/render.py), on
+    the demo's data: run before the steps that add rows."""
+    log(f"render CPU per page, {render.REPEAT} renders x {scale['runs']} runs")
+    pages = {"home": "/", **reseller_pages(reseller)}
+    before = render.load_average()
+    figures = render.render_costs(user, pages, runs=scale["runs"], repeat=render.REPEAT)
+    for name, f in figures.items():
+        log(f"  {name}: {f['cpu_ms']:.2f} ms CPU, {f['queries']:g} statements")
+    return {
+        "pages": figures,
+        "budget_ms": render.BUDGET_MS,
+        "load_average": [before, render.load_average()],
     }
 
 

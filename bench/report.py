@@ -35,6 +35,37 @@ def fmt(figure: dict, unit: str = "", digits: int = 1) -> str:
     )
 
 
+def markdown_render(results: dict) -> list[str]:
+    """CPU per render of each reseller page (issue 33); absent from runs made
+    before it."""
+    if "render" not in results:
+        return []
+    r = results["render"]
+    load = ", ".join(
+        f"{before:.2f} → {after:.2f}"
+        for before, after in zip(*r["load_average"], strict=True)
+    )
+    lines = [
+        "",
+        "## Render budget",
+        "",
+        "CPU per render of each page's template with the context its view built, "
+        "in one process (bench/render.py); median of the runs. Load average "
+        f"(1, 5, 15 min) before → after: {load}.",
+        "",
+        "| page | template | CPU ms per render | statements per render | KiB "
+        "| target |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, f in r["pages"].items():
+        lines.append(
+            f"| {name} | {f['template']} | {f['cpu_ms']:.2f} | {f['queries']:g} | "
+            f"{f['bytes'] / 1024:.1f} | "
+            f"{verdict(f['cpu_ms'] < r['budget_ms'])} (< {r['budget_ms']} ms) |"
+        )
+    return lines
+
+
 def markdown_traffic(results: dict) -> list[str]:
     """The real-traffic case, the deadline burst and slow clients (issue 20),
     first in the report; absent from runs made before them."""
@@ -171,6 +202,7 @@ def markdown(results: dict) -> str:
             f"{fmt(f['p95_ms'])} | {errors_text(f['errors'], f.get('error_kinds'))} | "
             f"{'floor' if floor else verdict(ok)} |"
         )
+    lines += markdown_render(results)
     lines += [
         "",
         "## Queries per page",

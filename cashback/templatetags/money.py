@@ -1,4 +1,5 @@
-"""{{ amount|money:currency }} and {{ amount|grouped }} in any template."""
+"""{{ amount|money:currency }} in any template: the one way an amount is written
+for people (cashback.money.money)."""
 
 from django import template
 
@@ -12,11 +13,3 @@ def money(amount, currency: str) -> str:
     if amount is None or amount == "":
         return ""
     return money_format.money(amount, currency)
-
-
-@register.filter
-def grouped(amount) -> str:
-    """The amount alone, for texts that place the currency code themselves."""
-    if amount is None or amount == "":
-        return ""
-    return money_format.amount_text(amount)

@@ -21,7 +21,7 @@ WRITERS = {
     # An upload's own state (running, done, failed), written by its job.
     "claims/ledger_import/runs.py": {"AgreementImport"},
     "offers/services.py": {"Offer"},
-    "resellers/services.py": {"Reseller"},
+    "resellers/services/companies.py": {"Reseller"},
     # A copy of a person's data: its own state (being prepared, ready).
     "portal/privacy/export.py": {"DataExport"},
 }

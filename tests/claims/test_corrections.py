@@ -125,8 +125,8 @@ def test_the_timeline_shows_the_computed_and_adjusted_amounts_and_the_reason():
     with translation.override("sv"):
         entry = timeline(claim)[-1]
     assert entry.words == "Ersättningen justerades."
-    assert "Beräknad ersättning 1\xa0000\xa0SEK" in entry.message
-    assert "justerad ersättning 750\xa0SEK" in entry.message
+    assert "Beräknad ersättning 1\xa0000,00\xa0kr" in entry.message
+    assert "justerad ersättning 750,00\xa0kr" in entry.message
     assert "Ersättningen beräknades fel. Seats counted twice." in entry.message
 
 

@@ -69,7 +69,7 @@ def test_a_reviewer_approves_reverses_adjusts_and_approves_again(page, staff_pag
     )
 
     log_in(page, user.email, next_url=claim.get_absolute_url())
-    assert "750\xa0SEK" in page.locator("dl").first.inner_text()
+    assert "750,00\xa0kr" in page.locator("dl").first.inner_text()
     timeline = page.locator("ol.timeline").inner_text()
     screenshot(page, "corrections-03-timeline-sv")
     steps = [
@@ -77,7 +77,7 @@ def test_a_reviewer_approves_reverses_adjusts_and_approves_again(page, staff_pag
         "Godkännandet återkallades.",
         "Beslutet fattades av misstag. Försäljningen hör till ett annat erbjudande.",
         "Ersättningen justerades.",
-        "Beräknad ersättning 1\xa0000\xa0SEK; justerad ersättning 750\xa0SEK.",
+        "Beräknad ersättning 1\xa0000,00\xa0kr; justerad ersättning 750,00\xa0kr.",
         "Ersättningen beräknades fel. Licenserna räknades två gånger.",
     ]
     positions = [timeline.find(step) for step in steps]

@@ -226,10 +226,13 @@ def test_the_checker_sees_english():
     assert english_in("Skicka in anspråket för Cloud Open-vinter") == []
 
 
-# Swedish money: a space between thousands, a decimal comma, the code after it.
-SWEDISH_MONEY = re.compile(r"\d{1,3}(?:[\s\u00a0\u202f]\d{3})*(?:,\d{2})?\s?SEK")
-# English order or marks, or thousands not grouped ("1234,50 SEK").
-WRONG_MONEY = re.compile(r"SEK\s?\d|\d,\d{3}|\d\.\d{2}\b|\d{4,}(?:,\d{2})?\s?SEK")
+# Swedish money: a space between thousands, a decimal comma, "kr" after it.
+SWEDISH_MONEY = re.compile(r"\d{1,3}(?:[\s\u00a0\u202f]\d{3})*,\d{2}\s?kr\b")
+# English order or marks, a code after the number, or thousands not grouped
+# ("1234,50 kr").
+WRONG_MONEY = re.compile(
+    r"SEK\s?\d|\d,\d{3}|\d\.\d{2}\b|\d\s?SEK\b|\d{4,}(?:,\d{2})?\s?kr\b"
+)
 ENGLISH_MONTHS = re.compile(
     r"\b(January|February|March|April|May|June|July|August|September|October|"
     r"November|December)\b"
@@ -286,7 +289,7 @@ def test_every_page_and_email_is_swedish_with_swedish_numbers(page):
                 formats[f"mail: {message.subject}"] = wrong
     assert english == {}
     assert formats == {}
-    assert "1\u00a0523\u00a0990,25 SEK" in amounts, amounts  # the payout notice
+    assert "1\u00a0523\u00a0990,25\u00a0kr" in amounts, amounts  # the payout notice
 
 
 # Small screens and the keyboard -------------------------------------------------------

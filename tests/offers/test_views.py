@@ -156,10 +156,11 @@ def test_each_offer_shows_its_reward_and_the_companys_state(reseller_client, res
     assert not cards["MRI excluded"].can_claim
     content = response.content.decode()
     assert "10% of eligible revenue" in content
-    assert "SEK\xa0500 per net new customer, at most SEK\xa050,000 per company" in (
-        content
+    assert (
+        "SEK\xa0500.00 per net new customer, at most SEK\xa050,000.00 per company"
+        in content
     )
-    assert "EUR\xa020 per seat" in content
+    assert "EUR\xa020.00 per seat" in content
     assert "CB-2026-000777" in content
     assert "Submitted" in content
     assert "Your company was a member of MRI" in content

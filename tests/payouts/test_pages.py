@@ -37,7 +37,7 @@ def test_the_list_shows_what_to_do_and_is_not_cached(client, member, payout):
     html = response.content.decode()
     assert response.status_code == 200
     assert "no-store" in response.headers["Cache-Control"]
-    assert "SEK\xa01,000" in html  # grouped, in English order
+    assert "SEK\xa01,000.00" in html  # grouped, in English order
     assert "Waiting for bank details" in html
     assert bank_url(payout) in html
 
@@ -70,8 +70,8 @@ def test_another_company_gets_404(client, payout):
     assert client.get(token_url).status_code == 404
     html = client.get(reverse("payouts:list")).content.decode()
     # The amounts as the list's money filter prints them.
-    assert "SEK\xa02,500" in html and own.claim.reference in html
-    assert "SEK\xa01,000" not in html
+    assert "SEK\xa02,500.00" in html and own.claim.reference in html
+    assert "SEK\xa01,000.00" not in html
     assert payout.claim.reference not in html
 
 

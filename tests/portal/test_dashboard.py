@@ -96,7 +96,7 @@ def test_money_on_the_way_and_paid_per_currency(signed_in, user):
     PayoutFactory(status=Payout.Status.PAID, amount=Decimal("999"))  # another company
     html = page(signed_in)
     assert "SEK\xa01,234.50" in html
-    assert "SEK\xa0500" in html
+    assert "SEK\xa0500.00" in html
     assert "999" not in html
 
 
