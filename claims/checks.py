@@ -6,9 +6,11 @@ which check, its result, why (`reason_code`) and the values the reason names
 report is read, in the reader's language and formats, in the reviewer's words
 rather than the reseller's ("the company's country", not "your country").
 
-Reports stored before the codes (their checks carry a `label` and a `reason`
-sentence in the program's language) still read: their label comes from the
-check's code, their reason is shown as it was stored.
+Reports stored before the codes had a `label` and a `reason` sentence in the
+program's language; migration 0018 gave each sentence it recognised its code
+and values. A check it did not recognise still reads: its label comes from the
+check's code, its reason is shown as it was stored (so is the reward's
+explanation of those reports).
 """
 
 import datetime as dt
@@ -244,7 +246,10 @@ def stored(value: Any) -> Any:
 
 
 def reason_text(reason_code: str, values: Mapping[str, Any]) -> str:
-    return WORDS[reason_code].render(values)
+    """The reason in words; a code no longer worded here reads as its code
+    rather than breaking the claim's page."""
+    words = WORDS.get(reason_code)
+    return reason_code if words is None else words.render(values)
 
 
 def check_in_words(check: Mapping[str, Any]) -> dict[str, str]:

@@ -407,6 +407,16 @@ class ClaimEvent(StateChangeEvent):
     reason_code = models.CharField(
         _("reason"), max_length=32, choices=list(EVENT_REASONS.items()), blank=True
     )
+    # A validation run's outcome, worded when read (issue 28: it was stored as
+    # words in the language the run happened to have). A database default:
+    # older events and the bench's inserts have none.
+    validation_outcome = models.CharField(
+        _("validation"),
+        max_length=10,
+        choices=Claim.ValidationOutcome.choices,
+        blank=True,
+        db_default="",
+    )
     # An adjusted reward: the amount computed by the validation and the one
     # paid instead (in the claim's reward currency).
     computed_amount = models.DecimalField(
@@ -425,9 +435,13 @@ class ClaimEvent(StateChangeEvent):
 
     @property
     def message_in_words(self) -> str:
-        """The message in the current language: a reason code's label first;
-        an adjusted reward says the computed and the adjusted amount."""
+        """The message in the current language: a reason code's label first,
+        or a validation run's outcome; an adjusted reward says the computed
+        and the adjusted amount."""
         reason = reason_in_words(self.reason_code, self.message)
+        if self.validation_outcome:
+            outcome = str(self.get_validation_outcome_display())
+            return f"{outcome} {reason}".strip()
         if self.adjusted_amount is None or self.computed_amount is None:
             return reason
         currency = self.claim.reward_currency

@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 
 from cashback.admin import admin_action_run, admin_action_with_form
 from cashback.exports import ExportMixin
+from cashback.timeline_admin import StateChangeEventInline
 
 from .. import services
 from ..checks import checks_in_words, reward_in_words
@@ -38,19 +39,15 @@ def reader_language(claim: Claim) -> str:
     return claim.submitted_by.language
 
 
-class ClaimEventInline(admin.TabularInline):
+class ClaimEventInline(StateChangeEventInline):
     model = ClaimEvent
-    fields = ["created_at", "kind", "from_status", "to_status", "actor", "message"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    states = Claim.Status
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def event_words(self, event: ClaimEvent) -> str:
+        return event.message_in_words
 
 
 class EstimatedCountPaginator(Paginator):

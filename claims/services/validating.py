@@ -45,8 +45,7 @@ def claim_validate(
             from_status=claim.status,
             to_status=claim.status,
             actor=actor,
-            message=" ".join(
-                filter(None, [str(claim.get_validation_outcome_display()), note])
-            ),
+            validation_outcome=report.outcome,
+            message=note,
         )
     return claim

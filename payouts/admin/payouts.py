@@ -13,7 +13,8 @@ from cashback.admin import ReadOnlyAdmin, admin_action_with_form, names_text
 from cashback.clock import program_today, week_start
 from cashback.exports import ExportMixin
 from cashback.money import money
-from cashback.reasons import ReasonForm
+from cashback.reasons import ReasonForm, reason_in_words
+from cashback.timeline_admin import StateChangeEventInline
 from claims.models import CorrectionReason
 
 from .. import services
@@ -151,21 +152,25 @@ class ReminderAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-class PayoutEventInline(admin.TabularInline):
+class PayoutEventInline(StateChangeEventInline):
     model = PayoutEvent
+    states = Payout.Status
+
+    def event_words(self, event: PayoutEvent) -> str:
+        return reason_in_words(
+            event.reason_code, event.message, dict(CorrectionReason.choices)
+        )
+
+
+class ReminderInline(admin.TabularInline):
+    model = Reminder
     extra = 0
     can_delete = False
-    fields = ["created_at", "kind", "from_status", "to_status", "actor", "message"]
+    fields = ["cycle", "number", "sent_at"]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
-
-
-class ReminderInline(PayoutEventInline):
-    model = Reminder
-    fields = ["cycle", "number", "sent_at"]
-    readonly_fields = fields
 
 
 @admin.register(Payout)

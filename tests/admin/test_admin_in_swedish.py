@@ -117,3 +117,85 @@ def test_the_validation_report_reads_in_the_reviewers_language(client):
             if sv[part] != en[part]:
                 assert escape(en[part]) not in html, en[part]
     assert reward and escape(reward) in html
+
+
+def event_cells(html: str, group: str) -> list[str]:
+    """The text of every cell of an inline's rows (its timeline of events)."""
+    start = html.index(f'id="{group}-group"')
+    table = html[start : html.index("</table>", start)]
+    return texts(table, r'<td class="field-[^"]*">(.*?)</td>')
+
+
+def in_swedish(choices) -> set[str]:
+    with translation.override("sv"):
+        return {str(label) for _code, label in choices}
+
+
+def test_the_timelines_name_states_and_events_by_their_swedish_labels(client):
+    """A claim's and a payout's events read "Schemalagd", never "scheduled":
+    each kind, from-state and to-state by its label in the reader's language."""
+    from claims.models import ClaimEvent
+    from claims.services import claim_approve
+    from payouts.models import PayoutEvent
+    from tests.claims.factories import ClaimFactory
+    from tests.resellers.factories import ReviewerFactory
+
+    claim = claim_approve(claim=ClaimFactory(), actor=ReviewerFactory())
+    payout = Payout.objects.get(claim=claim)
+    client.force_login(StaffUserFactory(is_superuser=True))
+    client.cookies["cashback_language"] = "sv"
+    pages = [
+        (
+            reverse("admin:claims_claim_change", args=[payout.claim_id]),
+            ClaimEvent.objects.filter(claim=payout.claim_id),
+            Claim.Status,
+            ClaimEvent.Kind,
+        ),
+        (
+            reverse("admin:payouts_payout_change", args=[payout.pk]),
+            PayoutEvent.objects.filter(payout=payout),
+            Payout.Status,
+            PayoutEvent.Kind,
+        ),
+    ]
+    for url, events, states, kinds in pages:
+        html = client.get(url, HTTP_ACCEPT_LANGUAGE="sv").content.decode()
+        cells = event_cells(html, "events")
+        codes = {*states.values, *kinds.values}
+        assert not codes & set(cells), (url, sorted(codes & set(cells)))
+        used_states = {
+            state for event in events for state in (event.from_status, event.to_status)
+        } - {""}
+        used_kinds = {event.kind for event in events}
+        with translation.override("sv"):
+            expected = {str(states(state).label) for state in used_states} | {
+                str(kinds(kind).label) for kind in used_kinds
+            }
+        assert used_states and expected <= set(cells), (url, expected - set(cells))
+        assert expected <= in_swedish(states.choices) | in_swedish(kinds.choices)
+
+
+def test_a_validation_event_reads_its_outcome_in_the_readers_language(client):
+    """Validation ran in English (a task); the Swedish timeline says the
+    outcome in Swedish: the event keeps the outcome's code, not its words."""
+    from claims.models import ClaimEvent
+    from claims.services import claim_validate
+    from tests.claims.factories import ClaimFactory
+
+    with translation.override("en"):
+        claim = claim_validate(claim_id=ClaimFactory().pk, note="")
+    event = ClaimEvent.objects.get(claim=claim, kind=ClaimEvent.Kind.VALIDATED)
+    with translation.override("sv"):
+        swedish = str(claim.get_validation_outcome_display())
+        assert event.message_in_words == swedish
+    with translation.override("en"):
+        english = str(claim.get_validation_outcome_display())
+        assert event.message_in_words == english
+    client.force_login(StaffUserFactory(is_superuser=True))
+    client.cookies["cashback_language"] = "sv"
+    html = client.get(
+        reverse("admin:claims_claim_change", args=[claim.pk]),
+        HTTP_ACCEPT_LANGUAGE="sv",
+    ).content.decode()
+    assert swedish in event_cells(html, "events")
+    assert english not in event_cells(html, "events")

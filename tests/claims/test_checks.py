@@ -150,3 +150,152 @@ def test_a_report_stored_before_the_codes_still_reads():
     assert check["reason"] == "The ledger names your company."
     assert check["agreement"] == "10000001"
     assert reward == "10% of eligible revenue"
+
+
+# The engine's English sentences before the codes (for the migration's test).
+OLD_SENTENCES = {
+    "not_in_ledger": lambda v: "No Open agreement with this number is in the ledger.",
+    "in_ledger": lambda v: "Found in the ledger.",
+    "sold_by_org_number": lambda v: "The ledger names your organisation number.",
+    "sold_by_name": lambda v: "The ledger names your company.",
+    "sold_inside_period": lambda v: (
+        f"Sold on {date_format(dt.date.fromisoformat(v['date']))}, inside the sale "
+        "period."
+    ),
+    "eligible": lambda v: "Eligible.",
+    "seats_no_minimum": lambda v: f"{v['seats']} seats; no minimum.",
+    "seats_minimum": lambda v: f"{v['seats']} seats; the minimum is {v['minimum']}.",
+    "not_claimed_elsewhere": lambda v: "No other claim on this offer covers it.",
+    "net_new_customers": lambda v: (
+        f"{v['count']} net new customers on eligible sales; the minimum is "
+        f"{v['minimum']}."
+    ),
+    "territory_open": lambda v: "Your country takes part.",
+    "no_program_excluded": lambda v: "No program excluded.",
+    "window_open": lambda v: (
+        f"Filed on {v['filed_on']}. Claims can be filed until "
+        f"{date_format(dt.date.fromisoformat(v['closes_on']))}."
+    ),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("in_window")
+def test_the_migration_turns_a_report_in_sentences_into_the_same_codes(
+    reseller, offer, sale
+):
+    """A report stored as English sentences gets back the codes and values
+    the engine now stores for the same claim; a sentence it does not know
+    stays as written."""
+    from importlib import import_module
+
+    from claims.models import Claim
+    from claims.validation import claim_report
+
+    report_as_codes = import_module(
+        "claims.migrations.0018_validation_reports_as_codes"
+    ).report_as_codes
+    claim = ClaimFactory(
+        reseller=reseller,
+        offer=offer,
+        agreement_numbers=[sale.agreement_number, "99999999"],
+    )
+    report = claim_report(claim).as_json()
+    with translation.override("en"):
+        old_checks = [
+            {
+                "code": check["code"],
+                "label": "whatever it read",
+                "result": check["result"],
+                "reason": OLD_SENTENCES[check["reason_code"]](check["values"]),
+                "agreement": check["agreement"],
+            }
+            for check in report["checks"]
+        ]
+    unknown = {**old_checks[0], "reason": "A sentence from long ago."}
+    claim.validation_report = {**report, "checks": [*old_checks, unknown]}
+    claim.save(update_fields=["validation_report"])
+    claim = Claim.objects.select_related("offer", "reseller").get(pk=claim.pk)
+
+    assert report_as_codes(claim)
+    assert claim.validation_report["checks"] == [*report["checks"], unknown]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason_code", "values"),
+    [
+        (
+            "The ledger has organisation number 556703-7485 under your company "
+            "name; a reviewer checks it.",
+            "sold_by_org_number_under_name",
+            {"number": "556703-7485"},
+        ),
+        (
+            "Also claimed in CB-2026-000007.",
+            "claimed_elsewhere",
+            {"reference": "CB-2026-000007"},
+        ),
+        (
+            "Revenue is in EUR, the reward in SEK; it is left out of the amount for "
+            "a reviewer to convert.",
+            "revenue_in_other_currency",
+            {"currency": "EUR", "reward": "SEK"},
+        ),
+        (
+            "The offer is not open to resellers in Norway.",
+            "territory_closed",
+            {"country": "NO"},
+        ),
+        (
+            "Your company was not a member of Partner Gold in the excluded period.",
+            "excluded_program_not_member",
+            {"program": "Partner Gold"},
+        ),
+        (
+            "Filed on 2027-01-05. Claims closed after Dec. 31, 2026.",
+            "window_closed",
+            {"filed_on": "2027-01-05", "closes_on": "2026-12-31"},
+        ),
+        (
+            "Filed on 2026-09-05. Claims open on Oct. 1, 2026.",
+            "window_not_open",
+            {"filed_on": "2026-09-05", "opens_on": "2026-10-01"},
+        ),
+        (
+            "Sold on Jan. 3, 2026, outside the sale period Feb. 1, 2026 – "
+            "March 31, 2026.",
+            "sold_outside_period",
+            {"date": "2026-01-03", "start": "2026-02-01", "end": "2026-03-31"},
+        ),
+        ("3 seats; the minimum is 5.", "seats_minimum", {"seats": 3, "minimum": 5}),
+    ],
+)
+def test_the_migration_reads_each_sentence_with_values(sentence, reason_code, values):
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    check_as_codes = import_module(
+        "claims.migrations.0018_validation_reports_as_codes"
+    ).check_as_codes
+    claim = SimpleNamespace(
+        offer=SimpleNamespace(
+            claim_opens_on=dt.date(2026, 10, 1),
+            claim_closes_on=dt.date(2026, 12, 31),
+            sale_starts_on=dt.date(2026, 2, 1),
+            sale_ends_on=dt.date(2026, 3, 31),
+        ),
+        reseller=SimpleNamespace(country="SE"),
+        validation_report={
+            "lines": [{"agreement_number": "10000001", "sale_date": "2026-01-03"}]
+        },
+    )
+    old = {"code": "x", "result": "fail", "reason": sentence, "agreement": "10000001"}
+    converted = check_as_codes(old, claim)
+    assert converted["reason_code"] == reason_code
+    assert converted["values"] == values
+    assert WORDS[reason_code].render(converted["values"])
+
+
+def test_a_reason_no_longer_worded_reads_as_its_code():
+    check = {"code": "sold_by", "result": "fail", "reason_code": "gone", "values": {}}
+    assert check_in_words(check)["reason"] == "gone"

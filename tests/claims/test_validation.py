@@ -238,3 +238,18 @@ def test_lost_validations_are_swept_from_beat(time_machine):
     assert claims_validate_pending() == 1
     lost.refresh_from_db()
     assert lost.validation_outcome != Claim.ValidationOutcome.PENDING
+
+
+def test_a_validation_event_written_as_words_gets_its_outcome_code():
+    """The migration reads the outcome's words in either language off an
+    older event and keeps the note after them; other messages stay."""
+    from importlib import import_module
+
+    outcome_of = import_module(
+        "claims.migrations.0017_claimevent_validation_outcome"
+    ).outcome_of
+    assert outcome_of("Some checks fail") == ("fail", "")
+    assert outcome_of(
+        "Alla kontroller godkända Validated again after a ledger import."
+    ) == ("pass", "Validated again after a ledger import.")
+    assert outcome_of("Some checks failing") == ("", "Some checks failing")
