@@ -63,9 +63,11 @@ def admin_action_run(
     run: Callable[[Any], Any],
     done: Callable[[int, str], str] | None,
     name: Callable[[Any], str] = str,
+    refused: Callable[[Any, ValidationError], str] | None = None,
 ) -> list:
     """Call `run(item)` (a service) per item. A refusal (a ValidationError, the
-    base of every app's error) is an error message naming the item, and the
+    base of every app's error) is an error message naming the item (or
+    `refused(item, error)`, for one that reads the error by field), and the
     others go on; the items done are named in one success message,
     `done(count, names)`. Returns what each successful `run` returned."""
     results, names = [], []
@@ -73,9 +75,12 @@ def admin_action_run(
         try:
             results.append(run(item))
         except ValidationError as error:
-            modeladmin.message_user(
-                request, f"{name(item)}: {' '.join(error.messages)}", messages.ERROR
+            text = (
+                refused(item, error)
+                if refused is not None
+                else f"{name(item)}: {' '.join(error.messages)}"
             )
+            modeladmin.message_user(request, text, messages.ERROR)
         else:
             names.append(name(item))
     if names and done is not None:

@@ -6,13 +6,15 @@ go through the publish and archive actions, which call the services.
 """
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+
+from cashback.admin import admin_action_run
 
 from . import services
 from .models import CustomerSegment, LicenceType, Offer, Product, ReturnPeriod, Terms
@@ -283,6 +285,7 @@ class OfferAdmin(admin.ModelAdmin):
                 offer=form.instance,
                 text_en=terms_form.cleaned_data["text_en"],
                 text_sv=terms_form.cleaned_data["text_sv"],
+                actor=request.user,
             )
             for terms_form in formset.extra_forms
             if terms_form.has_changed()
@@ -295,32 +298,36 @@ class OfferAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish the selected offers"), permissions=["publish"])
     def publish(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:
-        for offer in queryset:
-            try:
-                services.offer_publish(offer=offer)
-            except ValidationError as error:
-                self.message_user(
-                    request,
-                    _("“%(offer)s” was not published. %(errors)s")
-                    % {"offer": offer.title_en, "errors": _error_text(error)},
-                    messages.ERROR,
+        admin_action_run(
+            self,
+            request,
+            queryset,
+            run=lambda offer: services.offer_publish(offer=offer, actor=request.user),
+            done=lambda count, names: (
+                ngettext(
+                    "“%(names)s” is published.", "“%(names)s” are published.", count
                 )
-            else:
-                self.message_user(
-                    request,
-                    _("“%(offer)s” is published.") % {"offer": offer.title_en},
-                    messages.SUCCESS,
-                )
+                % {"names": names}
+            ),
+            name=lambda offer: offer.title_en,
+            refused=lambda offer, error: (
+                _("“%(offer)s” was not published. %(errors)s")
+                % {"offer": offer.title_en, "errors": _error_text(error)}
+            ),
+        )
 
     @admin.action(description=_("Archive the selected offers"), permissions=["publish"])
     def archive(self, request: HttpRequest, queryset: QuerySet[Offer]) -> None:
-        count = 0
-        for offer in queryset:
-            services.offer_archive(offer=offer)
-            count += 1
-        self.message_user(
+        admin_action_run(
+            self,
             request,
-            ngettext("%(count)s offer archived.", "%(count)s offers archived.", count)
-            % {"count": count},
-            messages.SUCCESS,
+            queryset,
+            run=lambda offer: services.offer_archive(offer=offer, actor=request.user),
+            done=lambda count, names: (
+                ngettext(
+                    "%(count)s offer archived.", "%(count)s offers archived.", count
+                )
+                % {"count": count}
+            ),
+            name=lambda offer: offer.title_en,
         )

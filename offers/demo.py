@@ -186,6 +186,6 @@ def seed() -> int:
         offer.products.set(products[sku] for sku in product_skus)
         offer.licence_types.set(licence_types[c] for c in licence_codes)
         offer.segments.set(segments[c] for c in segment_codes)
-        terms_publish(offer=offer, text_en=TERMS_EN, text_sv=TERMS_SV)
-        offer_publish(offer=offer)
+        terms_publish(offer=offer, text_en=TERMS_EN, text_sv=TERMS_SV, actor=None)
+        offer_publish(offer=offer, actor=None)
     return created

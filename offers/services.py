@@ -57,9 +57,12 @@ def offer_publish_errors(offer: Offer, *, has_terms: bool) -> dict[str, list[str
 
 
 def terms_publish(
-    *, offer: Offer, text_en: str, text_sv: str, actor: User | None = None
+    *, offer: Offer, text_en: str, text_sv: str, actor: User | None
 ) -> Terms:
-    """Add the next terms version of the offer; earlier versions stay as they were."""
+    """Add the next terms version of the offer; earlier versions stay as they were.
+
+    `actor` is who published it (None only for the system, e.g. the demo).
+    """
     errors = {}
     if not text_en.strip():
         errors["text_en"] = [_("Write the terms in English.")]
@@ -90,7 +93,7 @@ def terms_publish(
     return terms
 
 
-def offer_publish(*, offer: Offer, actor: User | None = None) -> Offer:
+def offer_publish(*, offer: Offer, actor: User | None) -> Offer:
     """Publish a draft or archived offer once it is complete and its dates agree.
 
     Raises OfferError with a message per field to correct. Publishing a
@@ -115,7 +118,7 @@ def offer_publish(*, offer: Offer, actor: User | None = None) -> Offer:
     return locked
 
 
-def offer_archive(*, offer: Offer, actor: User | None = None) -> Offer:
+def offer_archive(*, offer: Offer, actor: User | None) -> Offer:
     """Take an offer off the portal; its claims and terms stay as they are."""
     with transaction.atomic():
         locked = Offer.objects.select_for_update().get(pk=offer.pk)

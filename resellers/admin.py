@@ -7,12 +7,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from cashback.admin import admin_action_with_form
+from cashback.admin import admin_action_run, admin_action_with_form
 from cashback.security import client_ip
 from cashback.staff_enrolment import send_mfa_enrolment_link
 
 from .domain_policy import email_domain
-from .errors import ResellerError
 from .models import (
     EmailDomainRule,
     PendingMembership,
@@ -117,29 +116,22 @@ class UserAdmin(DjangoUserAdmin):
     def make_company_admin(self, request, queryset):
         """The vendor appoints a verified user as their company's admin, for a
         company where nobody may give bank details (issue 27)."""
-        done = 0
-        for user in queryset:
-            try:
-                company_admin_appoint(
-                    user=user, actor=request.user, ip=client_ip(request)
-                )
-            except ResellerError as error:
-                self.message_user(
-                    request, f"{user}: {' '.join(error.messages)}", messages.ERROR
-                )
-            else:
-                done += 1
-        if done:
-            self.message_user(
-                request,
+        admin_action_run(
+            self,
+            request,
+            queryset,
+            run=lambda user: company_admin_appoint(
+                user=user, actor=request.user, ip=client_ip(request)
+            ),
+            done=lambda count, names: (
                 ngettext(
                     "%(count)d user is now their company's admin and was told.",
                     "%(count)d users are now their company's admin and were told.",
-                    done,
+                    count,
                 )
-                % {"count": done},
-                messages.SUCCESS,
-            )
+                % {"count": count}
+            ),
+        )
 
     @admin.action(
         description=_("Set the company and admin role…"), permissions=["change"]

@@ -6,23 +6,21 @@ their environment needs.
 
 import os
 from email.utils import parseaddr
-from pathlib import Path
 from urllib.parse import urlparse
 
 import bootstrap_wrapper
-import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 from cashback.storage import object_storage_settings  # admin/storage
 
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-VAR_DIR = BASE_DIR / "var"
+from .environment import BASE_DIR, VAR_DIR, env
 
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
+# Payments, the bank and the vendor's documents (payouts, statements), in a
+# module of their own.
+from .payments import *  # noqa: F403
+from .payments import BANK_INBOUND_STORAGE, BANK_OUTBOUND_STORAGE
 
 SUPPORTED_DATABASE_SCHEMES = {"postgres", "postgresql", "pgsql", "sqlite"}
 
@@ -376,19 +374,6 @@ ADMIN_MAX_REQUEST_BYTES = env.int("ADMIN_MAX_REQUEST_BYTES", default=1024**3)
 # as a status behind the services' backs.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
-# Bank details at rest: Fernet keys, newest first; older keys still decrypt, so
-# a key is rotated by putting a new one in front.
-FIELD_ENCRYPTION_KEYS = env.list(
-    "FIELD_ENCRYPTION_KEYS",
-    default=["bG9jYWwtb25seS1rZXktbmV2ZXItcHJvZHVjdGlvbiE="],
-)
-
-# The keyed hash that spots one bank account used by two resellers (kept
-# apart from the encryption keys so rotating those leaves fingerprints alone) and
-# the vendor's own account that pays the pain.001 batches.
-BANK_ACCOUNT_FINGERPRINT_KEY = env.str(
-    "BANK_ACCOUNT_FINGERPRINT_KEY", default="local-only-fingerprint-key"
-)
 # A colleague who joins a company by its e-mail domain waits for a company
 # admin's approval before reaching bank details, colleagues' claims and the
 # company settings; False lets joining by domain approve at once (R20).
@@ -399,27 +384,10 @@ COMPANY_MEMBERS_NEED_APPROVAL = env.bool("COMPANY_MEMBERS_NEED_APPROVAL", defaul
 # (claim validation) and of the code tables (segments, licence types,
 # products) until it commits (claims.ledger_import, PostgreSQL only).
 LEDGER_IMPORT_BULK_ROWS = env.int("LEDGER_IMPORT_BULK_ROWS", default=100_000)
-PAYOUT_LINK_MAX_AGE_DAYS = env.int("PAYOUT_LINK_MAX_AGE_DAYS", default=30)
 # A reward adjustment above this amount (in the claim's reward currency), or
 # above the computed reward, waits for a second reviewer (claims.services.corrections).
 REWARD_ADJUSTMENT_CONFIRM_ABOVE = env.str(
     "REWARD_ADJUSTMENT_CONFIRM_ABOVE", default="10000"
-)
-# An exchange rate further than this many percent from its currency pair's
-# previous rate (or the pair's first) waits for a second operator before a
-# payout may be converted with it (payouts.services.rates).
-EXCHANGE_RATE_CONFIRM_ABOVE_PERCENT = env.str(
-    "EXCHANGE_RATE_CONFIRM_ABOVE_PERCENT", default="5"
-)
-# A new or changed bank account is paid only this many days after every company
-# admin was told of it without objecting, unless an operator verified it first.
-BANK_ACCOUNT_COOLING_OFF_DAYS = env.int("BANK_ACCOUNT_COOLING_OFF_DAYS", default=3)
-# Bank-details notices also go to whoever stopped being a company admin in
-# this many days (issue 27: a removed co-admin still hears of a new account).
-FORMER_ADMIN_NOTICE_DAYS = env.int("FORMER_ADMIN_NOTICE_DAYS", default=30)
-# How long the "this was not us" link in those e-mails works.
-BANK_ACCOUNT_OBJECTION_MAX_AGE_DAYS = env.int(
-    "BANK_ACCOUNT_OBJECTION_MAX_AGE_DAYS", default=30
 )
 # Personal data (R26, portal/privacy/): how long each kind is kept. Accounting
 # records (invoice copies, ledger uploads, bank files) until the end of this
@@ -433,84 +401,9 @@ PRIVACY_SECURITY_LOG_RETENTION_DAYS = env.int(
     "PRIVACY_SECURITY_LOG_RETENTION_DAYS", default=730
 )
 PRIVACY_EXPORT_VALID_DAYS = env.int("PRIVACY_EXPORT_VALID_DAYS", default=7)
-PAYOUT_DEBTOR_NAME = env.str("PAYOUT_DEBTOR_NAME", default="Vendor Nordic AB")
-PAYOUT_DEBTOR_IBAN = env.str("PAYOUT_DEBTOR_IBAN", default="SE4550000000058398257466")
-PAYOUT_DEBTOR_BIC = env.str("PAYOUT_DEBTOR_BIC", default="ESSESESS")
-
-# statements (R25): the vendor as its VAT documents name it. Every part comes
-# from the environment; the defaults are the demo's. VENDOR_VAT_RATES is
-# "country=percent" pairs: the VAT rate a domestic document applies, per the
-# country the supply is taxed in (the vendor's own, for a credit note or a
-# settlement note; the reseller's, for a self-billed invoice).
-VENDOR_LEGAL_NAME = env.str("VENDOR_LEGAL_NAME", default=PAYOUT_DEBTOR_NAME)
-VENDOR_ORG_NUMBER = env.str("VENDOR_ORG_NUMBER", default="556677-8899")
-VENDOR_VAT_NUMBER = env.str("VENDOR_VAT_NUMBER", default="SE556677889901")
-VENDOR_STREET_ADDRESS = env.str("VENDOR_STREET_ADDRESS", default="Sveavägen 1")
-VENDOR_POSTAL_CODE = env.str("VENDOR_POSTAL_CODE", default="111 57")
-VENDOR_CITY = env.str("VENDOR_CITY", default="Stockholm")
-VENDOR_COUNTRY = env.str("VENDOR_COUNTRY", default="SE")
-VENDOR_VAT_RATES = env.dict("VENDOR_VAT_RATES", default={"SE": "25"})
-
-# payouts/bank: the bank connection is two folders, one the portal writes the
-# released batches' pain.001 files to and one the bank's answers (pain.002,
-# camt.054, camt.053, pacs.004) arrive in. Local folders under var/bank/ unless
-# BANK_SFTP_HOST is set; then both are folders on the bank's SFTP host, logged in
-# to with a key, the host known by its key (django-storages' SFTP backend).
-BANK_SFTP_HOST = env.str("BANK_SFTP_HOST", default="")
-if BANK_SFTP_HOST:
-    _bank_sftp = {
-        "host": BANK_SFTP_HOST,
-        "params": {
-            "port": env.int("BANK_SFTP_PORT", default=22),
-            "username": env.str("BANK_SFTP_USER"),
-            "key_filename": env.str("BANK_SFTP_KEY_PATH"),
-            "allow_agent": False,
-            "look_for_keys": False,
-            # A bank host that stops answering fails the job in seconds.
-            "timeout": env.float("BANK_SFTP_TIMEOUT_SECONDS", default=10),
-            "banner_timeout": env.float("BANK_SFTP_TIMEOUT_SECONDS", default=10),
-            "auth_timeout": env.float("BANK_SFTP_TIMEOUT_SECONDS", default=10),
-        },
-        # The bank's host key: any other is refused (payouts/bank/sftp.py).
-        "known_host_file": env.str("BANK_SFTP_KNOWN_HOSTS"),
-    }
-    BANK_OUTBOUND_STORAGE = {
-        "BACKEND": "payouts.bank.sftp.BankSFTPStorage",
-        "OPTIONS": {
-            **_bank_sftp,
-            "root_path": env.str("BANK_SFTP_OUTBOUND_DIR", default="outbound"),
-        },
-    }
-    BANK_INBOUND_STORAGE = {
-        "BACKEND": "payouts.bank.sftp.BankSFTPStorage",
-        "OPTIONS": {
-            **_bank_sftp,
-            "root_path": env.str("BANK_SFTP_INBOUND_DIR", default="inbound"),
-        },
-    }
-else:
-    BANK_OUTBOUND_STORAGE = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {
-            "location": env.path(
-                "BANK_OUTBOUND_DIR", default=VAR_DIR / "bank" / "outbound"
-            )
-        },
-    }
-    BANK_INBOUND_STORAGE = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {
-            "location": env.path(
-                "BANK_INBOUND_DIR", default=VAR_DIR / "bank" / "inbound"
-            )
-        },
-    }
-# The reconciliation view flags payments the bank has not settled (or said
-# nothing about) this many business days after their batch was released.
-BANK_ANSWER_BUSINESS_DAYS = env.int("BANK_ANSWER_BUSINESS_DAYS", default=3)
+# The bank connection's two folders (cashback/settings/payments.py).
 STORAGES["bank_outbound"] = BANK_OUTBOUND_STORAGE
 STORAGES["bank_inbound"] = BANK_INBOUND_STORAGE
-# end payouts/bank
 
 # E-mail -------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cashback.admin import ReadOnlyAdmin, admin_action_with_form
+from cashback.admin import ReadOnlyAdmin, admin_action_run, admin_action_with_form
 from cashback.clock import program_today
 from cashback.models import SecurityEvent
 from cashback.security_log import security_event_record
@@ -107,16 +107,21 @@ class InboundBankFileAdmin(ReadOnlyAdmin):
     )
     def confirm_files(self, request: HttpRequest, queryset) -> None:
         """Four eyes on a file uploaded by hand: another operator applies it."""
-        from payouts.services import PayoutError, bank_file_confirm
+        from payouts.services import bank_file_confirm
 
-        for file in queryset.order_by("received_at", "pk"):
-            try:
-                result = bank_file_confirm(file=file, operator=request.user)
-            except PayoutError as error:
-                self.message_user(request, f"{file.name}: {error}", messages.ERROR)
-                continue
+        def confirm(file: InboundBankFile) -> None:
+            result = bank_file_confirm(file=file, operator=request.user)
             _log(SecurityEvent.Kind.BANK_FILE_CONFIRMED, request, result)
-            self._report(request, result)
+            self._report(request, result)  # read, kept or refused: its own words
+
+        admin_action_run(
+            self,
+            request,
+            queryset.order_by("received_at", "pk"),
+            run=confirm,
+            done=None,
+            name=lambda file: file.name,
+        )
 
     def _report(self, request: HttpRequest, result) -> None:
         if result.status == InboundBankFile.Status.READ:

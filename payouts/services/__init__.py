@@ -8,8 +8,12 @@
 - `scheduling`: release dates and the operators' deadline summary;
 - `batches`: payment batches, their pain.001 file and the lines of a
   released batch;
-- `bank_results`: what the bank's messages do (accepted, paid, refused,
-  returned), the inbound job;
+- `bank_results`: what the bank's messages do (accepted, paid, refused),
+  the inbound job and an uploaded file's four eyes;
+- `bank_returns`: a paid transfer sent back, and the operators' decision on
+  a return to an account still on file;
+- `bank_records`: what both record of the bank's word (a batch line's
+  answer, a note, a discrepancy, a reseller-side failure, the alerts);
 - `corrections`: cancelling a payout, and the payout's side of a claim's
   reversed approval or adjusted reward (on the claims app's signals);
 - `rates`: exchange rates, their second operator and their lock once used;
@@ -35,6 +39,8 @@ from .bank_results import (
     bank_file_upload,
     bank_files_read,
     bank_message_apply,
+)
+from .bank_returns import (
     payout_return_account_refuse,
     payout_return_awaits_operator,
     payout_return_resend,

@@ -17,7 +17,8 @@ nothing. Per payment:
   reference, unless the amount or currency disagrees (then listed for the
   operators, not applied);
 - pacs.004: a paid transfer came back: failed with the return reason and a
-  new cycle, and its account refused as for a reseller-side RJCT.
+  new cycle, and its account refused as for a reseller-side RJCT, unless the
+  account is still on file and an operator decides (bank_returns.py).
 
 Every payment the bank names becomes a PayoutEvent on the payout's timeline;
 every line of a released batch (BatchPayment) keeps the bank's latest word for
@@ -26,7 +27,6 @@ the reconciliation view.
 
 import datetime as dt
 import logging
-from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import transaction
@@ -44,31 +44,26 @@ from ..bank.inbound import (
     bank_upload_record,
     inbound_files_read,
 )
-from ..bank.messages import (
-    CAMT053,
-    CAMT054,
-    PACS004,
-    PAIN002,
-    REJECTED,
-    BankFileError,
-)
+from ..bank.messages import CAMT053, CAMT054, PACS004, PAIN002, REJECTED, BankFileError
 from ..bank.messages import BankPayment as Payment
-from ..bank.models import BankDiscrepancy, BatchPayment, InboundBankFile
+from ..bank.models import BatchPayment, InboundBankFile
 from ..bank.reason_codes import Side, is_duplicate, reason_lookup
 from ..crypto import bank_file_decrypt, bank_file_encrypt
 from ..models import PaymentBatch, Payout, PayoutEvent
-from ..signals import payout_paid, payout_returned
-from .errors import PayoutError
-from .holds import bank_account_refuse
-from .opening import payout_cycle_restart
-from .scheduling import OPERATORS_GROUP
-from .transitions import (
-    S,
-    batch_close_if_done,
-    batch_status_write,
-    payout_lock,
-    payout_move,
+from ..signals import payout_paid
+from .bank_records import (
+    Alerts,
+    bank_note,
+    batch_line_answer,
+    batch_line_lock,
+    discrepancy_record,
+    message_where,
+    payout_fail,
 )
+from .bank_returns import return_apply, returned_payment_check
+from .errors import PayoutError
+from .scheduling import OPERATORS_GROUP
+from .transitions import S, batch_close_if_done, batch_status_write, payout_move
 
 logger = logging.getLogger(__name__)
 
@@ -132,17 +127,7 @@ def bank_file_confirm(*, file: InboundBankFile, operator: User) -> InboundResult
         )
 
 
-# Applying one message ----------------------------------------------------------
-
-
-@dataclass
-class _Alerts:
-    """What the operators must hear about one file."""
-
-    lines: list[str] = field(default_factory=list)
-
-    def add(self, text: str) -> None:
-        self.lines.append(text)
+# Applying one message --------------------------------------------------------
 
 
 def bank_message_apply(context: InboundContext) -> None:
@@ -158,7 +143,7 @@ def bank_message_apply(context: InboundContext) -> None:
 
 
 def _message_apply(context: InboundContext) -> None:
-    alerts = _Alerts()
+    alerts = Alerts()
     kind = context.message.kind
     if kind == PAIN002:
         _status_report_apply(context, alerts)
@@ -166,59 +151,15 @@ def _message_apply(context: InboundContext) -> None:
         _entries_apply(context, alerts)
     elif kind == PACS004:
         for payment in context.message.payments:
-            _returned_payment_check(context, payment, alerts)
+            returned_payment_check(context, payment, alerts)
     if alerts.lines:
         _operators_alert(context, alerts)
 
 
-def _line(payout: Payout, batch_id: int | None) -> BatchPayment | None:
-    if batch_id is None:
-        return None
-    return (
-        BatchPayment.objects.select_for_update()
-        .filter(batch_id=batch_id, payout=payout)
-        .first()
-    )
+# pain.002 --------------------------------------------------------------------
 
 
-def _answer(line: BatchPayment | None, answer: str, code: str = "") -> None:
-    """Record the bank's latest word on a line; a later word never goes back
-    to an earlier one (an ACCP read after the booking leaves it booked)."""
-    if line is None:
-        return
-    forward = [A.SENT, A.ACCEPTED, A.BOOKED, A.RETURNED]
-    if (
-        answer in forward
-        and line.answer in forward
-        and forward.index(answer) <= forward.index(line.answer)
-    ):
-        return
-    line.answer = answer
-    line.reason_code = code[:35]
-    line.answered_at = timezone.now()
-    line.save(update_fields=["answer", "reason_code", "answered_at"])
-
-
-def _note(payout: Payout, kind: str, message: str, **event_fields) -> None:
-    """An event that records what the bank said without moving the payout."""
-    PayoutEvent.objects.create(
-        payout=payout,
-        kind=kind,
-        from_status=payout.status,
-        to_status=payout.status,
-        message=message,
-        **event_fields,
-    )
-
-
-def _where(context: InboundContext) -> str:
-    return f"{context.message.message_type} {context.message.message_id}"
-
-
-# pain.002 ----------------------------------------------------------------------
-
-
-def _status_report_apply(context: InboundContext, alerts: _Alerts) -> None:
+def _status_report_apply(context: InboundContext, alerts: Alerts) -> None:
     message = context.message
     batch = context.batches[message.original_message_id]
     group_rejected = message.group_status == REJECTED
@@ -231,7 +172,7 @@ def _status_report_apply(context: InboundContext, alerts: _Alerts) -> None:
             % {"batch": batch.message_id, "code": message.group_reason_code}
         )
         for payout in Payout.objects.filter(batch=batch).order_by("pk"):
-            _note(payout, K.BANK_CONFIRMED, _where(context))
+            bank_note(payout, K.BANK_CONFIRMED, message_where(context))
         return
     for payment in message.payments:
         payout = context.payout_for(payment)
@@ -239,10 +180,12 @@ def _status_report_apply(context: InboundContext, alerts: _Alerts) -> None:
             code = payment.reason_code or message.group_reason_code
             _rejection_apply(context, payout, code, payment.reason_text, alerts)
         elif payment.is_accepted:
-            _answer(_line(payout, payout.batch_id), A.ACCEPTED)
-            _note(payout, K.BANK_ACCEPTED, _where(context))
+            batch_line_answer(batch_line_lock(payout, payout.batch_id), A.ACCEPTED)
+            bank_note(payout, K.BANK_ACCEPTED, message_where(context))
         else:
-            _note(payout, K.BANK_CONFIRMED, f"{_where(context)}: {payment.status}")
+            bank_note(
+                payout, K.BANK_CONFIRMED, f"{message_where(context)}: {payment.status}"
+            )
     if group_rejected:
         # The whole file: what the report did not list goes back as well.
         named = {p.end_to_end_id for p in message.payments}
@@ -271,24 +214,29 @@ def _status_report_apply(context: InboundContext, alerts: _Alerts) -> None:
 
 
 def _rejection_apply(
-    context: InboundContext, payout: Payout, code: str, text: str, alerts: _Alerts
+    context: InboundContext, payout: Payout, code: str, text: str, alerts: Alerts
 ) -> None:
     """A payment the bank refused: whose side the reason is decides."""
     reason = reason_lookup(code)
-    line = _line(payout, payout.batch_id)
+    line = batch_line_lock(payout, payout.batch_id)
     # Stored for the operators as the bank said it; the reseller reads the code
     # in plain words in their own language.
     stated = f"{code} {text}".strip() or "no reason given"
     if is_duplicate(code):
         # A copy of something the bank has: the first stands, its line too.
-        _note(payout, K.BANK_CONFIRMED, f"{_where(context)}: {stated}", bank_code=code)
+        bank_note(
+            payout,
+            K.BANK_CONFIRMED,
+            f"{message_where(context)}: {stated}",
+            bank_code=code,
+        )
         alerts.add(
             _("%(reference)s: refused as a duplicate (%(code)s); nothing changed.")
             % {"reference": payout.claim.reference, "code": code}
         )
         return
     if payout.status != S.IN_BATCH:
-        _note(payout, K.BANK_DISAGREES, f"{_where(context)}: RJCT {stated}")
+        bank_note(payout, K.BANK_DISAGREES, f"{message_where(context)}: RJCT {stated}")
         alerts.add(
             _("%(reference)s: the bank refused it (%(code)s) but it is %(status)s.")
             % {
@@ -298,14 +246,14 @@ def _rejection_apply(
             }
         )
         return
-    _answer(line, A.REJECTED, code)
+    batch_line_answer(line, A.REJECTED, code)
     if reason.side == Side.VENDOR:
         payout.batch = None
         payout_move(
             payout,
             to=S.SCHEDULED,
             kind=K.BANK_REJECTED,
-            message=f"{_where(context)}: {stated}",
+            message=f"{message_where(context)}: {stated}",
             fields=["batch"],
             event_fields={"bank_code": code},
         )
@@ -321,41 +269,7 @@ def _rejection_apply(
             }
         )
         return
-    _fail(payout, kind=K.FAILED, code=code, stated=stated, context=context)
-
-
-def _fail(
-    payout: Payout,
-    *,
-    kind: str,
-    code: str,
-    stated: str,
-    context: InboundContext,
-    bank_date: dt.date | None = None,
-) -> None:
-    """Failed for the reseller's side, then a new bank-details cycle (R13);
-    and the account is refused (issue 15): never paid again, its number not
-    taken as a new one, and the company's other unpaid payouts on it back to
-    waiting for details. This payout first, so that the refusal finds it
-    already waiting and moves only the others; a second refusal of the same
-    account changes nothing more."""
-    payout.failure_reason = stated
-    payout.failure_code = code[:35]
-    payout_move(
-        payout,
-        to=S.FAILED,
-        kind=kind,
-        message=f"{_where(context)}: {stated}",
-        fields=["failure_reason", "failure_code"],
-        event_fields={"bank_code": code[:35], "bank_date": bank_date},
-    )
-    payout_cycle_restart(payout=payout, actor=None)
-    if payout.bank_account_id is not None:
-        bank_account_refuse(
-            account=payout.bank_account,
-            reason=stated,
-            code=code,
-        )
+    payout_fail(payout, kind=K.FAILED, code=code, stated=stated, context=context)
 
 
 def _batch_reject(batch: PaymentBatch, code: str) -> None:
@@ -363,52 +277,33 @@ def _batch_reject(batch: PaymentBatch, code: str) -> None:
         batch_status_write(batch, to=PaymentBatch.Status.REJECTED)
 
 
-# camt.054 / camt.053 -----------------------------------------------------------
+# camt.054 / camt.053 ---------------------------------------------------------
 
 
-def _entries_apply(context: InboundContext, alerts: _Alerts) -> None:
+def _entries_apply(context: InboundContext, alerts: Alerts) -> None:
     for payment in context.message.payments:
         payout = context.payout_for(payment)
         if payout is None:
             _unmatched_apply(context, payment, alerts)
         elif payment.is_return:
-            _return_apply(context, payout, payment, alerts)
+            return_apply(context, payout, payment, alerts)
         elif payment.is_booked_debit:
             _booking_apply(context, payout, payment, alerts)
         else:
-            _note(payout, K.BANK_CONFIRMED, f"{_where(context)}: {payment.status}")
+            bank_note(
+                payout, K.BANK_CONFIRMED, f"{message_where(context)}: {payment.status}"
+            )
     for batch in context.batches.values():
         batch_close_if_done(batch.pk)
 
 
-def _disagree(
-    context: InboundContext,
-    payout: Payout | None,
-    payment: Payment,
-    reason: str,
-    alerts: _Alerts,
-) -> None:
-    BankDiscrepancy.objects.create(
-        file=context.file,
-        payout=payout,
-        end_to_end_id=payment.end_to_end_id[:35],
-        bank_amount=payment.amount,
-        bank_currency=payment.currency[:3],
-        bank_reference=payment.bank_reference[:35],
-        reason=reason,
-    )
-    if payout is not None:
-        _note(payout, K.BANK_DISAGREES, f"{_where(context)}: {reason}")
-    alerts.add(f"{payment.end_to_end_id or '?'}: {reason}")
-
-
 def _booking_apply(
-    context: InboundContext, payout: Payout, payment: Payment, alerts: _Alerts
+    context: InboundContext, payout: Payout, payment: Payment, alerts: Alerts
 ) -> None:
     """A booked debit: paid on the bank's booking date, if it is what we sent."""
     expected = (payout.payout_amount, payout.payout_currency)
     if (payment.amount, payment.currency) != expected:
-        _disagree(
+        discrepancy_record(
             context,
             payout,
             payment,
@@ -426,15 +321,15 @@ def _booking_apply(
         )
         return
     if payout.status == S.PAID:
-        _note(
+        bank_note(
             payout,
             K.BANK_CONFIRMED,
-            f"{_where(context)}: {payment.bank_reference}",
+            f"{message_where(context)}: {payment.bank_reference}",
             bank_date=payment.booking_date,
         )
         return
     if payout.status != S.IN_BATCH:
-        _disagree(
+        discrepancy_record(
             context,
             payout,
             payment,
@@ -446,12 +341,12 @@ def _booking_apply(
     booked_on = payment.booking_date or timezone.localdate()
     payout.paid_at = timezone.make_aware(dt.datetime.combine(booked_on, dt.time()))
     payout.payment_reference = (payment.bank_reference or payout.claim.reference)[:35]
-    _answer(_line(payout, payout.batch_id), A.BOOKED)
+    batch_line_answer(batch_line_lock(payout, payout.batch_id), A.BOOKED)
     payout_move(
         payout,
         to=S.PAID,
         kind=K.PAID,
-        message=f"{_where(context)}: {payout.payment_reference}",
+        message=f"{message_where(context)}: {payout.payment_reference}",
         fields=["paid_at", "payment_reference"],
         event_fields={"bank_date": booked_on},
     )
@@ -460,9 +355,7 @@ def _booking_apply(
     )
 
 
-def _unmatched_apply(
-    context: InboundContext, payment: Payment, alerts: _Alerts
-) -> None:
+def _unmatched_apply(context: InboundContext, payment: Payment, alerts: Alerts) -> None:
     """An entry that is not a payment waiting for the bank: one of ours that
     has moved on (a return seen again), one naming our file that is not in
     it (listed), or another movement on the account (set aside)."""
@@ -476,7 +369,7 @@ def _unmatched_apply(
         .first()
     )
     if line is None:
-        _disagree(
+        discrepancy_record(
             context,
             None,
             payment,
@@ -487,9 +380,9 @@ def _unmatched_apply(
         return
     if payment.is_return and line.answer == A.RETURNED:
         code = line.reason_code
-        _note(line.payout, K.BANK_CONFIRMED, _where(context), bank_code=code)
+        bank_note(line.payout, K.BANK_CONFIRMED, message_where(context), bank_code=code)
         return
-    _disagree(
+    discrepancy_record(
         context,
         line.payout,
         payment,
@@ -499,194 +392,10 @@ def _unmatched_apply(
     )
 
 
-# Returns -----------------------------------------------------------------------
+# Operators -------------------------------------------------------------------
 
 
-def _returned_payment_check(
-    context: InboundContext, payment: Payment, alerts: _Alerts
-) -> None:
-    """A pacs.004 changes a payout only when it names one of our payments by
-    its batch's message id and its end-to-end id and returns exactly what was
-    sent; anything else is listed for the operators (issue 27: a forged or
-    mistaken return must not make a company give its bank details again)."""
-    payout = context.payout_for(payment)
-    if payout is None:
-        _disagree(
-            context,
-            None,
-            payment,
-            _(
-                "The return names no payment of the portal's payment files "
-                "(payment file %(batch)s, end-to-end id %(id)s). Not applied."
-            )
-            % {
-                "batch": payment.original_message_id or "-",
-                "id": payment.end_to_end_id or "-",
-            },
-            alerts,
-        )
-        return
-    expected = (payout.payout_amount, payout.payout_currency)
-    if (payment.amount, payment.currency) != expected:
-        _disagree(
-            context,
-            payout,
-            payment,
-            _(
-                "The bank returns %(amount)s %(currency)s; the payout is "
-                "%(expected_amount)s %(expected_currency)s. Not applied."
-            )
-            % {
-                "amount": payment.amount if payment.amount is not None else "?",
-                "currency": payment.currency or "?",
-                "expected_amount": expected[0],
-                "expected_currency": expected[1],
-            },
-            alerts,
-        )
-        return
-    _return_apply(context, payout, payment, alerts)
-
-
-def _return_apply(
-    context: InboundContext, payout: Payout, payment: Payment, alerts: _Alerts
-) -> None:
-    """A transfer the bank sends back: failed with the return reason. While
-    the account it went to is still the company's unrefused account, the
-    operators decide (`payout_return_resend` or `payout_return_account_refuse`)
-    and the company is not asked for bank details; otherwise a new cycle, and
-    the refused account cannot simply be confirmed again (bank_details)."""
-    code = payment.return_reason or payment.reason_code
-    if payout.status not in (S.PAID, S.IN_BATCH):
-        _note(payout, K.BANK_CONFIRMED, _where(context), bank_code=code)
-        return
-    if context.message.kind != PACS004:
-        # A statement's or notification's credit may come before the pacs.004
-        # that says why; the return itself is the pacs.004's to apply (which
-        # finds the payout still in its batch).
-        _note(payout, K.BANK_CONFIRMED, _where(context), bank_code=code)
-        return
-    was_paid, batch_id = payout.status == S.PAID, payout.batch_id
-    line = _line(payout, batch_id)
-    _answer(line, A.RETURNED, code)
-    account = payout.bank_account
-    masked = account.masked_account if account else "-"
-    stated = f"{code} {payment.reason_text}".strip()
-    if was_paid:
-        # The money came back, whoever decides what next: the payment's
-        # documents are corrected either way (statements, after the commit).
-        payout_returned.send(
-            sender=Payout, payout=payout, batch_id=batch_id, reason=stated
-        )
-    if payout_return_awaits_operator(payout):
-        payout.failure_reason = f"{stated}; account {masked} still on file"
-        payout.failure_code = code[:35]
-        payout_move(
-            payout,
-            to=S.FAILED,
-            kind=K.BANK_RETURNED,
-            message=f"{_where(context)}: {payout.failure_reason}",
-            fields=["failure_reason", "failure_code"],
-            event_fields={"bank_code": code[:35], "bank_date": payment.booking_date},
-        )
-        alerts.add(
-            _(
-                "%(reference)s: returned by the bank (%(code)s) from account "
-                "%(account)s, which is still on file. An operator decides: pay it "
-                "again, or refuse the account and ask the company."
-            )
-            % {
-                "reference": payout.claim.reference,
-                "code": code or "-",
-                "account": masked,
-            }
-        )
-        return
-    _fail(
-        payout,
-        kind=K.BANK_RETURNED,
-        code=code,
-        stated=f"{stated}; account {masked} refused",
-        context=context,
-        bank_date=payment.booking_date,
-    )
-    alerts.add(
-        _("%(reference)s: returned by the bank (%(code)s); the company is asked again.")
-        % {"reference": payout.claim.reference, "code": code or "-"}
-    )
-
-
-def payout_return_awaits_operator(payout: Payout) -> bool:
-    """Whether a returned payout waits for an operator instead of asking the
-    company for bank details: the account it was sent to is still the
-    company's current account and nobody refused it."""
-    return Payout.objects.filter(pk=payout.pk).to_account_still_on_file().exists()
-
-
-def _returned_lock(payout: Payout, to: str) -> Payout:
-    locked = payout_lock(payout, to=to)
-    waiting = Payout.objects.returned_awaiting_decision().filter(pk=locked.pk)
-    if not waiting.exists():
-        raise PayoutError(
-            _("%(reference)s is not a returned payment waiting for a decision.")
-            % {"reference": locked.claim.reference},
-            code=PayoutError.Code.NOT_AWAITING_DECISION,
-        )
-    return locked
-
-
-def payout_return_resend(*, payout: Payout, operator: User, reason: str) -> Payout:
-    """An operator decides a returned payment goes again to the same account
-    (the bank's return was a passing fault): back to ready, to be scheduled
-    and batched again (under the batch's four eyes)."""
-    reason = _reason_required(reason)
-    with transaction.atomic():
-        locked = _returned_lock(payout, S.READY)
-        locked.batch = None
-        payout_move(
-            locked,
-            to=S.READY,
-            kind=K.RETURN_DECIDED,
-            actor=operator,
-            message=_("Paid again to the same account: %(reason)s")
-            % {"reason": reason},
-            fields=["batch"],
-        )
-    return locked
-
-
-def payout_return_account_refuse(
-    *, payout: Payout, operator: User, reason: str
-) -> Payout:
-    """An operator decides the account a payment came back from is wrong: it
-    is refused and the company is asked for bank details (a new cycle)."""
-    reason = _reason_required(reason)
-    with transaction.atomic():
-        locked = _returned_lock(payout, S.AWAITING_BANK_DETAILS)
-        account = locked.bank_account
-        payout_cycle_restart(payout=locked, actor=operator)
-        bank_account_refuse(
-            account=account,
-            reason=f"{locked.failure_reason}; {reason}",
-            code=locked.failure_code,
-            actor=operator,
-        )
-    return locked
-
-
-def _reason_required(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise PayoutError(
-            _("Say why."), code=PayoutError.Code.REASON_REQUIRED, field="reason"
-        )
-    return reason
-
-
-# Operators ---------------------------------------------------------------------
-
-
-def _operators_alert(context: InboundContext, alerts: _Alerts) -> None:
+def _operators_alert(context: InboundContext, alerts: Alerts) -> None:
     """One e-mail per file to the operators: what needs a person."""
     emails = list(
         User.objects.filter(groups__name=OPERATORS_GROUP, is_active=True, is_staff=True)
@@ -702,7 +411,7 @@ def _operators_alert(context: InboundContext, alerts: _Alerts) -> None:
         template=ALERT_TEMPLATE,
         context={
             "file": context.file.name,
-            "message": _where(context),
+            "message": message_where(context),
             "lines": alerts.lines,
             "admin_link": settings.PORTAL_URL.rstrip("/")
             + reverse("admin:payouts_batchreconciliation_changelist"),

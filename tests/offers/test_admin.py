@@ -7,7 +7,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from offers.models import Offer, Terms
+from offers.models import Offer, OfferEvent, Terms
 from tests.claims.factories import ClaimFactory
 from tests.offers.factories import OfferFactory, ProductFactory
 from tests.resellers.factories import StaffUserFactory
@@ -132,6 +132,33 @@ def test_publish_and_archive_actions_change_the_status(admin_client):
     admin_client.post(CHANGELIST, {"action": "archive", "_selected_action": [offer.pk]})
     offer.refresh_from_db()
     assert offer.status == Offer.Status.ARCHIVED
+
+
+def test_the_admin_actions_and_the_terms_inline_record_who_acted(client):
+    """Publishing, archiving and a new terms version from admin each write an
+    OfferEvent naming the program manager who did it."""
+    manager = StaffUserFactory(is_superuser=True)
+    client.force_login(manager)
+    offer = OfferFactory(status=Offer.Status.DRAFT)
+    for action in ("publish", "archive"):
+        client.post(CHANGELIST, {"action": action, "_selected_action": [offer.pk]})
+    count = offer.terms.count()
+    data = change_form_data(
+        offer,
+        **{
+            "terms-TOTAL_FORMS": count + 1,
+            f"terms-{count}-text_en": "Version two.",
+            f"terms-{count}-text_sv": "Version två.",
+            f"terms-{count}-offer": offer.pk,
+        },
+    )
+    client.post(reverse("admin:offers_offer_change", args=[offer.pk]), data)
+    events = list(offer.events.order_by("pk").values_list("kind", "actor"))
+    assert events[-3:] == [
+        (OfferEvent.Kind.PUBLISHED, manager.pk),
+        (OfferEvent.Kind.ARCHIVED, manager.pk),
+        (OfferEvent.Kind.TERMS_PUBLISHED, manager.pk),
+    ]
 
 
 def test_a_new_terms_version_is_added_and_the_old_one_kept(admin_client):

@@ -29,7 +29,7 @@ def draft():
 
 def publish_errors(offer) -> dict[str, list[str]]:
     with pytest.raises(ValidationError) as caught:
-        offer_publish(offer=offer)
+        offer_publish(offer=offer, actor=None)
     offer.refresh_from_db()
     assert offer.status == Offer.Status.DRAFT
     return caught.value.message_dict
@@ -37,7 +37,7 @@ def publish_errors(offer) -> dict[str, list[str]]:
 
 def test_a_complete_draft_is_published(draft):
     """All checks pass: the offer is published and its history records it."""
-    offer_publish(offer=draft)
+    offer_publish(offer=draft, actor=None)
     draft.refresh_from_db()
     assert draft.status == Offer.Status.PUBLISHED
     assert draft.history.first().status == Offer.Status.PUBLISHED
@@ -69,7 +69,7 @@ def test_a_calculation_date_on_the_last_sale_day_is_accepted(draft):
     """The calculation date may be the last day of the sale period."""
     draft.calculation_date = draft.sale_ends_on
     draft.save()
-    assert offer_publish(offer=draft).status == Offer.Status.PUBLISHED
+    assert offer_publish(offer=draft, actor=None).status == Offer.Status.PUBLISHED
 
 
 def test_no_payout_currency_is_refused(draft):
@@ -142,11 +142,11 @@ def test_every_problem_is_reported_at_once():
 
 def test_archive_and_publish_again(draft):
     """An archived offer leaves the portal and can be published again."""
-    offer_publish(offer=draft)
-    offer_archive(offer=draft)
+    offer_publish(offer=draft, actor=None)
+    offer_archive(offer=draft, actor=None)
     draft.refresh_from_db()
     assert draft.status == Offer.Status.ARCHIVED
-    offer_publish(offer=draft)
+    offer_publish(offer=draft, actor=None)
     draft.refresh_from_db()
     assert draft.status == Offer.Status.PUBLISHED
 
@@ -157,9 +157,13 @@ def test_archive_and_publish_again(draft):
 def test_terms_versions_are_numbered_and_old_ones_kept():
     """Each publication adds the next version; earlier texts stay word for word."""
     offer = OfferFactory(with_terms=False)
-    first = terms_publish(offer=offer, text_en="Old terms.", text_sv="Gamla villkor.")
-    second = terms_publish(offer=offer, text_en="New terms.", text_sv="Nya villkor.")
-    third = terms_publish(offer=offer, text_en="Newer.", text_sv="Nyare.")
+    first = terms_publish(
+        offer=offer, text_en="Old terms.", text_sv="Gamla villkor.", actor=None
+    )
+    second = terms_publish(
+        offer=offer, text_en="New terms.", text_sv="Nya villkor.", actor=None
+    )
+    third = terms_publish(offer=offer, text_en="Newer.", text_sv="Nyare.", actor=None)
     assert [first.version, second.version, third.version] == [1, 2, 3]
     first.refresh_from_db()
     assert (first.text_en, first.text_sv) == ("Old terms.", "Gamla villkor.")
@@ -170,16 +174,16 @@ def test_terms_versions_are_numbered_and_old_ones_kept():
 def test_terms_numbering_is_per_offer():
     """Another offer's versions do not move this offer's numbering."""
     offer, other = OfferFactory(with_terms=False), OfferFactory(with_terms=False)
-    terms_publish(offer=other, text_en="a", text_sv="a")
-    terms_publish(offer=other, text_en="b", text_sv="b")
-    assert terms_publish(offer=offer, text_en="c", text_sv="c").version == 1
+    terms_publish(offer=other, text_en="a", text_sv="a", actor=None)
+    terms_publish(offer=other, text_en="b", text_sv="b", actor=None)
+    assert terms_publish(offer=offer, text_en="c", text_sv="c", actor=None).version == 1
 
 
 def test_empty_terms_are_refused_per_language():
     """Both languages are required; nothing is written when one is missing."""
     offer = OfferFactory(with_terms=False)
     with pytest.raises(ValidationError) as caught:
-        terms_publish(offer=offer, text_en="Terms.", text_sv="   ")
+        terms_publish(offer=offer, text_en="Terms.", text_sv="   ", actor=None)
     assert list(caught.value.message_dict) == ["text_sv"]
     assert not offer.terms.exists()
 
@@ -208,7 +212,9 @@ def test_concurrent_terms_publications_get_distinct_versions():
     def publish(index: int) -> None:
         try:
             barrier.wait()
-            terms_publish(offer=offer, text_en=f"en {index}", text_sv=f"sv {index}")
+            terms_publish(
+                offer=offer, text_en=f"en {index}", text_sv=f"sv {index}", actor=None
+            )
         except Exception as error:  # surfaced by the assertion below
             errors.append(error)
         finally:
@@ -246,8 +252,8 @@ def test_publish_archive_and_terms_write_an_event_with_their_actor(draft):
 
 def test_a_repeated_publish_writes_no_second_event(draft):
     """Publishing a published offer changes nothing, so it records nothing."""
-    offer_publish(offer=draft)
-    offer_publish(offer=draft)
+    offer_publish(offer=draft, actor=None)
+    offer_publish(offer=draft, actor=None)
     assert draft.events.filter(kind=OfferEvent.Kind.PUBLISHED).count() == 1
 
 
@@ -256,12 +262,12 @@ def test_a_refusal_is_an_offer_error_with_a_code_on_each_field():
     its messages on their fields with the rule's code; nothing is written."""
     offer = OfferFactory(status=Offer.Status.DRAFT, territories=[])
     with pytest.raises(OfferError) as refused:
-        offer_publish(offer=offer)
+        offer_publish(offer=offer, actor=None)
     assert isinstance(refused.value, PortalError)
     assert "territories" in refused.value.message_dict
     assert set(refused.value.codes) == {OfferError.Code.NOT_PUBLISHABLE}
     with pytest.raises(OfferError) as refused:
-        terms_publish(offer=offer, text_en=" ", text_sv="Villkor")
+        terms_publish(offer=offer, text_en=" ", text_sv="Villkor", actor=None)
     assert list(refused.value.message_dict) == ["text_en"]
     assert refused.value.code == OfferError.Code.TERMS_TEXT_REQUIRED
     assert not offer.events.exists()

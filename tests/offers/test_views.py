@@ -224,7 +224,9 @@ def test_the_page_states_every_criterion_and_the_current_terms(reseller_client):
         territories=["SE", "NO"],
     )
     offer.products.add(ProductFactory(name="Cloud Suite E5"))
-    terms = terms_publish(offer=offer, text_en="Second version text.", text_sv="Andra.")
+    terms = terms_publish(
+        offer=offer, text_en="Second version text.", text_sv="Andra.", actor=None
+    )
     content = reseller_client.get(offer.get_absolute_url()).content.decode()
     for text in [
         "Sales made from July 1, 2026 to Dec. 31, 2026, both days included.",
@@ -295,7 +297,7 @@ def test_the_detail_runs_a_fixed_number_of_queries(
     large.products.add(*(ProductFactory() for _ in range(5)))
     for _ in range(4):
         ClaimFactory(offer=large, reseller=reseller, claim_mode=large.claim_mode)
-    terms_publish(offer=large, text_en="v2", text_sv="v2")
+    terms_publish(offer=large, text_en="v2", text_sv="v2", actor=None)
     reseller_client.get(small.get_absolute_url())
     with django_assert_num_queries(QUERIES_DETAIL):
         reseller_client.get(small.get_absolute_url())
