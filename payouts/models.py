@@ -11,6 +11,7 @@ from simple_history.models import HistoricalRecords
 
 from cashback import reasons
 from cashback.models import StateChangeEvent
+from cashback.money import money
 from claims.models import Claim, CorrectionReason, seen_by_q
 from offers.models import Offer
 from resellers.models import Reseller
@@ -512,7 +513,7 @@ class Payout(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim.reference}: {self.amount} {self.currency}"
+        return f"{self.claim.reference}: {money(self.amount, self.currency)}"
 
     def expected_payment_by(self, today: dt.date) -> dt.date | None:
         """The one home of the date a reseller is told to expect the money by:
