@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cashback.clock import program_today
@@ -330,7 +331,7 @@ def _claim_report(claim: Claim) -> Report:
             _("Filed inside the claim window"),
             _result(window.passed),
             _("Filed on %(date)s. %(detail)s")
-            % {"date": filed_on.isoformat(), "detail": window.reason},
+            % {"date": date_format(filed_on), "detail": window.reason},
         )
     )
 

@@ -14,6 +14,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cashback.clock import program_today, week_start
@@ -350,7 +351,7 @@ def claims_per_day(today: dt.date) -> Chart:
         day = first + dt.timedelta(days=offset)
         bars.append(
             Bar(
-                day.strftime("%d/%m"),
+                date_format(day, "MONTH_DAY_FORMAT"),
                 counts.get(day, 0),
                 claims_url(created_at__date=day.isoformat()),
             )
@@ -387,7 +388,7 @@ def money_per_month(today: dt.date) -> list[Chart]:
             month = _month_add(first, offset)
             bars.append(
                 Bar(
-                    month.strftime("%Y-%m"),
+                    date_format(month, "YEAR_MONTH_FORMAT"),
                     by_currency[currency].get(month, Decimal("0")),
                     payouts_url(
                         status__exact="paid",
