@@ -202,6 +202,11 @@ def test_charts_count_per_day_and_month(program, admin_client):
     eur = {bar.label: bar.value for bar in charts["paid-eur"].bars}
     assert eur["October 2026"] == Decimal("80.00")
     assert eur["November 2026"] == 0
+    # The bars read as money (issue 28), the counts as counts.
+    texts = {bar.label: bar.text for bar in charts["paid-eur"].bars}
+    assert texts["October 2026"] == "EUR\xa080.00"
+    assert charts["paid-eur"].maximum_text == "EUR\xa080.00"
+    assert days[-4].text == "1"
     assert len(charts["paid-eur"].bars) == 12
     october = next(b for b in charts["paid-eur"].bars if b.label == "October 2026")
     assert [p.payout_amount for p in listed(admin_client, october.url)] == [
