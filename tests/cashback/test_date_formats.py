@@ -92,15 +92,16 @@ def test_code_names_its_date_formats():
 
 
 @pytest.mark.parametrize(
-    ("language", "date", "moment"),
+    ("language", "date", "moment", "short"),
     [
-        ("en", "4 December 2026", "4 December 2026 14:30 CET"),
-        ("sv", "4 december 2026", "4 december 2026 14:30 CET"),
+        ("en", "4 December 2026", "4 December 2026 14:30 CET", "4 Dec 2026"),
+        ("sv", "4 december 2026", "4 december 2026 14:30 CET", "4 dec 2026"),
     ],
 )
-def test_one_date_and_one_moment_per_language(language, date, moment):
+def test_one_date_and_one_moment_per_language(language, date, moment, short):
     at = dt.datetime(2026, 12, 4, 13, 30, tzinfo=dt.UTC)
     with translation.override(language):
         assert date_format(at.date()) == date
         assert date_format(at.date(), "DATE_FORMAT") == date
         assert date_format(timezone.localtime(at), "DATETIME_FORMAT") == moment
+        assert date_format(at.date(), "SHORT_DATE_FORMAT") == short
