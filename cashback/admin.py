@@ -23,6 +23,7 @@ from django_celery_beat.models import PeriodicTask
 from .exports import ExportMixin
 from .jobs import JOBS, JobNotFound, job_is_known, job_run_now
 from .models import JobRun, OutboxMessage, SecurityEvent
+from .money import money
 
 # The marker an action's own page posts with its form; "confirm" is what the
 # pages posted before they shared this helper.
@@ -42,6 +43,31 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+def money_column(amount, currency, *, description=None) -> Callable:
+    """A list column or read-only field that writes an amount as money in the
+    reader's language ("2 500,00 kr", "SEK 2,500.00"), sorted by the amount,
+    headed by the amount field's label. The bare DecimalField reads "2500.00"
+    beside a separate currency column.
+
+    In a ModelAdmin: `amount_money = money_column(Payout.amount, Payout.currency)`,
+    then "amount_money" in list_display or readonly_fields (and the amount field
+    in `exclude` on a page that shows every field)."""
+    amount_field, currency_field = amount.field, currency.field
+
+    @admin.display(
+        description=description or amount_field.verbose_name,
+        ordering=amount_field.name,
+    )
+    def column(modeladmin: admin.ModelAdmin, obj) -> str | None:
+        value = getattr(obj, amount_field.attname)
+        if value is None:
+            return None  # the admin's empty value
+        return money(value, getattr(obj, currency_field.attname))
+
+    column.__name__ = f"{amount_field.name}_money"
+    return column
 
 
 def names_text(names: Sequence[str]) -> str:

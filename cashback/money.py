@@ -38,9 +38,10 @@ def money(amount: Decimal | int | str, currency: str) -> str:
         pattern = f"{integer}.00{NBSP}¤"
     # Half a cent rounds up, as on an invoice (Babel would round to even).
     amount = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return format_currency(
+    text = format_currency(
         amount, currency, format=pattern, locale=locale, currency_digits=False
     )
+    return text.strip(NBSP)  # no currency (a bank file may omit it): the number
 
 
 def percent(value: Decimal | int) -> str:

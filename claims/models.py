@@ -514,7 +514,7 @@ class RewardAdjustment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim.reference}: {self.amount} {self.currency}"
+        return f"{self.claim.reference}: {money(self.amount, self.currency)}"
 
 
 class InvoiceDocument(models.Model):

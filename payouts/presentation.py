@@ -17,7 +17,7 @@ RESELLER_BANK_KINDS = [K.BANK_ACCEPTED, K.PAID, K.FAILED, K.BANK_RETURNED]
 
 def _day(event: PayoutEvent) -> str:
     day = event.bank_date or timezone.localdate(event.created_at)
-    return formats.date_format(day, "j F Y")
+    return formats.date_format(day, "DATE_FORMAT")
 
 
 def bank_event_words(event: PayoutEvent) -> str:

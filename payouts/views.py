@@ -216,7 +216,7 @@ def _bank_details_admin(request: HttpRequest, payout_id: int) -> HttpResponse:
                                 account.cooling_off_until
                                 or services.cooling_off_estimate(timezone.now())
                             ),
-                            "j F Y",
+                            "DATE_FORMAT",
                         ),
                     },
                 )

@@ -14,9 +14,11 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from cashback.clock import program_today, week_start
+from cashback.money import money
 from claims.models import Claim
 from claims.queue import AGE_BUCKETS, waiting_age_q
 from payouts.models import BankAccount, Payout, PayoutEvent, Reminder
@@ -69,6 +71,7 @@ class Bar:
     y: float = 0
     width: float = 0
     height: float = 0
+    text: str = ""  # the value as read: a count, or money in the chart's currency
 
     @property
     def middle(self) -> float:
@@ -87,9 +90,15 @@ class Chart:
     height: int = 160
     maximum: int | Decimal = 0
     axis_labels: list[Bar] = field(default_factory=list)
+    currency: str = ""  # a chart of money: its values read as money
+    maximum_text: str = ""
+
+    def _text(self, value: int | Decimal) -> str:
+        return money(value, self.currency) if self.currency else str(value)
 
     def layout(self) -> "Chart":
         self.maximum = max((bar.value for bar in self.bars), default=0)
+        self.maximum_text = self._text(self.maximum)
         slot = self.width / max(len(self.bars), 1)
         plot = self.height - 20  # room for the labels underneath
         for index, bar in enumerate(self.bars):
@@ -98,6 +107,7 @@ class Chart:
             bar.x = round(index * slot + slot * 0.1, 1)
             bar.height = round(plot * share, 1)
             bar.y = round(plot - bar.height, 1)
+            bar.text = self._text(bar.value)
         # Label every few bars so the text never overlaps.
         step = max(1, len(self.bars) // 6)
         self.axis_labels = self.bars[::step]
@@ -350,7 +360,7 @@ def claims_per_day(today: dt.date) -> Chart:
         day = first + dt.timedelta(days=offset)
         bars.append(
             Bar(
-                day.strftime("%d/%m"),
+                date_format(day, "MONTH_DAY_FORMAT"),
                 counts.get(day, 0),
                 claims_url(created_at__date=day.isoformat()),
             )
@@ -387,7 +397,7 @@ def money_per_month(today: dt.date) -> list[Chart]:
             month = _month_add(first, offset)
             bars.append(
                 Bar(
-                    month.strftime("%Y-%m"),
+                    date_format(month, "YEAR_MONTH_FORMAT"),
                     by_currency[currency].get(month, Decimal("0")),
                     payouts_url(
                         status__exact="paid",
@@ -398,7 +408,9 @@ def money_per_month(today: dt.date) -> list[Chart]:
                 )
             )
         title = _("Paid per month (%(currency)s)") % {"currency": currency}
-        charts.append(Chart(f"paid-{currency.lower()}", title, bars).layout())
+        charts.append(
+            Chart(f"paid-{currency.lower()}", title, bars, currency=currency).layout()
+        )
     return charts
 
 

@@ -13,6 +13,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from cashback.admin import money_column
 from cashback.clock import program_today
 from cashback.exports import XLSX_TYPE, csv_stream, xlsx_stream
 
@@ -63,10 +64,9 @@ class VatDocumentAdmin(_ReadOnly):
         "purpose",
         "issue_date",
         "reseller",
-        "currency",
-        "taxable_amount",
-        "vat_amount",
-        "total_amount",
+        "taxable_amount_money",
+        "vat_amount_money",
+        "total_amount_money",
     ]
     list_filter = [
         ("issue_date", admin.DateFieldListFilter),
@@ -79,8 +79,18 @@ class VatDocumentAdmin(_ReadOnly):
     date_hierarchy = "issue_date"
     show_full_result_count = False
     raw_id_fields = ["reseller", "payout", "batch", "statement", "corrects"]
-    exclude = ["content", "pdf"]
-    readonly_fields = ["downloads"]
+    exclude = ["content", "pdf", "taxable_amount", "vat_amount", "total_amount"]
+    readonly_fields = [
+        "taxable_amount_money",
+        "vat_amount_money",
+        "total_amount_money",
+        "downloads",
+    ]
+    taxable_amount_money = money_column(
+        VatDocument.taxable_amount, VatDocument.currency
+    )
+    vat_amount_money = money_column(VatDocument.vat_amount, VatDocument.currency)
+    total_amount_money = money_column(VatDocument.total_amount, VatDocument.currency)
     change_list_template = "admin/statements/vatdocument/change_list.html"
 
     def get_urls(self):
@@ -182,13 +192,15 @@ def _export(start: dt.date, end: dt.date, file_format: str) -> StreamingHttpResp
 
 @admin.register(PaymentStatement)
 class PaymentStatementAdmin(_ReadOnly):
-    list_display = ["payment_id", "execution_date", "reseller", "amount", "currency"]
+    list_display = ["payment_id", "execution_date", "reseller", "amount_money"]
     list_filter = [("execution_date", admin.DateFieldListFilter), "currency"]
     search_fields = ["payment_id", "reseller__legal_name"]
     list_select_related = ["reseller"]
     show_full_result_count = False
     raw_id_fields = ["reseller", "payout", "batch"]
-    exclude = ["content", "pdf"]
+    exclude = ["content", "pdf", "amount"]
+    readonly_fields = ["amount_money"]
+    amount_money = money_column(PaymentStatement.amount, PaymentStatement.currency)
 
 
 @admin.register(SelfBillingAgreement)

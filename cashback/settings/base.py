@@ -337,6 +337,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 LANGUAGE_COOKIE_NAME = "cashback_language"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 TIME_ZONE = "Europe/Stockholm"
+# One date format per language everywhere (cashback/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["cashback.formats"]
 USE_I18N = True
 USE_TZ = True
 

@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from cashback.admin import money_column
 from cashback.tasks_util import enqueue_after_commit
 
 from ..ledger_import import progress_key
@@ -23,8 +24,7 @@ class OpenAgreementAdmin(admin.ModelAdmin):
         "reseller_org_number",
         "product",
         "seats",
-        "revenue",
-        "currency",
+        "revenue_money",
         "sale_date",
         "new_customer",
     ]
@@ -32,6 +32,9 @@ class OpenAgreementAdmin(admin.ModelAdmin):
     list_select_related = ["product"]
     show_full_result_count = False
     ordering = ["-sale_date", "pk"]
+    exclude = ["revenue"]
+    readonly_fields = ["revenue_money"]
+    revenue_money = money_column(OpenAgreement.revenue, OpenAgreement.currency)
 
     def has_add_permission(self, request):
         return False

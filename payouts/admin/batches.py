@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cashback.admin import ReadOnlyAdmin, admin_action_with_form
+from cashback.admin import ReadOnlyAdmin, admin_action_with_form, money_column
 from cashback.models import SecurityEvent
 from cashback.money import money
 from cashback.security_log import security_event_record
@@ -63,7 +63,7 @@ class PaymentBatchAdmin(ReadOnlyAdmin):
         "message_id",
         "currency",
         "status",
-        "total_amount",
+        "total_amount_money",
         "created_by",
         "created_at",
         "released_by",
@@ -75,7 +75,7 @@ class PaymentBatchAdmin(ReadOnlyAdmin):
         "message_id",
         "currency",
         "status",
-        "total_amount",
+        "total_amount_money",
         "created_by",
         "created_at",
         "released_by",
@@ -86,7 +86,8 @@ class PaymentBatchAdmin(ReadOnlyAdmin):
         "cancel_reason",
         "payouts_list",
     ]
-    exclude = ["payment_file"]
+    exclude = ["payment_file", "total_amount"]
+    total_amount_money = money_column(PaymentBatch.total_amount, PaymentBatch.currency)
     change_form_template = "admin/payouts/paymentbatch/change_form.html"
     actions = ["release", "cancel_batch", "download_file"]
 

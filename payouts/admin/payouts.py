@@ -9,7 +9,12 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cashback.admin import ReadOnlyAdmin, admin_action_with_form, names_text
+from cashback.admin import (
+    ReadOnlyAdmin,
+    admin_action_with_form,
+    money_column,
+    names_text,
+)
 from cashback.clock import program_today, week_start
 from cashback.exports import ExportMixin
 from cashback.money import money
@@ -201,10 +206,8 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdmin):
         "claim",
         "reseller",
         "status",
-        "amount",
-        "currency",
-        "payout_amount",
-        "payout_currency",
+        "amount_money",
+        "payout_amount_money",
         "bank_details_due_at",
         "reminders_sent",
         "release_date",
@@ -222,7 +225,15 @@ class PayoutAdmin(ExportMixin, ReadOnlyAdmin):
     ]
     list_select_related = ["claim", "reseller", "batch"]
     search_fields = ["claim__reference", "reseller__legal_name", "payment_reference"]
-    readonly_fields = [f.name for f in Payout._meta.fields]
+    amount_money = money_column(Payout.amount, Payout.currency)
+    payout_amount_money = money_column(Payout.payout_amount, Payout.payout_currency)
+    readonly_fields = [
+        {"amount": "amount_money", "payout_amount": "payout_amount_money"}.get(
+            f.name, f.name
+        )
+        for f in Payout._meta.fields
+    ]
+    exclude = ["amount", "payout_amount"]
     inlines = [PayoutEventInline, ReminderInline]
     show_full_result_count = False
     actions = ["create_batch", "remove_from_batch", "cancel"]

@@ -18,7 +18,12 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from cashback.admin import ReadOnlyAdmin, admin_action_run, admin_action_with_form
+from cashback.admin import (
+    ReadOnlyAdmin,
+    admin_action_run,
+    admin_action_with_form,
+    money_column,
+)
 from cashback.clock import program_today
 from cashback.models import SecurityEvent
 from cashback.security_log import security_event_record
@@ -216,8 +221,7 @@ class BankDiscrepancyAdmin(ReadOnlyAdmin):
         "created_at",
         "end_to_end_id",
         "payout",
-        "bank_amount",
-        "bank_currency",
+        "bank_amount_money",
         "bank_reference",
         "reason",
         "file",
@@ -228,6 +232,9 @@ class BankDiscrepancyAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     fields = list_display
     readonly_fields = fields
+    bank_amount_money = money_column(
+        BankDiscrepancy.bank_amount, BankDiscrepancy.bank_currency
+    )
 
 
 @admin.register(BatchReconciliation)

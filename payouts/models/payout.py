@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from cashback.money import money
 from claims.models import Claim, seen_by_q
 from offers.models import Offer
 from resellers.models import Reseller
@@ -167,7 +168,7 @@ class Payout(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim.reference}: {self.amount} {self.currency}"
+        return f"{self.claim.reference}: {money(self.amount, self.currency)}"
 
     def expected_payment_by(self, today: dt.date) -> dt.date | None:
         """The one home of the date a reseller is told to expect the money by:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from resellers.addresses import address_is_complete
@@ -139,7 +140,7 @@ def _convert(
             % {
                 "currency": currency,
                 "reward": payout.currency,
-                "date": payout.offer.calculation_date.isoformat(),
+                "date": date_format(payout.offer.calculation_date),
             },
             code=PayoutError.Code.NO_EXCHANGE_RATE,
             field="currency",

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
+from cashback.money import money
 from cashback.outbox import outbox_email_enqueue
 from cashback.reasons import reason_words_require
 from claims.models import Claim, CorrectionReason, reason_in_words
@@ -209,6 +210,8 @@ def on_claim_reward_adjusted(
         from_status=locked.status,
         to_status=locked.status,
         actor=actor,
-        message=f"{before} -> {amount} {locked.currency}",
+        message=(
+            f"{money(before, locked.currency)} -> {money(amount, locked.currency)}"
+        ),
         reason_code=reason_code,
     )

@@ -91,7 +91,7 @@ def account_payment_block(account: BankAccount | None, *, now: datetime) -> str 
             return _("new account, waiting for an operator's verification")
         return _("new account, verification until %(date)s") % {
             "date": formats.date_format(
-                timezone.localtime(account.cooling_off_until), "j F Y H:i"
+                timezone.localtime(account.cooling_off_until), "DATETIME_FORMAT"
             )
         }
     return None

@@ -186,7 +186,7 @@ def test_charts_count_per_day_and_month(program, admin_client):
     board = dashboard_build()
     days = board.claims_per_day.bars
     assert len(days) == 30
-    assert days[-1].label == "26/11"
+    assert days[-1].label == "26 November"  # MONTH_DAY_FORMAT
     # Today: the 0.5-day claim and the 11 payouts' claims plus 2 more (rejected
     # and info requested are 10 days old).
     assert (
@@ -200,10 +200,15 @@ def test_charts_count_per_day_and_month(program, admin_client):
     charts = {chart.key: chart for chart in board.money_per_month}
     assert set(charts) == {"paid-eur", "paid-sek"}
     eur = {bar.label: bar.value for bar in charts["paid-eur"].bars}
-    assert eur["2026-10"] == Decimal("80.00")
-    assert eur["2026-11"] == 0
+    assert eur["October 2026"] == Decimal("80.00")
+    assert eur["November 2026"] == 0
+    # The bars read as money (issue 28), the counts as counts.
+    texts = {bar.label: bar.text for bar in charts["paid-eur"].bars}
+    assert texts["October 2026"] == "EUR\xa080.00"
+    assert charts["paid-eur"].maximum_text == "EUR\xa080.00"
+    assert days[-4].text == "1"
     assert len(charts["paid-eur"].bars) == 12
-    october = next(b for b in charts["paid-eur"].bars if b.label == "2026-10")
+    october = next(b for b in charts["paid-eur"].bars if b.label == "October 2026")
     assert [p.payout_amount for p in listed(admin_client, october.url)] == [
         Decimal("80.00")
     ]

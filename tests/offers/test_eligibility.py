@@ -90,9 +90,9 @@ def test_claim_window_reason_names_the_dates(january_offer):
     before = eligibility(january_offer, reseller, today=dt.date(2025, 12, 31))
     after = eligibility(january_offer, reseller, today=dt.date(2026, 2, 1))
     assert "Claims open on" in str(before.outcome("claim_window").reason)
-    assert "Jan. 1, 2026" in str(before.outcome("claim_window").reason)
+    assert "1 January 2026" in str(before.outcome("claim_window").reason)
     assert "Claims closed after" in str(after.outcome("claim_window").reason)
-    assert "Jan. 31, 2026" in str(after.outcome("claim_window").reason)
+    assert "31 January 2026" in str(after.outcome("claim_window").reason)
 
 
 # Territory (R18) -----
@@ -150,9 +150,9 @@ def test_excluded_program_reason_gives_both_periods(mri_offer):
         .reason
     )
     assert "MRI" in reason
-    assert "March 1, 2015" in reason
-    assert "July 1, 2015" in reason
-    assert "Dec. 31, 2015" in reason
+    assert "1 March 2015" in reason
+    assert "1 July 2015" in reason
+    assert "31 December 2015" in reason
 
 
 def test_other_programs_and_case_of_the_name(mri_offer):

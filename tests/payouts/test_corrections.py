@@ -141,7 +141,9 @@ def test_a_cut_applies_at_once_and_the_payout_follows():
     assert claim.reward_amount == Decimal("1000.00")  # computed, kept
     assert claim.adjusted_reward_amount == Decimal("750.00")
     assert claim.payout.amount == Decimal("750.00")
-    assert claim.payout.events.filter(kind=PayoutEvent.Kind.AMOUNT_ADJUSTED).exists()
+    adjusted = claim.payout.events.get(kind=PayoutEvent.Kind.AMOUNT_ADJUSTED)
+    # Money as people read it (issue 28), not "1000.00 -> 750.00 SEK".
+    assert adjusted.message == "SEK\xa01,000.00 -> SEK\xa0750.00"
     event = claim.events.get(kind=ClaimEvent.Kind.REWARD_ADJUSTED)
     assert (event.computed_amount, event.adjusted_amount) == (
         Decimal("1000.00"),

@@ -146,3 +146,16 @@ def test_the_page_reads_in_swedish(client, paid):
     html = client.get(reverse("statements:list"), HTTP_ACCEPT_LANGUAGE="sv").content
     assert "Specifikationer" in html.decode()
     assert "Sammanställning för 2027" in html.decode()
+
+
+def test_documents_write_dates_and_money_in_the_readers_format(client, paid):
+    """The frozen ISO dates and amounts read as everywhere else (issue 28)."""
+    client.force_login(_admin(paid))
+    statement, _pdf, document, _document_pdf, _ubl = _urls(paid)
+    html = client.get(statement).content.decode()
+    assert "1 March 2027" in html and "2027-03-01" not in html
+    assert "SEK\xa01,000.00" in html
+    html = client.get(document).content.decode()
+    assert "The sales of 1 July 2026 to 31 December 2026" in html
+    assert "2026-07-01" not in html
+    assert "SEK\xa01,000.00" in html
