@@ -13,13 +13,14 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.urls import NoReverseMatch
 
 from cashback.clock import program_today
 from cashback.links import path_of
+from cashback.paging import page_with_total
 from resellers.models import Reseller, User
 
 from .eligibility import Eligibility, offer_eligibility
@@ -186,7 +187,7 @@ def offer_list_page(
         offers = offers.filter(claim_closes_on__gte=today).order_by(
             "claim_closes_on", "claim_opens_on", "pk"
         )
-    page = Paginator(offers, OFFERS_PER_PAGE).get_page(page_number)
+    page = page_with_total(offers, OFFERS_PER_PAGE, page_number)
     return page, _cards(
         reseller=reseller, viewer=viewer, offers=list(page.object_list), today=today
     )

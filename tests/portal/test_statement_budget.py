@@ -30,13 +30,13 @@ FLOOR = "/bench/floor/"
 ADMIN_PAGES = {
     "floor": 2,
     "dashboard": 10,
-    "offers": 7,
+    "offers": 6,
     "offer": 10,
-    "claims": 4,
+    "claims": 3,
     "claim": 8,
-    "payouts": 5,
+    "payouts": 4,
     "company": 4,
-    "statements": 9,
+    "statements": 8,
     "statement": 4,
 }
 # An approved member (Erik) giving bank details for a payout.
