@@ -36,7 +36,7 @@ ADMIN_PAGES = {
     "claim": 7,
     "payouts": 4,
     "company": 4,
-    "statements": 8,
+    "statements": 7,
     "statement": 4,
 }
 # An approved member (Erik) giving bank details for a payout.
