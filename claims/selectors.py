@@ -1,13 +1,25 @@
 """Reads a reseller triggers: always scoped to the asking company (a foreign
 reference is a 404), each in a fixed number of queries."""
 
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Exists,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    prefetch_related_objects,
+)
 from django.shortcuts import get_object_or_404
 
 from offers.models import Offer
 from resellers.models import Reseller, User
 
-from .models import Claim, ClaimEvent, InvoiceDocument, OpenAgreement
+from .models import (
+    Claim,
+    ClaimAgreement,
+    ClaimEvent,
+    InvoiceDocument,
+    OpenAgreement,
+)
 
 
 def offer_to_claim(*, slug: str) -> Offer:
@@ -73,11 +85,21 @@ def claim_of_reseller(
 
 
 def claim_history_load(claim: Claim) -> Claim:
-    """What a claim's page lists besides the claim: agreements, invoices and the
-    timeline's events, in three queries."""
+    """What a claim's page lists besides the claim: agreements (each with
+    `in_ledger`, for `claim_unknown_numbers`), invoices and the timeline's
+    events, in three queries."""
     prefetch_related_objects(
         [claim],
-        "agreements",
+        Prefetch(
+            "agreements",
+            queryset=ClaimAgreement.objects.annotate(
+                in_ledger=Exists(
+                    OpenAgreement.objects.filter(
+                        agreement_number=OuterRef("agreement_number")
+                    )
+                )
+            ),
+        ),
         "invoices",
         Prefetch(
             "events",
@@ -91,9 +113,12 @@ def claim_history_load(claim: Claim) -> Claim:
 
 def claim_unknown_numbers(claim: Claim) -> list[str]:
     """The claim's active agreement numbers the ledger does not hold, in the
-    claim's order (one query; the agreements come prefetched by
-    `claim_history_load`): the filer is told at once (issue 28)."""
-    numbers = [a.agreement_number for a in claim.agreements.all() if a.is_active]
+    claim's order: the filer is told at once (issue 28). No query of its own
+    when `claim_history_load` brought the agreements with `in_ledger`."""
+    agreements = [a for a in claim.agreements.all() if a.is_active]
+    if all(hasattr(a, "in_ledger") for a in agreements):
+        return [a.agreement_number for a in agreements if not a.in_ledger]
+    numbers = [a.agreement_number for a in agreements]
     known = set(
         OpenAgreement.objects.filter(agreement_number__in=numbers).values_list(
             "agreement_number", flat=True

@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from cashback.clock import program_today
 from cashback.models import SecurityEvent
+from cashback.paging import page_with_total
 from cashback.security import client_ip
 from cashback.security_log import security_event_record
 from offers.eligibility import offer_eligibility
@@ -87,13 +87,13 @@ def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
 @reseller_required
 def claim_list(request: HttpRequest) -> HttpResponse:
     """The company's claims with their status and next step."""
-    paginator = Paginator(
+    page = page_with_total(
         selectors.claim_list_values(
             selectors.claims_of_reseller(reseller=request.reseller, viewer=request.user)
         ),
         CLAIMS_PER_PAGE,
+        request.GET.get("page"),
     )
-    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "claims/claim_list.html",

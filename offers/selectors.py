@@ -13,19 +13,23 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Prefetch, Q, QuerySet
+from django.core.paginator import Page
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.urls import NoReverseMatch
+from django.utils import timezone
 
 from cashback.clock import program_today
 from cashback.links import path_of
+from cashback.paging import page_with_total
 from resellers.models import Reseller, User
 
 from .eligibility import Eligibility, offer_eligibility
-from .models import Offer, Terms
+from .models import Offer, ReturnPeriod, Terms
 
 OFFERS_PER_PAGE = 10
+# What the offer page shows of its current terms.
+TERMS_FIELDS = ("id", "version", "text_en", "text_sv", "published_at")
 
 
 @dataclass
@@ -186,7 +190,7 @@ def offer_list_page(
         offers = offers.filter(claim_closes_on__gte=today).order_by(
             "claim_closes_on", "claim_opens_on", "pk"
         )
-    page = Paginator(offers, OFFERS_PER_PAGE).get_page(page_number)
+    page = page_with_total(offers, OFFERS_PER_PAGE, page_number)
     return page, _cards(
         reseller=reseller, viewer=viewer, offers=list(page.object_list), today=today
     )
@@ -210,9 +214,26 @@ def offer_detail(
     reseller's territory.
     """
     today = today or program_today()
+    country = str(reseller.country.code)
+    # The current terms (`Offer.current_terms`) and the country's return
+    # period (`Offer.return_period_days_for`) come with the offer's row.
+    current = Terms.objects.filter(
+        offer=OuterRef("pk"), published_at__lte=timezone.now()
+    ).order_by("-version")[:1]
     offer = (
         offers_visible(reseller=reseller)
         .filter(slug=slug)
+        .annotate(
+            **{
+                f"current_terms_{name}": Subquery(current.values(name))
+                for name in TERMS_FIELDS
+            },
+            country_return_days=Subquery(
+                ReturnPeriod.objects.filter(offer=OuterRef("pk"), country=country)
+                .order_by("pk")
+                .values("days")[:1]
+            ),
+        )
         .prefetch_related(
             Prefetch("products", to_attr="product_list"),
             Prefetch("licence_types", to_attr="licence_type_list"),
@@ -222,10 +243,16 @@ def offer_detail(
     )
     if offer is None:
         raise Http404("No such offer for this reseller.")
-    terms = offer.current_terms()
+    terms = None
+    if offer.current_terms_id is not None:
+        terms = Terms(
+            offer=offer,
+            **{name: getattr(offer, f"current_terms_{name}") for name in TERMS_FIELDS},
+        )
+    days = offer.country_return_days
     (card,) = _cards(reseller=reseller, viewer=viewer, offers=[offer], today=today)
     return OfferDetail(
         card=card,
         terms=terms,
-        return_period_days=offer.return_period_days_for(reseller.country.code),
+        return_period_days=offer.return_period_days if days is None else days,
     )

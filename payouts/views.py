@@ -2,7 +2,6 @@
 
 from allauth.account.decorators import reauthentication_required
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from cashback.clock import program_today
 from cashback.errors import PortalError
+from cashback.paging import page_with_total
 from cashback.security import client_ip
 from resellers.access import (
     approval_wait,
@@ -38,7 +38,7 @@ def payout_list(request: HttpRequest) -> HttpResponse:
     claim = request.GET.get("claim", "").strip()
     if claim:
         payouts = payouts.filter(claim__reference=claim)
-    page = Paginator(payouts, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_with_total(payouts, PAGE_SIZE, request.GET.get("page"))
     now = timezone.now()
     today = program_today(now)
     for payout in page:

@@ -11,7 +11,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -161,6 +162,40 @@ def _sums_by_currency(rows) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
     return dict(sorted(on_the_way.items())), dict(sorted(paid.items()))
 
 
+_AMOUNT = DecimalField(max_digits=14, decimal_places=2)
+
+
+def _figures(claims, payouts, open_offers):
+    """({claim status: count}, open offers, [(currency, on the way, paid)]):
+    the overview's three aggregates in one statement (`UNION ALL` of rows
+    `kind, key, count, amount, amount`; issue 33)."""
+    none = Cast(Value(None), _AMOUNT)
+    parts = [
+        claims.order_by()
+        .values(kind=Value("claims"), key=F("status"))
+        .annotate(count=Count("pk"), first=none, second=none),
+        open_offers.order_by()
+        .values(kind=Value("offers"), key=Value(""))
+        .annotate(count=Count("pk"), first=none, second=none),
+        payouts.order_by()
+        .values(kind=Value("payouts"), key=F("currency"))
+        .annotate(
+            count=Count("pk"),
+            first=Sum("amount", filter=open_q()),
+            second=Sum("amount", filter=Q(status=Payout.Status.PAID)),
+        ),
+    ]
+    by_status, open_offer_count, sums = {}, 0, []
+    for row in parts[0].union(*parts[1:], all=True):
+        if row["kind"] == "claims":
+            by_status[row["key"]] = row["count"]
+        elif row["kind"] == "offers":
+            open_offer_count = row["count"]
+        else:
+            sums.append((row["key"], row["first"], row["second"]))
+    return by_status, open_offer_count, sums
+
+
 @dataclass(frozen=True)
 class PayoutRow:
     reference: str
@@ -191,26 +226,17 @@ def reseller_overview(
     tasks.sort(key=lambda task: (not task.urgent, task.due or far_future))
 
     claims = Claim.objects.filter(reseller=reseller).seen_by(viewer)
-    by_status = dict(
-        claims.values_list("status").annotate(count=Count("pk")).order_by()
-    )
     payouts = Payout.objects.filter(reseller=reseller).seen_by(viewer)
-    # Both sums in one statement.
-    on_the_way, paid = _sums_by_currency(
-        payouts.values_list("currency")
-        .annotate(
-            on_the_way=Sum("amount", filter=open_q()),
-            paid=Sum("amount", filter=Q(status=Payout.Status.PAID)),
-        )
-        .order_by()
+    open_offers = offers_visible(reseller=reseller).filter(
+        claim_opens_on__lte=today, claim_closes_on__gte=today
     )
+    by_status, open_offer_count, sums = _figures(claims, payouts, open_offers)
+    on_the_way, paid = _sums_by_currency(sums)
     payout_words = {value: str(label) for value, label in Payout.Status.choices}
     return Overview(
         tasks=tasks,
         more=more,
-        open_offers=offers_visible(reseller=reseller)
-        .filter(claim_opens_on__lte=today, claim_closes_on__gte=today)
-        .count(),
+        open_offers=open_offer_count,
         claims_by_status={
             label: by_status[value]
             for value, label in Claim.Status.choices

@@ -20,7 +20,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from .models import User
-from .selectors import reseller_admin_names
+from .selectors import company_admin_names
 
 
 def has_verified_email(user: User) -> bool:
@@ -57,7 +57,7 @@ def approval_wait(user: User) -> dict:
         return {"awaiting_approval": False, "admins": []}
     return {
         "awaiting_approval": True,
-        "admins": reseller_admin_names(reseller=user.reseller),
+        "admins": company_admin_names(user),
     }
 
 
@@ -73,7 +73,7 @@ def approved_member_required(
             return render(
                 request,
                 "resellers/approval_required.html",
-                {"admins": reseller_admin_names(reseller=request.reseller)},
+                {"admins": company_admin_names(request.user)},
                 status=403,
             )
         return view(request, *args, **kwargs)

@@ -8,7 +8,19 @@ from enum import StrEnum
 
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Aggregate,
+    Case,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+    When,
+)
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 
 from .domain_policy import email_domain
@@ -116,14 +128,83 @@ def reseller_admin_count(*, reseller_id: int, user_id: int | None = None) -> int
     return admins.count()
 
 
+def _company_admins(reseller) -> QuerySet[User]:
+    """The active admins of `reseller` (a company, or an `OuterRef` to one)."""
+    return User.objects.filter(reseller=reseller, is_active=True, is_company_admin=True)
+
+
+ADMIN_ORDER = ("last_name", "first_name", "email")
+
+
 def reseller_admin_names(*, reseller: Reseller) -> list[str]:
     """Who may give the company's bank details and approve members: its
     active admins' names."""
     return [
-        user.display_name
-        for user in reseller.members.filter(
-            is_active=True, is_company_admin=True
-        ).order_by("last_name", "first_name", "email")
+        user.display_name for user in _company_admins(reseller).order_by(*ADMIN_ORDER)
+    ]
+
+
+# Between an admin's fields, and between admins, in `company_admins_joined`:
+# control characters no name or address holds.
+_FIELD, _ADMIN = "\x1f", "\x1e"
+
+
+class _JoinedText(Aggregate):
+    """The group's texts joined by `_ADMIN` (PostgreSQL `STRING_AGG`, SQLite
+    `GROUP_CONCAT`); their order is not kept, `company_admin_names` sorts."""
+
+    function = "STRING_AGG"
+    template = f"%(function)s(%(expressions)s, '{_ADMIN}')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, function="GROUP_CONCAT", **extra_context
+        )
+
+
+def company_admins_joined() -> Case:
+    """For the user loaded with each request (`PortalAuthenticationBackend`):
+    the admins of the user's company in one text column when the user is a
+    member no company admin has approved yet (R20), whose pages name them;
+    NULL, and not computed, for anyone else. `company_admin_names` reads it.
+    """
+    admins = (
+        _company_admins(OuterRef("reseller_id"))
+        .order_by()
+        .values("reseller_id")
+        .annotate(
+            joined=_JoinedText(
+                Concat(
+                    "last_name",
+                    Value(_FIELD),
+                    "first_name",
+                    Value(_FIELD),
+                    "email",
+                    output_field=TextField(),
+                )
+            )
+        )
+        .values("joined")
+    )
+    return Case(
+        When(approved_member_q(), then=Value(None)),
+        default=Subquery(admins),
+        output_field=TextField(),
+    )
+
+
+def company_admin_names(user: User) -> list[str]:
+    """The names of the active admins of `user`'s company, as
+    `reseller_admin_names` gives them, from the user's request load when it
+    carried them (`company_admins_joined`), else read now."""
+    joined = getattr(user, "company_admins_joined", None)
+    if joined is None:
+        return reseller_admin_names(reseller=user.reseller)
+    admins = sorted(tuple(admin.split(_FIELD)) for admin in joined.split(_ADMIN))
+    return [
+        User(last_name=last, first_name=first, email=email).display_name
+        for last, first, email in admins
     ]
 
 

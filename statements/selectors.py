@@ -8,8 +8,20 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import (
+    Count,
+    DecimalField,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, ExtractYear
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -65,34 +77,48 @@ class YearTotal:
     vat: Decimal = Decimal("0.00")
 
 
+CENT = Decimal("0.01")
+
+
+def _cents(amount) -> Decimal:
+    # SQLite gives a compound query's sums without their two decimals.
+    return Decimal(amount).quantize(CENT)
+
+
 def yearly_summary(*, reseller: Reseller, viewer: User, year: int) -> list[YearTotal]:
     """Per currency, for the company's books: the payments of `year`, what was
     paid, and the taxable amount and VAT of their documents (corrections
-    included, so a returned payment nets to nothing). Two queries."""
-    totals: dict[str, YearTotal] = {}
+    included, so a returned payment nets to nothing). One statement: the
+    statements' and the documents' sums as one `UNION ALL` (issue 33)."""
+    none = Cast(Value(None), DecimalField(max_digits=14, decimal_places=2))
     paid = (
         PaymentStatement.objects.filter(
             Q(reseller=reseller) & _seen(viewer), execution_date__year=year
         )
+        .order_by()
         .values("currency")
-        .annotate(payments=Count("pk"), paid=Sum("amount"))
-        .order_by("currency")
+        .annotate(payments=Count("pk"), paid=Sum("amount"), taxable=none, vat=none)
     )
-    for row in paid:
-        totals[row["currency"]] = YearTotal(
-            row["currency"], payments=row["payments"], paid=row["paid"]
-        )
     documents = (
         VatDocument.objects.filter(
             Q(reseller=reseller) & _seen(viewer), statement__execution_date__year=year
         )
+        .order_by()
         .values("currency")
-        .annotate(taxable=Sum("taxable_amount"), vat=Sum("vat_amount"))
-        .order_by("currency")
+        .annotate(
+            payments=Value(None, output_field=IntegerField()),
+            paid=none,
+            taxable=Sum("taxable_amount"),
+            vat=Sum("vat_amount"),
+        )
     )
-    for row in documents:
+    totals: dict[str, YearTotal] = {}
+    for row in sorted(paid.union(documents, all=True), key=lambda r: r["currency"]):
         total = totals.setdefault(row["currency"], YearTotal(row["currency"]))
-        total.taxable, total.vat = row["taxable"], row["vat"]
+        if row["payments"] is not None:  # the statements' row
+            total.payments, total.paid = row["payments"], _cents(row["paid"])
+        else:
+            total.taxable, total.vat = _cents(row["taxable"]), _cents(row["vat"])
     return list(totals.values())
 
 

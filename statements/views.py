@@ -5,7 +5,6 @@ company's self-billing answer. Staff read documents through admin."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -14,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from cashback.errors import PortalError
+from cashback.paging import page_with_total
 from resellers.access import reseller_required
 
 from . import selectors, services
@@ -38,7 +38,7 @@ def statement_list(request: HttpRequest) -> HttpResponse:
     statements = selectors.statements_for_reseller(
         reseller=reseller, viewer=viewer, year=year or None
     )
-    page = Paginator(statements, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_with_total(statements, PAGE_SIZE, request.GET.get("page"))
     return render(
         request,
         "statements/statement_list.html",

@@ -69,7 +69,7 @@ def test_list_runs_a_fixed_number_of_queries(
     url = reverse("claims:list")
     ClaimFactory(reseller=user.reseller, submitted_by=user)
     signed_in.get(url)
-    with django_assert_num_queries(4) as one:
+    with django_assert_num_queries(3) as one:
         signed_in.get(url)
     ClaimFactory.create_batch(24, reseller=user.reseller, submitted_by=user)
     with django_assert_num_queries(len(one.captured_queries)):

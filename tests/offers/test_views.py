@@ -325,5 +325,7 @@ def test_a_swedish_reader_sees_swedish_titles_and_dates(client, reseller):
 
 # Session, then the user with the company and the verified flag in one query
 # (PortalAuthenticationBackend); then the page's own reads.
-QUERIES_LIST = 2 + 5
-QUERIES_DETAIL = 2 + 8
+QUERIES_LIST = 2 + 4  # the page with its total (cashback.paging), products,
+# memberships, claims
+QUERIES_DETAIL = 2 + 6  # the offer with its current terms and return period,
+# products, licence types, segments, memberships, claims

@@ -115,7 +115,7 @@ def test_the_overview_runs_a_fixed_number_of_queries(
     OfferFactory()
     PayoutFactory(claim__reseller=user.reseller)
     signed_in.get(URL)
-    with django_assert_num_queries(9) as few:
+    with django_assert_num_queries(7) as few:
         signed_in.get(URL)
     for _ in range(6):
         PayoutFactory(

@@ -29,20 +29,20 @@ FLOOR = "/bench/floor/"
 # A company admin (Anna) on every page.
 ADMIN_PAGES = {
     "floor": 2,
-    "dashboard": 10,
-    "offers": 7,
-    "offer": 10,
-    "claims": 4,
-    "claim": 8,
-    "payouts": 5,
+    "dashboard": 8,
+    "offers": 6,
+    "offer": 8,
+    "claims": 3,
+    "claim": 7,
+    "payouts": 4,
     "company": 4,
-    "statements": 9,
+    "statements": 7,
     "statement": 4,
 }
 # An approved member (Erik) giving bank details for a payout.
 MEMBER_PAGES = {"bank details": 4}
 # A member no company admin has approved yet: the pages that name the admins.
-WAITING_PAGES = {"dashboard": 9, "claims": 4, "payouts": 4}
+WAITING_PAGES = {"dashboard": 6, "claims": 3, "payouts": 3}
 
 
 def statements(client, url: str) -> int:

@@ -78,3 +78,24 @@ def test_a_waiting_member_sees_no_approval_task(client, waiting):
     """Only a company admin can approve, so only they are asked to."""
     client.force_login(waiting)
     assert "is waiting for your approval" not in read(client, "dashboard")
+
+
+def test_the_waiting_member_arrives_with_the_admins_names(
+    waiting, admin, django_assert_num_queries
+):
+    """The user loaded for the request carries the company admins' names
+    (issue 33): the same names, in the same order, as reading them, with no
+    statement of their own; an approved user carries none."""
+    from resellers.auth_backends import PortalAuthenticationBackend
+    from resellers.selectors import company_admin_names, reseller_admin_names
+
+    UserFactory(reseller=admin.reseller, is_company_admin=True, last_name="Abel")
+    UserFactory(reseller=admin.reseller, is_company_admin=True, is_active=False)
+    UserFactory(is_company_admin=True, last_name="Another company")
+    expected = reseller_admin_names(reseller=admin.reseller)
+    assert len(expected) == 2
+    backend = PortalAuthenticationBackend()
+    with django_assert_num_queries(1):
+        loaded = backend.get_user(waiting.pk)
+        assert company_admin_names(loaded) == expected
+    assert backend.get_user(admin.pk).company_admins_joined is None

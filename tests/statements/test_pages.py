@@ -109,12 +109,12 @@ def test_the_list_runs_a_fixed_number_of_queries(
     client.get(url)
     # A literal: paying five payouts filled the connection's query log, whose
     # indexes a captured count would be read from.
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         response = client.get(url)
     assert len(response.context["page"].object_list) == 1
     client.force_login(_admin(payouts[1]))
     client.get(url)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         response = client.get(url)
     assert len(response.context["page"].object_list) == 4
 
