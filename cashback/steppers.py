@@ -1,4 +1,5 @@
-"""Progress as steps: done, current, still to come, for includes/stepper.html.
+"""Progress as steps: done, current, still to come, for the steppers of the
+claim page and the payout list.
 
 Generic on purpose: which steps a claim or a payout has is decided in
 portal/steppers.py, above the apps whose states it names.

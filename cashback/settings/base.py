@@ -160,6 +160,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "cashback.context_processors.program",
                 "cashback.context_processors.navigation",
+                "cashback.context_processors.assets",
             ],
         },
     }

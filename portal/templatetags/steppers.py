@@ -1,4 +1,5 @@
-"""`{% load steppers %}`: a claim's or a payout's steps for includes/stepper.html."""
+"""`{% load steppers %}`: a claim's or a payout's steps, for the steppers of
+the claim page and the payout list."""
 
 from django import template
 
