@@ -270,6 +270,79 @@ def outbox_emails_store_many(messages: Sequence[dict[str, Any]]) -> int:
     return len(new)
 
 
+def outbox_emails_store_with(
+    *,
+    row: tuple[str, Sequence[Any]],
+    messages: Sequence[dict[str, Any]],
+    also: Sequence[tuple[str, Sequence[Any]]] = (),
+) -> int:
+    """Insert one row (`row`: an `INSERT ... VALUES` of one row, without
+    `RETURNING`, e.g. from `cashback.sql.insert_sql`), run the `also`
+    inserts, and store `messages` as `outbox_emails_store_many` does, all in
+    one statement (PostgreSQL only: a data-modifying `WITH`). Each message's
+    `dedup_key` may name the new row's id as `{id}`. Returns that id.
+
+    A filing writes its agreements, its event and the e-mails keyed by the
+    event this way: one round trip instead of three (issue 33).
+    """
+    quote = connection.ops.quote_name
+    table = quote(OutboxMessage._meta.db_table)
+    created_at = OutboxMessage._meta.get_field("created_at").get_db_prep_save(
+        timezone.now(), connection
+    )
+    recipients_field = OutboxMessage._meta.get_field("recipients")
+    row_sql, params = row[0], list(row[1])
+    parts = [f"written AS ({row_sql} RETURNING id)"]
+    for number, (sql, also_params) in enumerate(also):
+        parts.append(f"also_{number} AS ({sql})")
+        params += list(also_params)
+    values = []
+    for item in messages:
+        values.append("(%s, %s::jsonb, %s, %s, %s, %s::timestamptz)")
+        params += [
+            item["dedup_key"],
+            recipients_field.get_db_prep_save(list(item["recipients"]), connection),
+            " ".join(item["subject"].split()),
+            item["text_body"],
+            item["html_body"],
+            created_at,
+        ]
+    if values:
+        columns = ", ".join(
+            quote(OutboxMessage._meta.get_field(name).column)
+            for name in (
+                "dedup_key",
+                "recipients",
+                "subject",
+                "text_body",
+                "html_body",
+                "created_at",
+                "attempts",
+                "last_error",
+            )
+        )
+        parts.append(
+            f"stored AS (INSERT INTO {table} ({columns}) "  # noqa: S608  # nosec B608
+            "SELECT replace(m.dedup_key, '{id}', written.id::text), m.recipients,"
+            " m.subject, m.text_body, m.html_body, m.created_at, 0, ''"
+            f" FROM written CROSS JOIN (VALUES {', '.join(values)})"
+            " AS m (dedup_key, recipients, subject, text_body, html_body, created_at)"
+            f" ON CONFLICT ({quote('dedup_key')}) DO NOTHING RETURNING id)"
+        )
+        result = "SELECT (SELECT id FROM written), ARRAY(SELECT id FROM stored)"
+    else:
+        result = "SELECT (SELECT id FROM written), ARRAY[]::bigint[]"
+    # Names from the models; every value is a parameter.
+    with connection.cursor() as cursor:
+        cursor.execute(f"WITH {', '.join(parts)} {result}", params)
+        written, new = cursor.fetchone()
+    from .tasks import outbox_deliver_many
+
+    if new:
+        enqueue_after_commit(outbox_deliver_many, list(new))
+    return written
+
+
 # Sent messages whose text holds a link that signs someone in or proves an
 # address: once delivered, a copy kept in the database is only a risk.
 LINK_MESSAGE_KEY_PREFIXES = (

@@ -24,6 +24,8 @@ class ClaimFileForm(forms.Form):
         label=_("I have read and accept the terms"), required=False
     )
     terms_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    # The terms version shown, signed (claims.services.filing_token).
+    filing = forms.CharField(widget=forms.HiddenInput, required=False)
 
 
 class DisputeForm(forms.Form):

@@ -1,17 +1,26 @@
 """Reads a reseller triggers: always scoped to the asking company (a foreign
 reference is a 404), each in a fixed number of queries."""
 
+import datetime as dt
+
+from django.db import connection
 from django.db.models import (
+    CharField,
     Exists,
     OuterRef,
     Prefetch,
     QuerySet,
+    Subquery,
     prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import JSONObject
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from offers.models import Offer
-from resellers.models import Reseller, User
+from offers.models import Offer, Terms
+from resellers.models import ProgramMembership, Reseller, User
 
 from .models import (
     Claim,
@@ -25,6 +34,108 @@ from .models import (
 def offer_to_claim(*, slug: str) -> Offer:
     """A published offer by slug, or 404."""
     return get_object_or_404(Offer, slug=slug, status=Offer.Status.PUBLISHED)
+
+
+def offer_for_filing(
+    *,
+    reseller: Reseller,
+    slug: str | None = None,
+    pk: int | None = None,
+    terms_text: bool = False,
+    draw_reference: bool = False,
+) -> Offer:
+    """The offer a company files on (by slug: published, or 404; by pk: any
+    status, for the filing to refuse), read in one statement with what the
+    claim form and the filing need besides it (issue 33: they ran 25
+    statements between them):
+
+    - `filing_terms`: the current terms version (R8) as a `Terms` without its
+      texts, unless `terms_text`, or None;
+    - `filing_existing_reference`: the company's claim that still counts on a
+      one-claim offer (R7, `claim_existing_reference`'s rule), or None;
+    - `filing_memberships`: the company's program memberships (R5), as
+      unsaved rows (on PostgreSQL in the same statement, elsewhere a second);
+    - `filing_reference_number`: with `draw_reference`, on PostgreSQL, the
+      next number of the claims' reference sequence (a refused filing leaves
+      a gap, as before).
+    """
+    offers = Offer.objects.all()
+    if slug is not None:
+        offers = offers.filter(slug=slug, status=Offer.Status.PUBLISHED)
+    else:
+        offers = offers.filter(pk=pk)
+    current = Terms.objects.filter(
+        offer=OuterRef("pk"), published_at__lte=timezone.now()
+    ).order_by("-version")
+    fields = ["id", "version"]
+    if terms_text:
+        fields += ["text_en", "text_sv"]
+    annotations = {
+        "filing_terms_row": Subquery(
+            current.values(row=JSONObject(**{name: name for name in fields}))[:1]
+        ),
+        "filing_existing_reference": Subquery(
+            Claim.objects.filter(
+                reseller=reseller,
+                offer=OuterRef("pk"),
+                claim_mode=Offer.ClaimMode.ONE_PER_RESELLER,
+            )
+            .counting()
+            .order_by("created_at")
+            .values("reference")[:1],
+            output_field=CharField(),
+        ),
+    }
+    postgresql = connection.vendor == "postgresql"
+    if postgresql:
+        from django.contrib.postgres.expressions import ArraySubquery
+
+        annotations["filing_membership_rows"] = ArraySubquery(
+            ProgramMembership.objects.filter(reseller=reseller)
+            .order_by("pk")
+            .values(
+                row=JSONObject(
+                    program="program", start_date="start_date", end_date="end_date"
+                )
+            )
+        )
+        if draw_reference:
+            annotations["filing_reference_number"] = RawSQL(
+                "nextval('claims_claim_reference_seq')", []
+            )
+    offer = offers.annotate(**annotations).first()
+    if offer is None:
+        raise Http404("No such offer to claim.")
+    row = offer.filing_terms_row
+    offer.filing_terms = (
+        None
+        if row is None
+        else Terms(
+            offer=offer,
+            id=row["id"],
+            version=row["version"],
+            text_en=row.get("text_en", ""),
+            text_sv=row.get("text_sv", ""),
+        )
+    )
+    if postgresql:
+        offer.filing_memberships = [
+            ProgramMembership(
+                reseller=reseller,
+                program=item["program"],
+                start_date=dt.date.fromisoformat(item["start_date"]),
+                end_date=item["end_date"] and dt.date.fromisoformat(item["end_date"]),
+            )
+            for item in offer.filing_membership_rows
+        ]
+    else:
+        offer.filing_memberships = list(reseller.memberships.all())
+        offer.filing_reference_number = None
+    if not draw_reference:
+        offer.filing_reference_number = None
+    if offer.claim_mode != Offer.ClaimMode.ONE_PER_RESELLER:
+        offer.filing_existing_reference = None
+    return offer
 
 
 def claims_of_reseller(*, reseller: Reseller, viewer: User) -> QuerySet[Claim]:

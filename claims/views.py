@@ -32,45 +32,65 @@ OPEN_STATES = (
 
 @reseller_required
 def claim_file(request: HttpRequest, slug: str) -> HttpResponse:
-    """The claim form of one offer: numbers, the terms in full, the tick (R8)."""
-    offer = selectors.offer_to_claim(slug=slug)
+    """The claim form of one offer: numbers, the terms in full, the tick (R8).
+
+    The form and its POST read the offer once each with all they need
+    (`selectors.offer_for_filing`); the terms version shown travels signed
+    (`filing_token`), so the filing compares the current one with what the
+    reseller read, not with what an unsigned field says."""
     reseller = request.reseller
     form = ClaimFileForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            claim = services.claim_file(
-                reseller=reseller,
-                offer=offer,
-                user=request.user,
-                agreement_numbers=form.cleaned_data["agreement_numbers"],
-                accepted_terms=form.cleaned_data["accepted_terms"],
-                ip=client_ip(request),
-                terms_version=form.cleaned_data["terms_version"],
-            )
-        except services.ClaimError as error:
-            form.add_error(None, error)
-        else:
-            messages.success(
-                request,
-                _("Claim %(reference)s is filed. We will e-mail you about each step.")
-                % {"reference": claim.reference},
-            )
-            return redirect(claim)
-    # Read for the form only: a filing reads the terms it accepts itself.
-    terms = offer.current_terms()
+    if request.method == "POST":
+        offer = selectors.offer_for_filing(
+            reseller=reseller, slug=slug, draw_reference=True
+        )
+        if form.is_valid():
+            try:
+                claim = services.claim_file(
+                    reseller=reseller,
+                    offer=offer,
+                    user=request.user,
+                    agreement_numbers=form.cleaned_data["agreement_numbers"],
+                    accepted_terms=form.cleaned_data["accepted_terms"],
+                    ip=client_ip(request),
+                    terms_version=services.filing_terms_version(
+                        token=form.cleaned_data["filing"],
+                        offer=offer,
+                        user=request.user,
+                        unsigned=form.cleaned_data["terms_version"],
+                    ),
+                )
+            except services.ClaimError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _(
+                        "Claim %(reference)s is filed. We will e-mail you about "
+                        "each step."
+                    )
+                    % {"reference": claim.reference},
+                )
+                return redirect(claim)
+    # The page shows the terms in full: read again with their texts.
+    offer = selectors.offer_for_filing(reseller=reseller, slug=slug, terms_text=True)
+    terms = offer.filing_terms
     eligibility = offer_eligibility(
         offer=offer,
         reseller=reseller,
-        memberships=list(reseller.memberships.all()),
-        existing_claim_reference=services.claim_existing_reference(
-            reseller=reseller, offer=offer
-        ),
+        memberships=offer.filing_memberships,
+        existing_claim_reference=offer.filing_existing_reference,
     )
     if terms is not None:
-        form.initial["terms_version"] = terms.version
+        shown = {
+            "terms_version": terms.version,
+            "filing": services.filing_token(offer=offer, user=request.user),
+        }
+        form.initial.update(shown)
         if form.is_bound:
             form.data = form.data.copy()
-            form.data["terms_version"] = terms.version
+            for name, value in shown.items():
+                form.data[name] = value
     return render(
         request,
         "claims/claim_file.html",

@@ -29,7 +29,13 @@ from .corrections import (
     claims_free_final_rejections,
 )
 from .errors import ClaimError
-from .filing import claim_existing_reference, claim_file, claim_reference_next
+from .filing import (
+    claim_existing_reference,
+    claim_file,
+    claim_reference_next,
+    filing_terms_version,
+    filing_token,
+)
 from .notifications import event_message_in_words
 from .review import (
     claim_approve,
@@ -68,5 +74,7 @@ __all__ = [
     "claim_withdraw",
     "claims_free_final_rejections",
     "event_message_in_words",
+    "filing_terms_version",
+    "filing_token",
     "user_may_review",
 ]

@@ -5,6 +5,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -12,7 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cashback.clock import program_today
-from cashback.outbox import outbox_email_render, outbox_emails_store_many
+from cashback.outbox import (
+    outbox_email_render,
+    outbox_emails_store_many,
+    outbox_emails_store_with,
+)
+from cashback.sql import insert_sql
 from cashback.tasks_util import enqueue_after_commit
 from offers.eligibility import offer_eligibility
 from offers.models import Offer
@@ -29,16 +35,11 @@ from ..models import (
 )
 from ..numbers import MAX_NUMBERS_PER_CLAIM, agreement_numbers_parse
 from ..numbers import agreement_numbers_split as _split
+from ..selectors import offer_for_filing
 from .errors import ClaimError
 from .validating import VALIDATE_TASK
 
 S = Claim.Status
-
-
-class _Refused(Exception):
-    def __init__(self, errors: dict, duplicates: list[ClaimAgreement]) -> None:
-        self.errors = errors
-        self.duplicates = duplicates
 
 
 def _add(errors: dict, field: str, message, code: str = "refused") -> None:
@@ -103,6 +104,48 @@ def claim_existing_reference(*, reseller: Reseller, offer: Offer) -> str | None:
         .values_list("reference", flat=True)
         .first()
     )
+
+
+FILING_FIELD_SALT = "claims.filing.terms"
+# A form left open longer than this is read again (the unsigned fallback).
+FILING_FIELD_MAX_AGE = 24 * 3600
+
+
+def filing_token(*, offer: Offer, user: User) -> str:
+    """What the claim form showed, signed for its POST (issue 33): the offer,
+    the terms version the reseller read and the offer's rule version (its
+    `updated_at`), for this user. See `filing_terms_version`."""
+    terms = offer.filing_terms
+    return signing.dumps(
+        [offer.pk, terms.version, offer.updated_at.isoformat(), user.pk],
+        salt=FILING_FIELD_SALT,
+        compress=False,
+    )
+
+
+def filing_terms_version(
+    *, token: str, offer: Offer, user: User, unsigned: int | None
+) -> int | None:
+    """The terms version the reseller was shown, for `claim_file` to compare
+    with the current one (R8): from the signed token when it is valid, fresh
+    and about this offer, its rules as they are now and this user; otherwise
+    the unsigned form field, which is only ever compared (a filing always
+    reads the current version itself, so nothing unsigned skips a check)."""
+    if token:
+        try:
+            offer_id, version, rules, user_id = signing.loads(
+                token, salt=FILING_FIELD_SALT, max_age=FILING_FIELD_MAX_AGE
+            )
+        except (signing.BadSignature, ValueError, TypeError):
+            pass
+        else:
+            if (offer_id, rules, user_id) == (
+                offer.pk,
+                offer.updated_at.isoformat(),
+                user.pk,
+            ):
+                return version
+    return unsigned
 
 
 def claim_reference_next(*, year: int) -> str:
@@ -188,8 +231,20 @@ def claim_file(
     if errors:
         raise ClaimError(errors)
 
+    if not hasattr(offer, "filing_terms"):
+        offer = offer_for_filing(reseller=reseller, pk=offer.pk, draw_reference=True)
+    _checks_with_offer(
+        reseller=reseller,
+        offer=offer,
+        user=user,
+        numbers=numbers,
+        terms_version=terms_version,
+    )
     now = timezone.now()
-    reference = _reference_draw(now)
+    if offer.filing_reference_number is not None:
+        reference = _reference_text(now, offer.filing_reference_number)
+    else:
+        reference = _reference_draw(now)
     emails = _filed_emails(
         reseller=reseller, offer=offer, reference=reference, user=user
     )
@@ -201,19 +256,16 @@ def claim_file(
                 user=user,
                 numbers=numbers,
                 ip=ip,
-                terms_version=terms_version,
                 reference=reference,
                 now=now,
                 emails=emails,
             )
-    except _Refused as refused:
-        _duplicates_record(
-            reseller=reseller, offer=offer, user=user, duplicates=refused.duplicates
-        )
-        raise ClaimError(refused.errors) from None
     except IntegrityError:
-        # A filing that raced this one committed first (the constraints made
-        # this insert wait for it), so say what the winner holds.
+        # A claim that counts already holds the company's one claim or one of
+        # the numbers: one that raced this filing and committed first (the
+        # constraints made this insert wait for it), or one the checks above
+        # did not look for (they leave the numbers to the constraint, issue
+        # 33). Say what it holds, as a refusal.
         errors = {}
         existing = claim_existing_reference(reseller=reseller, offer=offer)
         if existing:
@@ -245,8 +297,16 @@ def _reference_draw(now: dt.datetime) -> str:
     """The new claim's reference, drawn before the filing's transaction: on
     PostgreSQL a sequence (no lock), on SQLite the counter in its own short
     transaction. A refused filing leaves a gap in the numbers."""
+    if connection.vendor == "postgresql":
+        return claim_reference_next(year=program_today(now).year)
     with transaction.atomic():
         return claim_reference_next(year=program_today(now).year)
+
+
+def _reference_text(now: dt.datetime, number: int) -> str:
+    """`claim_reference_next`'s text for a number drawn from its sequence
+    (by `offer_for_filing`, in the statement that reads the offer)."""
+    return f"CB-{program_today(now).year}-{number:06d}"
 
 
 def _filed_emails(
@@ -305,22 +365,20 @@ def _duplicates_record(
         )
 
 
-def _claim_file_store(
+def _checks_with_offer(
     *,
     reseller: Reseller,
     offer: Offer,
     user: User,
     numbers: list[str],
-    ip: str | None,
     terms_version: int | None,
-    reference: str,
-    now: dt.datetime,
-    emails: list[tuple[str, list[str], tuple[str, str, str]]],
-) -> Claim:
+) -> None:
+    """The checks that need the offer as `offer_for_filing` read it (R5-R8);
+    raises ClaimError, recording other companies' claims on the numbers
+    (R7). Whether a number is already claimed is left to the constraint
+    `agreement_claimed_once_per_offer` when nothing else is wrong (the
+    insert fails and `claim_file` says why): one read fewer per filing."""
     errors: dict[str, list[ValidationError]] = {}
-    # Read again, not locked: inserting the claim takes the foreign key's
-    # share lock on the offer row, which filers do not wait on each other for.
-    offer = Offer.objects.get(pk=offer.pk)
     if offer.status != Offer.Status.PUBLISHED:
         _add(
             errors,
@@ -328,8 +386,8 @@ def _claim_file_store(
             _("This offer is not open."),
             ClaimError.Code.NOT_PUBLISHED,
         )
-        raise _Refused(errors, [])
-    terms = offer.current_terms()
+        raise ClaimError(errors)
+    terms = offer.filing_terms
     if terms is None:
         _add(
             errors,
@@ -337,7 +395,7 @@ def _claim_file_store(
             _("This offer has no terms yet, so it cannot be claimed."),
             ClaimError.Code.NO_TERMS,
         )
-        raise _Refused(errors, [])
+        raise ClaimError(errors)
     if terms_version is not None and terms.version != terms_version:
         _add(
             errors,
@@ -352,10 +410,8 @@ def _claim_file_store(
     eligibility = offer_eligibility(
         offer=offer,
         reseller=reseller,
-        memberships=list(reseller.memberships.all()),
-        existing_claim_reference=claim_existing_reference(
-            reseller=reseller, offer=offer
-        ),
+        memberships=offer.filing_memberships,
+        existing_claim_reference=offer.filing_existing_reference,
     )
     for failure in eligibility.failures:
         _add(errors, NON_FIELD_ERRORS, failure.reason, failure.code)
@@ -369,41 +425,66 @@ def _claim_file_store(
             ),
             ClaimError.Code.ONE_PER_SALE,
         )
-    duplicates = _taken_numbers(
-        reseller=reseller, offer=offer, numbers=numbers, errors=errors
-    )
     if errors:
-        raise _Refused(errors, duplicates)
+        duplicates = _taken_numbers(
+            reseller=reseller, offer=offer, numbers=numbers, errors=errors
+        )
+        _duplicates_record(
+            reseller=reseller, offer=offer, user=user, duplicates=duplicates
+        )
+        raise ClaimError(errors)
 
+
+def _claim_file_store(
+    *,
+    reseller: Reseller,
+    offer: Offer,
+    user: User,
+    numbers: list[str],
+    ip: str | None,
+    reference: str,
+    now: dt.datetime,
+    emails: list[tuple[str, list[str], tuple[str, str, str]]],
+) -> Claim:
+    """The claim (and its history row), then its agreements, its event and
+    its e-mails: on PostgreSQL the last three in one statement."""
     claim = Claim.objects.create(
         reference=reference,
         reseller=reseller,
         offer=offer,
         claim_mode=offer.claim_mode,
         submitted_by=user,
-        terms=terms,
+        terms=offer.filing_terms,
         terms_accepted_at=now,
         terms_accepted_ip=ip or None,
         reward_currency=offer.reward_currency,
     )
-    ClaimAgreement.objects.bulk_create(
+    agreements = [
         ClaimAgreement(claim=claim, offer=offer, agreement_number=number)
         for number in numbers
-    )
-    event = ClaimEvent.objects.create(
+    ]
+    event = ClaimEvent(
         claim=claim, kind=ClaimEvent.Kind.FILED, to_status=S.SUBMITTED, actor=user
     )
-    outbox_emails_store_many(
-        [
-            {
-                "dedup_key": f"claim-event:{event.pk}:{language}",
-                "recipients": recipients,
-                "subject": subject,
-                "text_body": text_body,
-                "html_body": html_body,
-            }
-            for language, recipients, (subject, text_body, html_body) in emails
-        ]
-    )
+    messages = [
+        {
+            "dedup_key": f"claim-event:{{id}}:{language}",
+            "recipients": recipients,
+            "subject": subject,
+            "text_body": text_body,
+            "html_body": html_body,
+        }
+        for language, recipients, (subject, text_body, html_body) in emails
+    ]
+    if connection.vendor == "postgresql":
+        outbox_emails_store_with(
+            row=insert_sql([event]), also=[insert_sql(agreements)], messages=messages
+        )
+    else:
+        ClaimAgreement.objects.bulk_create(agreements)
+        event.save()
+        for message in messages:
+            message["dedup_key"] = message["dedup_key"].replace("{id}", str(event.pk))
+        outbox_emails_store_many(messages)
     enqueue_after_commit(VALIDATE_TASK, claim.pk)
     return claim
