@@ -145,8 +145,9 @@ def claim_detail(
     context = {
         "claim": claim,
         "next_step": next_step(claim),
-        "agreements": claim.agreements.all(),
-        "invoices": claim.invoices.all(),
+        # Lists of what `claim_history_load` read: nothing lazy in the template.
+        "agreements": list(claim.agreements.all()),
+        "invoices": list(claim.invoices.all()),
         "timeline": timeline(claim),
         # Told while a reviewer has yet to decide: what they will find.
         "unknown_numbers": selectors.claim_unknown_numbers(claim)

@@ -82,10 +82,15 @@ def on_payout_returned(sender, *, payout, batch_id: int, reason: str, **kwargs):
 
 
 def self_billing_in_force(*, reseller: Reseller) -> SelfBillingAgreement | None:
-    """The company's self-billing agreement in force, if any."""
-    return SelfBillingAgreement.objects.filter(
-        reseller=reseller, withdrawn_at__isnull=True
-    ).first()
+    """The company's self-billing agreement in force, if any, with who
+    accepted it (the statements page names them)."""
+    return (
+        SelfBillingAgreement.objects.filter(
+            reseller=reseller, withdrawn_at__isnull=True
+        )
+        .select_related("accepted_by")
+        .first()
+    )
 
 
 def _admin_of(user: User, reseller: Reseller) -> None:

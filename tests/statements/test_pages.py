@@ -6,6 +6,7 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from statements.models import SelfBillingAgreement, VatDocument
+from statements.services import self_billing_agreement_accept
 from tests.resellers.factories import StaffUserFactory, UserFactory
 from tests.statements.conftest import pay, statement_of
 
@@ -117,6 +118,13 @@ def test_the_list_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(7):
         response = client.get(url)
     assert len(response.context["page"].object_list) == 4
+    # The agreement in force comes with who accepted it: no read while rendering.
+    admin = _admin(payouts[1])
+    self_billing_agreement_accept(reseller=admin.reseller, user=admin, ip=None)
+    client.get(url)
+    with django_assert_num_queries(7):
+        response = client.get(url)
+    assert admin.display_name in response.content.decode()
 
 
 def test_a_company_admin_accepts_self_billing_and_a_colleague_cannot(client, paid):
