@@ -140,13 +140,15 @@ def claim_detail(
             viewer=request.user,
             reference=reference,
             with_offer_and_terms=True,
+            with_payout=True,
         )
     )
     context = {
         "claim": claim,
         "next_step": next_step(claim),
-        "agreements": claim.agreements.all(),
-        "invoices": claim.invoices.all(),
+        "payout": selectors.claim_payout_read(claim),
+        "agreements": list(claim.agreements.all()),
+        "invoices": list(claim.invoices.all()),
         "timeline": timeline(claim),
         # Told while a reviewer has yet to decide: what they will find.
         "unknown_numbers": selectors.claim_unknown_numbers(claim)
