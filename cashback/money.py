@@ -24,7 +24,7 @@ def _locale_name() -> str:
 @lru_cache(maxsize=8)
 def _money_pattern(locale_name: str) -> tuple[Locale, NumberPattern]:
     """The locale and `money()`'s pattern for it, parsed once per locale (the
-    currency only fills the pattern's sign): two decimals, the locale's own
+    currency only fills its ¤ when applied): two decimals, the locale's own
     grouping, the ISO code before the number or the symbol after it."""
     locale = Locale.parse(locale_name)
     pattern = locale.currency_formats["standard"].pattern.split(";")[0]
