@@ -8,9 +8,10 @@ place currencies.
 """
 
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel import Locale
-from babel.numbers import format_currency, format_percent
+from babel.numbers import NumberPattern, format_currency, format_percent, parse_pattern
 from django.utils import translation
 
 NBSP = "\xa0"
@@ -18,6 +19,22 @@ NBSP = "\xa0"
 
 def _locale_name() -> str:
     return translation.to_locale(translation.get_language() or "en")
+
+
+@lru_cache(maxsize=8)
+def _money_pattern(locale_name: str) -> tuple[Locale, NumberPattern]:
+    """The locale and `money()`'s pattern for it, parsed once per locale (the
+    currency only fills its ¤ when applied): two decimals, the locale's own
+    grouping, the ISO code before the number or the symbol after it."""
+    locale = Locale.parse(locale_name)
+    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
+    number = pattern.replace("¤", "").strip(f" {NBSP}")
+    integer = number.split(".")[0]
+    if pattern.startswith("¤"):
+        pattern = f"¤¤{NBSP}{integer}.00"
+    else:
+        pattern = f"{integer}.00{NBSP}¤"
+    return locale, parse_pattern(pattern)
 
 
 def money(amount: Decimal | int | str, currency: str) -> str:
@@ -28,14 +45,7 @@ def money(amount: Decimal | int | str, currency: str) -> str:
     code stands there, as "$" or "kr" glued to a number is ambiguous; where it
     writes it after (Swedish), the language's own symbol does, as people write it.
     """
-    locale = Locale.parse(_locale_name())
-    pattern = locale.currency_formats["standard"].pattern.split(";")[0]
-    number = pattern.replace("¤", "").strip(f" {NBSP}")
-    integer = number.split(".")[0]
-    if pattern.startswith("¤"):
-        pattern = f"¤¤{NBSP}{integer}.00"
-    else:
-        pattern = f"{integer}.00{NBSP}¤"
+    locale, pattern = _money_pattern(_locale_name())
     # Half a cent rounds up, as on an invoice (Babel would round to even).
     amount = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     text = format_currency(

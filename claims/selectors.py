@@ -2,11 +2,14 @@
 reference is a 404), each in a fixed number of queries."""
 
 import datetime as dt
+from dataclasses import dataclass
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection
 from django.db.models import (
     CharField,
     Exists,
+    Model,
     OuterRef,
     Prefetch,
     QuerySet,
@@ -172,6 +175,7 @@ def claim_of_reseller(
     viewer: User,
     reference: str,
     with_offer_and_terms: bool = False,
+    with_payout: bool = False,
 ) -> Claim:
     """One claim of the company that `viewer` may read, or 404 (a colleague's
     claim for a member not yet approved, `ClaimQuerySet.seen_by`).
@@ -179,7 +183,8 @@ def claim_of_reseller(
     Without the validation report (a JSON document per agreement that no
     reseller page shows). `with_offer_and_terms` joins the offer and the terms
     in the same query, without their long texts (the claim's page shows the
-    title and the version)."""
+    title and the version). `with_payout` joins its payout, if any, in the
+    same query (for `claim_payout_read`)."""
     queryset = (
         Claim.objects.filter(reseller=reseller)
         .seen_by(viewer)
@@ -192,6 +197,8 @@ def claim_of_reseller(
             "terms__text_en",
             "terms__text_sv",
         )
+    if with_payout:
+        queryset = queryset.select_related("payout")
     return get_object_or_404(queryset, reference=reference)
 
 
@@ -220,6 +227,34 @@ def claim_history_load(claim: Claim) -> Claim:
         ),
     )
     return claim
+
+
+@dataclass(frozen=True)
+class ClaimPayoutRead:
+    """A claim's payout as the claim's page shows it: plain lists, so the
+    template runs no query. Named through the claim's reverse relations (the
+    payouts and statements apps sit above claims, which imports neither)."""
+
+    payout: Model  # payouts.Payout
+    events: list[Model]  # its PayoutEvents, oldest first
+    statements: list[Model]  # its PaymentStatements; an approved claim's only
+
+
+def claim_payout_read(claim: Claim) -> ClaimPayoutRead | None:
+    """The claim's payout with its events and, once the claim is approved,
+    its payment statements: one query each, none when the claim came with
+    `with_payout` and has no payout yet."""
+    try:
+        payout = claim.payout  # type: ignore[attr-defined]
+    except ObjectDoesNotExist:
+        return None
+    approved = claim.status == Claim.Status.APPROVED
+    prefetch_related_objects([payout], "events", *(["statements"] if approved else []))
+    return ClaimPayoutRead(
+        payout=payout,
+        events=list(payout.events.all()),
+        statements=list(payout.statements.all()) if approved else [],
+    )
 
 
 def claim_unknown_numbers(claim: Claim) -> list[str]:

@@ -140,11 +140,13 @@ def claim_detail(
             viewer=request.user,
             reference=reference,
             with_offer_and_terms=True,
+            with_payout=True,
         )
     )
     context = {
         "claim": claim,
         "next_step": next_step(claim),
+        "payout": selectors.claim_payout_read(claim),
         # Lists of what `claim_history_load` read: nothing lazy in the template.
         "agreements": list(claim.agreements.all()),
         "invoices": list(claim.invoices.all()),

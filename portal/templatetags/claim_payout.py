@@ -2,10 +2,12 @@
 app's pages, which cannot import the payouts app (it sits above them).
 
 An approved claim's next step is its payout's (issue 28); the claim page
-shows the payout's events on its timeline and links to the payout.
+shows the payout's events on its timeline and links to the payout. The view
+reads the payout (issue 33: no statement while rendering); these only word it.
 """
 
 from dataclasses import dataclass
+from typing import cast
 
 from django import template
 from django.urls import reverse
@@ -13,7 +15,8 @@ from django.utils.http import urlencode
 
 from claims.models import Claim
 from claims.presentation import ClaimRow, TimelineEntry
-from payouts.models import Payout, PayoutEvent
+from claims.selectors import ClaimPayoutRead
+from payouts.models import Payout
 from payouts.presentation import payout_event_words, payout_next_step
 
 register = template.Library()
@@ -43,20 +46,17 @@ def claim_next_step(row: ClaimRow) -> str:
 
 
 @register.simple_tag
-def claim_payout(claim: Claim, claim_next_step: str) -> ClaimPayout | None:
-    """The claim's payout with its words and reseller-facing events (two
-    queries), or None before a payout exists."""
-    payout = (
-        Payout.objects.filter(claim=claim)
-        .prefetch_related("events")
-        .only("pk", "status", "claim_id")
-        .first()
-    )
-    if payout is None:
+def claim_payout(
+    claim: Claim, read: ClaimPayoutRead | None, claim_next_step: str
+) -> ClaimPayout | None:
+    """The claim's payout with its words and reseller-facing events, from what
+    the view read (`claims.selectors.claim_payout_read`; no query here), or
+    None before a payout exists."""
+    if read is None:
         return None
-    events: list[PayoutEvent] = list(payout.events.all())
+    payout = cast(Payout, read.payout)
     entries = []
-    for event in events:
+    for event in read.events:
         words = payout_event_words(event)
         if words:
             entries.append(TimelineEntry(event.created_at, words, "", ""))

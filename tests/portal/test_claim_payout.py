@@ -6,15 +6,20 @@ and forfeited ones included)."""
 from html import unescape
 
 import pytest
+from django.db import connection
+from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
+from bench.render import outermost_render
 from claims.models import Claim
 from payouts.models import Payout, PayoutEvent
 from payouts.presentation import payout_next_step
 from payouts.services.transitions import TRANSITIONS
 from tests.payouts.factories import PayoutFactory
 from tests.resellers.factories import UserFactory
+from tests.statements.conftest import pay, statement_of
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +101,33 @@ def test_the_payouts_page_filtered_by_claim_lists_only_that_payout(client, admin
     ).content.decode()
     assert first.claim.reference in html
     assert other.claim.reference not in html
+
+
+def test_the_claim_page_reads_its_payout_in_the_view(
+    client, django_capture_on_commit_callbacks
+):
+    """Issue 33: a paid claim's payout, its events and its payment statement
+    are read by the view, each list once, and no queryset reaches the
+    template: rendering the page again runs no statement (the `claim_payout`
+    tag ran one or two on every render)."""
+    with django_capture_on_commit_callbacks(execute=True):
+        (payout,) = pay()
+    admin = payout.reseller.members.filter(is_company_admin=True).first()
+    client.force_login(admin)
+    url = payout.claim.get_absolute_url()
+    client.get(url, HTTP_ACCEPT_LANGUAGE="en")  # the session, warmed
+    with outermost_render() as caught, CaptureQueriesContext(connection) as read:
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE="en")
+
+    # Session, user, the claim with its offer, terms and payout, agreements,
+    # invoices, the claim's events, the payout's events, its statements.
+    assert len(read) == 8
+    [page] = caught
+    assert not [k for k, v in page.context.items() if isinstance(v, QuerySet)]
+    with CaptureQueriesContext(connection) as rendering:
+        again = page.template.render(page.context, page.request)
+    assert len(rendering) == 0
+    html = unescape(response.content.decode())
+    statement = reverse("statements:detail", args=[statement_of(payout).pk])
+    assert statement in html and statement in unescape(again)
+    assert "Paid on" in html.split("Timeline", 1)[1]

@@ -145,9 +145,9 @@ def test_each_language_shows_its_own_words(signed_in, user):
 def test_a_claim_page_runs_a_fixed_number_of_queries(
     signed_in, user, django_assert_num_queries
 ):
-    """Session, user, the claim with its offer and terms, agreements (each
-    with whether the ledger holds it), invoices, events, its payout (none
-    yet): whatever their number."""
+    """Session, user, the claim with its offer, terms and payout (none yet),
+    agreements (each with whether the ledger holds it), invoices, events:
+    whatever their number."""
     few = ClaimFactory(
         reseller=user.reseller, submitted_by=user, agreement_numbers=["87000001"]
     )
@@ -158,7 +158,7 @@ def test_a_claim_page_runs_a_fixed_number_of_queries(
     )
     claim_request_invoice(claim=many, actor=ReviewerFactory(), message="Send it.")
     for claim in (few, many):
-        with django_assert_num_queries(7):
+        with django_assert_num_queries(6):
             page = html(signed_in, claim.get_absolute_url())
         assert claim.offer.title_en in page
         assert f"Version {claim.terms.version}" in page

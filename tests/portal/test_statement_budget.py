@@ -33,7 +33,7 @@ ADMIN_PAGES = {
     "offers": 6,
     "offer": 8,
     "claims": 3,
-    "claim": 7,
+    "claim": 6,
     "payouts": 4,
     "company": 4,
     "statements": 7,
