@@ -17,6 +17,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from claims.models import Claim
+from offers.models import Offer
 from payouts.models import Payout
 from resellers.models import User
 from statements.models import PaymentStatement
@@ -69,7 +70,14 @@ def test_each_reseller_page_runs_its_counted_statements(client, demo):
     anna = User.objects.get(email="anna@nordlicens.se")
     erik = User.objects.get(email="erik@nordlicens.se")
     company = anna.reseller
-    claim = Claim.objects.filter(reseller=company).order_by("created_at").first()
+    # Claims seeded at one frozen moment tie on created_at: the pk decides, and
+    # the claim is on an offer the company can open (the demo also holds
+    # claims on an archived offer, a 404 on its page).
+    claim = (
+        Claim.objects.filter(reseller=company, offer__status=Offer.Status.PUBLISHED)
+        .order_by("created_at", "pk")
+        .first()
+    )
     payout = Payout.objects.filter(
         reseller=company, status=Payout.Status.AWAITING_BANK_DETAILS
     ).first()
