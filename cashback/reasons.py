@@ -55,6 +55,22 @@ def reason_words_require(
     return words
 
 
+def words_require(
+    words: str,
+    *,
+    message: str,
+    error: type[PortalError] = PortalError,
+    field: str = "reason",
+) -> str:
+    """The person's words, stripped, when a decision needs words and no code
+    (a hold cleared, a return paid again): else `error` with `message` on
+    `field`, with the code REASON_REQUIRED."""
+    words = (words or "").strip()
+    if not words:
+        raise error(message, code=REASON_REQUIRED, field=field)
+    return words
+
+
 class ReasonForm(forms.Form):
     """A reason code from `reason_choices` (none preselected) and words.
 

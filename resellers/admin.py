@@ -242,8 +242,15 @@ class ResellerAdmin(SimpleHistoryAdmin):
     )
     def approve_held(self, request, queryset) -> None:
         approved = sum(
-            reseller_approve(reseller=reseller, actor=request.user)
-            for reseller in queryset.filter(status=Reseller.Status.HELD)
+            admin_action_run(
+                self,
+                request,
+                queryset.filter(status=Reseller.Status.HELD),
+                run=lambda reseller: reseller_approve(
+                    reseller=reseller, actor=request.user
+                ),
+                done=None,  # the count is of resellers the service changed
+            )
         )
         self.message_user(
             request,
@@ -258,8 +265,15 @@ class ResellerAdmin(SimpleHistoryAdmin):
 
     def _set_status(self, request, queryset, status) -> None:
         changed = sum(
-            reseller_status_set(reseller=reseller, actor=request.user, status=status)
-            for reseller in queryset
+            admin_action_run(
+                self,
+                request,
+                queryset,
+                run=lambda reseller: reseller_status_set(
+                    reseller=reseller, actor=request.user, status=status
+                ),
+                done=None,  # the count is of resellers the service changed
+            )
         )
         self.message_user(
             request, _("%(count)d changed.") % {"count": changed}, messages.SUCCESS

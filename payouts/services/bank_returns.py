@@ -6,6 +6,7 @@ operators' decision on a return to an account still on file: pay it again
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cashback.reasons import words_require
 from resellers.models import User
 
 from ..bank.inbound import InboundContext
@@ -169,7 +170,7 @@ def payout_return_resend(*, payout: Payout, operator: User, reason: str) -> Payo
     """An operator decides a returned payment goes again to the same account
     (the bank's return was a passing fault): back to ready, to be scheduled
     and batched again (under the batch's four eyes)."""
-    reason = _reason_required(reason)
+    reason = words_require(reason, message=_("Say why."), error=PayoutError)
     with transaction.atomic():
         locked = _returned_lock(payout, S.READY)
         locked.batch = None
@@ -190,7 +191,7 @@ def payout_return_account_refuse(
 ) -> Payout:
     """An operator decides the account a payment came back from is wrong: it
     is refused and the company is asked for bank details (a new cycle)."""
-    reason = _reason_required(reason)
+    reason = words_require(reason, message=_("Say why."), error=PayoutError)
     with transaction.atomic():
         locked = _returned_lock(payout, S.AWAITING_BANK_DETAILS)
         account = locked.bank_account
@@ -202,12 +203,3 @@ def payout_return_account_refuse(
             actor=operator,
         )
     return locked
-
-
-def _reason_required(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise PayoutError(
-            _("Say why."), code=PayoutError.Code.REASON_REQUIRED, field="reason"
-        )
-    return reason

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from cashback.models import OutboxMessage
 from cashback.outbox import outbox_email_enqueue
+from cashback.reasons import words_require
 from resellers.identifiers import company_name_key
 from resellers.models import CompanyAdminEnd, Reseller, User
 from resellers.selectors import bank_notice_recipients_by_language
@@ -228,15 +229,6 @@ def _lock_account(account: BankAccount) -> BankAccount:
     )
 
 
-def _reason_required(reason: str, message: str) -> str:
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise PayoutError(
-            message, code=PayoutError.Code.REASON_REQUIRED, field="reason"
-        )
-    return reason
-
-
 def bank_account_freeze(*, account: BankAccount, reason: str) -> BankAccount:
     """The "this was not us" link: nothing is paid to the account any more, and the
     operators are alerted. Freezing a frozen account changes nothing."""
@@ -275,8 +267,10 @@ def bank_account_verify(
 ) -> BankAccount:
     """An operator verified the account through a channel the requester does
     not control (e.g. a call to the company's known number) and says how."""
-    method = _reason_required(
-        method, _("Say how the account was verified, e.g. whom you called.")
+    method = words_require(
+        method,
+        message=_("Say how the account was verified, e.g. whom you called."),
+        error=PayoutError,
     )
     with transaction.atomic():
         locked = _lock_account(account)
@@ -291,8 +285,10 @@ def bank_account_shared_clear(
     *, account: BankAccount, operator: User, reason: str
 ) -> BankAccount:
     """An operator found why two companies use one account and lets it be paid."""
-    reason = _reason_required(
-        reason, _("Say why this account may be paid although another company uses it.")
+    reason = words_require(
+        reason,
+        message=_("Say why this account may be paid although another company uses it."),
+        error=PayoutError,
     )
     with transaction.atomic():
         locked = _lock_account(account)
@@ -316,8 +312,10 @@ def bank_account_shared_refuse(
     number without right: the account is refused as the bank refuses one
     (never paid, not entered again by that company, its open payouts back
     to waiting for bank details with the reason in their notice)."""
-    reason = _reason_required(
-        reason, _("Say why this account may not be paid to this company.")
+    reason = words_require(
+        reason,
+        message=_("Say why this account may not be paid to this company."),
+        error=PayoutError,
     )
     if not account.shared_with_other_reseller:
         raise PayoutError(

@@ -75,3 +75,16 @@ def test_the_apps_reasons_read_as_the_kernel_says():
         f"{labels['wrong_amount']}. Typo."
     )
     assert batch_reason_in_words("other", "Only words.") == "Only words."
+
+
+def test_the_rule_that_a_decision_needs_words_is_written_once():
+    """A refusal for missing words is raised by cashback.reasons only: no app
+    module defines its own "reason required" check."""
+    own_checks = [
+        f"{relative}:{node.name}"
+        for relative, path in project_modules(ROOT)
+        if relative != KERNEL
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef) and "reason_required" in node.name
+    ]
+    assert own_checks == []
