@@ -55,6 +55,20 @@ class LeasedDatabaseScheduler(DatabaseScheduler):
             return standby
         return min(super().tick(*args, **kwargs), standby)
 
+    def reserve(self, entry):
+        """Advance the entry and keep the advanced one in the schedule.
+
+        django-celery-beat's reserve leaves the schedule holding the entry as
+        it was before the send (only its model row advances). Any change to
+        the schedules seen in the same tick (another beat starting up writes
+        its default entries) rebuilds the heap from the schedule on the next
+        tick, and the stale entry is due again: the tick went out twice within
+        milliseconds. Celery's own Scheduler.reserve stores the new entry too.
+        """
+        new_entry = super().reserve(entry)
+        self._schedule[new_entry.name] = new_entry
+        return new_entry
+
     def apply_entry(self, entry, producer=None) -> None:
         """Write the run time, then send, each while holding the lease.
 

@@ -194,3 +194,63 @@ def test_a_jobs_run_time_is_in_the_database_before_its_task_is_sent(
         redis.Redis.from_url(settings.REDIS_URL).delete(queue)
     assert stored_at_send, "the due job was not sent"
     assert stored_at_send[0] > last_run, "sent before its run time was stored"
+
+
+@pytest.mark.redis
+def test_a_tick_is_sent_once_when_the_schedule_changes_while_it_is_sent(
+    transactional_db, settings
+):
+    """Another beat starting up writes its default entries, which marks the
+    schedules changed; seen in the middle of a tick, the change rebuilt the
+    heap from entries the send had not advanced, and the tick went out twice
+    within milliseconds (seen in CI as two starts 66 ms apart)."""
+    from celery.signals import before_task_publish
+    from django_celery_beat.models import PeriodicTasks
+
+    from cashback.celery import app
+    from cashback.scheduler import LeasedDatabaseScheduler
+
+    class AnotherBeatStartsDuringTheRead(LeasedDatabaseScheduler):
+        another_beat_starting = False
+
+        def all_as_schedule(self):
+            schedule = super().all_as_schedule()
+            if self.another_beat_starting:
+                self.another_beat_starting = False
+                PeriodicTasks.update_changed()
+            return schedule
+
+    settings.BEAT_LEASE_KEY = f"test:beat-lease:{uuid.uuid4().hex}"
+    PeriodicTask.objects.update(enabled=False)
+    hourly, _ = IntervalSchedule.objects.get_or_create(
+        every=1, period=IntervalSchedule.HOURS
+    )
+    name = f"relay-{uuid.uuid4().hex[:6]}"
+    queue = f"test-{name}"
+    PeriodicTask.objects.create(
+        name=name,
+        task="cashback.outbox_relay",
+        interval=hourly,
+        queue=queue,
+        last_run_at=timezone.now() - dt.timedelta(hours=2),  # due now
+    )
+    sends = []
+
+    def count_the_sends(sender=None, headers=None, **kwargs):
+        if (headers or {}).get("periodic_task_name") == name:
+            sends.append(time.monotonic())
+
+    before_task_publish.connect(count_the_sends, weak=False)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    scheduler = AnotherBeatStartsDuringTheRead(app=app)
+    scheduler.another_beat_starting = True
+    try:
+        for _ in range(5):
+            scheduler.tick()
+    finally:
+        scheduler.close()
+        app.conf.task_always_eager = eager
+        before_task_publish.disconnect(count_the_sends)
+        redis.Redis.from_url(settings.REDIS_URL).delete(queue)
+    assert len(sends) == 1, f"the hourly job was sent {len(sends)} times in five ticks"
