@@ -97,7 +97,7 @@ run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT), e-mailed links to $(PORTAL_URL) (Ctrl-C to stop)"
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
 
-test: install
+test: install loadgen
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 lint: install
