@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 
+from cashback.money import money
+
 from ..bank.inbound import InboundContext
 from ..bank.messages import BankPayment as Payment
 from ..bank.models import BankDiscrepancy, BatchPayment
@@ -76,6 +78,13 @@ def bank_note(payout: Payout, kind: str, message: str, **event_fields) -> None:
 def message_where(context: InboundContext) -> str:
     """The message as the events name it: its type and id."""
     return f"{context.message.message_type} {context.message.message_id}"
+
+
+def bank_amount(payment: Payment) -> str:
+    """The amount the bank's entry states, as money; "?" when it states none."""
+    if payment.amount is None:
+        return "?"
+    return money(payment.amount, payment.currency or "")
 
 
 def discrepancy_record(

@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cashback.money import money
 from cashback.outbox import outbox_email_enqueue
 from resellers.models import User
 
@@ -53,6 +54,7 @@ from ..models import PaymentBatch, Payout, PayoutEvent
 from ..signals import payout_paid
 from .bank_records import (
     Alerts,
+    bank_amount,
     bank_note,
     batch_line_answer,
     batch_line_lock,
@@ -307,16 +309,8 @@ def _booking_apply(
             context,
             payout,
             payment,
-            _(
-                "The bank booked %(amount)s %(currency)s; the payout is "
-                "%(expected_amount)s %(expected_currency)s. Not applied."
-            )
-            % {
-                "amount": payment.amount,
-                "currency": payment.currency or "?",
-                "expected_amount": expected[0],
-                "expected_currency": expected[1],
-            },
+            _("The bank booked %(amount)s; the payout is %(expected)s. Not applied.")
+            % {"amount": bank_amount(payment), "expected": money(*expected)},
             alerts,
         )
         return

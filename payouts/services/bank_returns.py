@@ -6,6 +6,7 @@ operators' decision on a return to an account still on file: pay it again
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from cashback.money import money
 from cashback.reasons import words_require
 from resellers.models import User
 
@@ -17,6 +18,7 @@ from ..models import Payout, PayoutEvent
 from ..signals import payout_returned
 from .bank_records import (
     Alerts,
+    bank_amount,
     bank_note,
     batch_line_answer,
     batch_line_lock,
@@ -63,16 +65,8 @@ def returned_payment_check(
             context,
             payout,
             payment,
-            _(
-                "The bank returns %(amount)s %(currency)s; the payout is "
-                "%(expected_amount)s %(expected_currency)s. Not applied."
-            )
-            % {
-                "amount": payment.amount if payment.amount is not None else "?",
-                "currency": payment.currency or "?",
-                "expected_amount": expected[0],
-                "expected_currency": expected[1],
-            },
+            _("The bank returns %(amount)s; the payout is %(expected)s. Not applied.")
+            % {"amount": bank_amount(payment), "expected": money(*expected)},
             alerts,
         )
         return

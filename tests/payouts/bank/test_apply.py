@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from cashback.money import money
 from payouts.bank.models import BankDiscrepancy, InboundBankFile
 from payouts.models import PaymentBatch, Payout, PayoutEvent
 from payouts.services import bank_results as applying
@@ -55,8 +56,12 @@ def test_an_amount_that_disagrees_is_listed_not_applied():
         assert payout.status == S.IN_BATCH
     listed = BankDiscrepancy.objects.order_by("pk")
     assert [d.payout_id for d in listed] == [first.pk, second.pk]
-    assert "999.00 SEK" in listed[0].reason and "Not applied" in listed[0].reason
-    assert "EUR" in listed[1].reason
+    # Amounts read as money everywhere (issue 28), the bank's and ours alike.
+    expected = money(first.payout_amount, first.payout_currency)
+    assert listed[0].reason == (
+        f"The bank booked SEK\xa0999.00; the payout is {expected}. Not applied."
+    )
+    assert f"The bank booked EUR\xa0{second.payout_amount:,.2f};" in listed[1].reason
     assert first.events.filter(kind=PayoutEvent.Kind.BANK_DISAGREES).exists()
 
 

@@ -11,6 +11,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from cashback.models import OutboxMessage
+from cashback.money import money
 from payouts.bank import answers
 from payouts.bank.models import BankDiscrepancy, InboundBankFile
 from payouts.models import Payout
@@ -84,7 +85,12 @@ def test_a_return_of_another_amount_is_listed_with_its_payout():
     )
     assert state(payout) == before
     listed = BankDiscrepancy.objects.get()
-    assert listed.payout == payout and "Not applied" in listed.reason
+    assert listed.payout == payout
+    assert listed.reason == (
+        f"The bank returns {money(payout.payout_amount - 1, payout.payout_currency)}; "
+        f"the payout is {money(payout.payout_amount, payout.payout_currency)}. "
+        "Not applied."
+    )
 
 
 def test_a_notification_about_another_account_is_refused():
