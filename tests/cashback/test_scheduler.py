@@ -145,6 +145,26 @@ def test_a_job_already_running_is_skipped_not_run_twice(transactional_db):
     assert schedule_payouts.apply().get() == 0
 
 
+def the_only_job_hourly_and_due() -> tuple[str, str, dt.datetime]:
+    """One enabled job (the relay, hourly, last run two hours ago) on a queue
+    of its own: its name, its queue and its last run."""
+    PeriodicTask.objects.update(enabled=False)
+    hourly, _ = IntervalSchedule.objects.get_or_create(
+        every=1, period=IntervalSchedule.HOURS
+    )
+    name = f"relay-{uuid.uuid4().hex[:6]}"
+    queue = f"test-{name}"
+    last_run = timezone.now() - dt.timedelta(hours=2)
+    PeriodicTask.objects.create(
+        name=name,
+        task="cashback.outbox_relay",
+        interval=hourly,
+        queue=queue,
+        last_run_at=last_run,
+    )
+    return name, queue, last_run
+
+
 @pytest.mark.redis
 def test_a_jobs_run_time_is_in_the_database_before_its_task_is_sent(
     transactional_db, settings
@@ -158,20 +178,7 @@ def test_a_jobs_run_time_is_in_the_database_before_its_task_is_sent(
     from cashback.scheduler import LeasedDatabaseScheduler
 
     settings.BEAT_LEASE_KEY = f"test:beat-lease:{uuid.uuid4().hex}"
-    PeriodicTask.objects.update(enabled=False)
-    hourly, _ = IntervalSchedule.objects.get_or_create(
-        every=1, period=IntervalSchedule.HOURS
-    )
-    name = f"relay-{uuid.uuid4().hex[:6]}"
-    queue = f"test-{name}"
-    last_run = timezone.now() - dt.timedelta(hours=2)  # due now
-    PeriodicTask.objects.create(
-        name=name,
-        task="cashback.outbox_relay",
-        interval=hourly,
-        queue=queue,
-        last_run_at=last_run,
-    )
+    name, queue, last_run = the_only_job_hourly_and_due()
     stored_at_send = []
 
     def read_the_database(sender=None, headers=None, **kwargs):
@@ -221,19 +228,7 @@ def test_a_tick_is_sent_once_when_the_schedule_changes_while_it_is_sent(
             return schedule
 
     settings.BEAT_LEASE_KEY = f"test:beat-lease:{uuid.uuid4().hex}"
-    PeriodicTask.objects.update(enabled=False)
-    hourly, _ = IntervalSchedule.objects.get_or_create(
-        every=1, period=IntervalSchedule.HOURS
-    )
-    name = f"relay-{uuid.uuid4().hex[:6]}"
-    queue = f"test-{name}"
-    PeriodicTask.objects.create(
-        name=name,
-        task="cashback.outbox_relay",
-        interval=hourly,
-        queue=queue,
-        last_run_at=timezone.now() - dt.timedelta(hours=2),  # due now
-    )
+    name, queue, _ = the_only_job_hourly_and_due()
     sends = []
 
     def count_the_sends(sender=None, headers=None, **kwargs):
