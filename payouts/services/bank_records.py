@@ -6,6 +6,7 @@ file collects for the operators."""
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -81,9 +82,15 @@ def message_where(context: InboundContext) -> str:
 
 
 def bank_amount(payment: Payment) -> str:
-    """The amount the bank's entry states, as money; "?" when it states none."""
+    """The amount the bank's entry states, as money; "?" when it states none.
+
+    An amount in fractions of a cent (ISO 20022 allows five decimals) is written
+    as the bank wrote it: rounded to cents, it could read like the payout's
+    amount and hide the very difference the operator is shown."""
     if payment.amount is None:
         return "?"
+    if payment.amount != payment.amount.quantize(Decimal("0.01")):
+        return f"{payment.amount} {payment.currency}".strip()
     return money(payment.amount, payment.currency or "")
 
 

@@ -65,6 +65,17 @@ def test_an_amount_that_disagrees_is_listed_not_applied():
     assert first.events.filter(kind=PayoutEvent.Kind.BANK_DISAGREES).exists()
 
 
+def test_an_amount_off_by_less_than_a_cent_reads_as_the_bank_wrote_it():
+    """Rounded to cents as money is, the bank's 999.999 would read like our
+    1,000.00 and the listed difference would vanish."""
+    batch, (payout,) = released(1)
+    payout.refresh_from_db()
+    stated = payout.payout_amount - Decimal("0.001")
+    book(batch, [payout], amount=stated)
+    listed = BankDiscrepancy.objects.get()
+    assert listed.reason.startswith(f"The bank booked {stated} SEK; the payout is ")
+
+
 def test_an_end_to_end_id_that_is_not_ours_is_refused_or_listed():
     """A status report naming a payment not in our file is refused whole; a
     notification entry naming our file with a payment not in it is listed;
